@@ -1,0 +1,80 @@
+/* rectifier: public C API.
+ *
+ * Every function works on contiguous arrays of n elements and may run in place (y == x). The
+ * dispatched entry points rect_<op>_<dtype> call the kernel of the active CPU path (see
+ * capabilities.h). float16 data is passed as uint16_t bit patterns and is computed in float32.
+ *
+ * Parameters travel in rect_params; the meaning of each field per operation:
+ *   relu, relu6                 -
+ *   hardtanh, hardtanh_grad     a = min_val, b = max_val
+ *   threshold                   a = threshold, b = value
+ *   threshold_grad              a = threshold
+ *   leaky_relu, leaky_relu_grad a = negative_slope
+ *   relu_grad                   a = at_zero (derivative at exactly 0)
+ * Gradient kernels compute grad * f'(x), or f'(x) when grad is NULL; where f'(x) is 0 the result
+ * is +0 whatever grad holds, and a NaN x gives NaN.
+ */
+#ifndef RECTIFIER_RECTIFIER_H
+#define RECTIFIER_RECTIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "capabilities.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rect_params {
+    double a, b, c, d;
+} rect_params;
+
+typedef uint16_t rect_f16; /* IEEE binary16 bits */
+
+/* X-macro lists: each operation is named once here; enums, kernel tables and entry points are
+ * generated from these lists. */
+#define RECT_UNARY_OPS(X) X(relu) X(relu6) X(hardtanh) X(threshold) X(leaky_relu)
+#define RECT_GRAD_OPS(X) \
+    X(relu_grad) X(relu6_grad) X(hardtanh_grad) X(threshold_grad) X(leaky_relu_grad)
+
+#define RECT_DTYPES(X) X(f16, rect_f16, float) X(f32, float, float) X(f64, double, double)
+
+/* y = f(x) */
+#define RECT_DECLARE_UNARY(op)                                                                 \
+    void rect_##op##_f16(size_t n, const rect_f16 *x, rect_f16 *y, const rect_params *p);     \
+    void rect_##op##_f32(size_t n, const float *x, float *y, const rect_params *p);           \
+    void rect_##op##_f64(size_t n, const double *x, double *y, const rect_params *p);
+/* y = grad * f'(x) */
+#define RECT_DECLARE_GRAD(op)                                                                  \
+    void rect_##op##_f16(size_t n, const rect_f16 *x, const rect_f16 *grad, rect_f16 *y,      \
+                         const rect_params *p);                                               \
+    void rect_##op##_f32(size_t n, const float *x, const float *grad, float *y,               \
+                         const rect_params *p);                                               \
+    void rect_##op##_f64(size_t n, const double *x, const double *grad, double *y,            \
+                         const rect_params *p);
+RECT_UNARY_OPS(RECT_DECLARE_UNARY)
+RECT_GRAD_OPS(RECT_DECLARE_GRAD)
+
+/* PReLU with one slope per element: y = x > 0 ? x : w * x. For float16 data the slopes are
+ * float32 (parameters are always in the compute type). */
+void rect_prelu_f16(size_t n, const rect_f16 *x, const float *w, rect_f16 *y);
+void rect_prelu_f32(size_t n, const float *x, const float *w, float *y);
+void rect_prelu_f64(size_t n, const double *x, const double *w, double *y);
+
+/* PReLU derivative: grad_x = grad * (x > 0 ? 1 : w), grad_w = x > 0 ? 0 : grad * x (per element,
+ * to be summed over the elements that share a weight). grad may be NULL (ones). */
+void rect_prelu_grad_f16(size_t n, const rect_f16 *x, const float *w, const rect_f16 *grad,
+                         rect_f16 *grad_x, float *grad_w);
+void rect_prelu_grad_f32(size_t n, const float *x, const float *w, const float *grad,
+                         float *grad_x, float *grad_w);
+void rect_prelu_grad_f64(size_t n, const double *x, const double *w, const double *grad,
+                         double *grad_x, double *grad_w);
+
+/* float16 <-> float32, round to nearest even, NaN kept quiet with its payload's top bits. */
+float rect_f16_to_f32(rect_f16 h);
+rect_f16 rect_f32_to_f16(float f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

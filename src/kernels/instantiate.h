@@ -1,0 +1,78 @@
+/* Turns ops.h into the kernels of one CPU path and the function that puts them in the table.
+ *
+ * An ISA's .c file defines RECT_ISA (scalar, avx2, neon), includes its shim, then this file. */
+#include "table.h"
+
+#define VT(name) RECT_CAT(VPFX, RECT_CAT(_, name))
+#define OPF(name) VT(RECT_CAT(op_, name))
+#define V VT(v)
+#define M VT(m)
+#define LANES RECT_CAT(VPFX, _LANES)
+#define v_load VT(load)
+#define v_store VT(store)
+#define v_load_part VT(load_part)
+#define v_store_part VT(store_part)
+#define v_set1 VT(set1)
+#define v_zero VT(zero)
+#define v_add VT(add)
+#define v_sub VT(sub)
+#define v_mul VT(mul)
+#define v_lt VT(lt)
+#define v_le VT(le)
+#define v_gt VT(gt)
+#define v_ge VT(ge)
+#define v_eq VT(eq)
+#define v_isnan VT(isnan)
+#define v_and VT(and)
+#define v_select VT(select)
+#define P VT(params_t)
+
+/* ---- float32, and float16 stored / float32 computed ---- */
+#define VPFX f32
+#define S float
+#include "ops.h"
+#include "loops.h"
+#define RECT_NATIVE_AND_HALF_UNARY(op)                                                            \
+    RECT_DEFINE_UNARY(op, f32, float, v_load, v_store)                                          \
+    RECT_DEFINE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16)
+#define RECT_NATIVE_AND_HALF_GRAD(op)                                                             \
+    RECT_DEFINE_GRAD(op, f32, float, v_load, v_store)                                           \
+    RECT_DEFINE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_UNARY_OPS(RECT_NATIVE_AND_HALF_UNARY)
+RECT_GRAD_OPS(RECT_NATIVE_AND_HALF_GRAD)
+RECT_DEFINE_PRELU(f32, float, v_load, v_store)
+RECT_DEFINE_PRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_PRELU_GRAD(f32, float, v_load, v_store)
+RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
+#undef S
+#undef VPFX
+
+/* ---- float64 ---- */
+#define VPFX f64
+#define S double
+#include "ops.h"
+#define RECT_NATIVE_UNARY(op) RECT_DEFINE_UNARY(op, f64, double, v_load, v_store)
+#define RECT_NATIVE_GRAD(op) RECT_DEFINE_GRAD(op, f64, double, v_load, v_store)
+RECT_UNARY_OPS(RECT_NATIVE_UNARY)
+RECT_GRAD_OPS(RECT_NATIVE_GRAD)
+RECT_DEFINE_PRELU(f64, double, v_load, v_store)
+RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
+#undef S
+#undef VPFX
+
+void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
+#define RECT_FILL(kind, op)                                                                       \
+    t->kind[RECT_OP_##op][RECT_F16] = RECT_KNAME(op, f16);                                      \
+    t->kind[RECT_OP_##op][RECT_F32] = RECT_KNAME(op, f32);                                      \
+    t->kind[RECT_OP_##op][RECT_F64] = RECT_KNAME(op, f64);
+#define RECT_FILL_UNARY(op) RECT_FILL(unary, op)
+#define RECT_FILL_GRAD(op) RECT_FILL(grad, op)
+    RECT_UNARY_OPS(RECT_FILL_UNARY)
+    RECT_GRAD_OPS(RECT_FILL_GRAD)
+    t->prelu[RECT_F16] = RECT_KNAME(prelu, f16);
+    t->prelu[RECT_F32] = RECT_KNAME(prelu, f32);
+    t->prelu[RECT_F64] = RECT_KNAME(prelu, f64);
+    t->prelu_grad[RECT_F16] = RECT_KNAME(prelu_grad, f16);
+    t->prelu_grad[RECT_F32] = RECT_KNAME(prelu_grad, f32);
+    t->prelu_grad[RECT_F64] = RECT_KNAME(prelu_grad, f64);
+}

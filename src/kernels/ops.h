@@ -1,0 +1,103 @@
+/* Each activation and derivative, written once over the vector shim.
+ *
+ * Included by instantiate.h once per element type (f32, f64) after the generic names V (vector),
+ * M (mask), S (scalar), P (broadcast parameters) and v_* (shim operations) have been bound to that
+ * type. No include guard on purpose.
+ *
+ * Conventions every op keeps, on every path:
+ *   - compares are ordered (false on NaN), so a NaN x falls through to the branch that returns x or
+ *     a product with x: NaN propagates;
+ *   - select, never min/max instructions, so -0.0 and NaN do not depend on operand order.
+ */
+
+typedef struct {
+    V a, b, c, d;
+} P;
+
+static inline P VT(params)(const rect_params *rp) {
+    P p;
+    p.a = v_set1((S)rp->a);
+    p.b = v_set1((S)rp->b);
+    p.c = v_set1((S)rp->c);
+    p.d = v_set1((S)rp->d);
+    return p;
+}
+
+/* ---- forward ---------------------------------------------------------------------------- */
+
+/* +0 where x <= 0 (so relu(-0) = +0), x elsewhere (NaN fails the compare and stays). */
+static inline V OPF(relu)(V x, const P *p) {
+    (void)p;
+    return v_select(v_le(x, v_zero()), v_zero(), x);
+}
+
+/* relu, then 6 where x > 6. */
+static inline V OPF(relu6)(V x, const P *p) {
+    V six = v_set1((S)6);
+    return v_select(v_gt(x, six), six, OPF(relu)(x, p));
+}
+
+/* clamp to [a, b]; values inside the interval, -0.0 included, are returned unchanged. */
+static inline V OPF(hardtanh)(V x, const P *p) {
+    return v_select(v_lt(x, p->a), p->a, v_select(v_gt(x, p->b), p->b, x));
+}
+
+/* value (b) where x <= threshold (a), else x. */
+static inline V OPF(threshold)(V x, const P *p) {
+    return v_select(v_le(x, p->a), p->b, x);
+}
+
+/* x where x > 0, else slope * x: the one body behind leaky_relu (one slope) and prelu (a slope per
+ * element). leaky_relu(-0.0) = slope * -0.0 = -0.0 for a positive slope. */
+static inline V OPF(sloped)(V x, V slope) {
+    return v_select(v_gt(x, v_zero()), x, v_mul(slope, x));
+}
+
+static inline V OPF(leaky_relu)(V x, const P *p) {
+    return OPF(sloped)(x, p->a);
+}
+
+/* ---- derivatives: each returns f'(x); the kernels apply the incoming gradient ----------------- */
+
+static inline V VT(one)(void) { return v_set1((S)1); }
+
+/* 1 for x > 0, at_zero (a) at exactly +-0, 0 below. */
+static inline V OPF(relu_grad)(V x, const P *p) {
+    return v_select(v_gt(x, v_zero()), VT(one)(), v_select(v_eq(x, v_zero()), p->a, v_zero()));
+}
+
+/* 1 strictly inside (0, 6), 0 at and beyond the kinks (PyTorch, JAX). */
+static inline V OPF(relu6_grad)(V x, const P *p) {
+    (void)p;
+    return v_select(v_and(v_gt(x, v_zero()), v_lt(x, v_set1((S)6))), VT(one)(), v_zero());
+}
+
+/* 1 strictly inside (a, b), 0 at and beyond the bounds. */
+static inline V OPF(hardtanh_grad)(V x, const P *p) {
+    return v_select(v_and(v_gt(x, p->a), v_lt(x, p->b)), VT(one)(), v_zero());
+}
+
+static inline V OPF(threshold_grad)(V x, const P *p) {
+    return v_select(v_gt(x, p->a), VT(one)(), v_zero());
+}
+
+/* 1 for x > 0, the slope at and below 0 (PyTorch's choice at the kink). */
+static inline V OPF(sloped_grad)(V x, V slope) {
+    return v_select(v_gt(x, v_zero()), VT(one)(), slope);
+}
+
+static inline V OPF(leaky_relu_grad)(V x, const P *p) {
+    return OPF(sloped_grad)(x, p->a);
+}
+
+/* grad * f'(x) as every gradient kernel returns it: NaN where x is NaN, +0 where f'(x) is 0 (so an
+ * inf or NaN gradient does not leak through a unit that is off), the product elsewhere. */
+static inline V VT(chain)(V x, V derivative, V grad) {
+    V product = v_select(v_eq(derivative, v_zero()), v_zero(), v_mul(derivative, grad));
+    return v_select(v_isnan(x), x, product);
+}
+
+/* The slope's share of the PReLU gradient: 0 where x > 0, grad * x elsewhere (NaN x stays NaN). */
+static inline V OPF(sloped_grad_slope)(V x, V grad) {
+    return v_select(v_gt(x, v_zero()), v_zero(), v_mul(grad, x));
+}

@@ -1,0 +1,84 @@
+/* The vector shim for x86-64 AVX2 + FMA + F16C (see shim_scalar.h for the contract).
+ * Tails use masked loads/stores (float32/float64: masked lanes are neither read nor written, so
+ * they cannot fault) or a small stack buffer (float16); unused lanes read as +0.0, which no
+ * operation turns into a floating-point exception. */
+#ifndef RECT_SHIM_AVX2_H
+#define RECT_SHIM_AVX2_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef __m256 f32_v;
+typedef __m256 f32_m;
+typedef __m256d f64_v;
+typedef __m256d f64_m;
+#define f32_LANES 8
+#define f64_LANES 4
+
+/* Lane i of the mask for a tail of n lanes is all-ones iff i < n: read 8 words at offset 8 - n. */
+static const int32_t rect_avx2_tail_words[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                 0,  0,  0,  0,  0,  0,  0,  0};
+static inline __m256i rect_avx2_tail32(size_t n) {
+    return _mm256_loadu_si256((const __m256i *)(rect_avx2_tail_words + 8 - n));
+}
+static inline __m256i rect_avx2_tail64(size_t n) {
+    return _mm256_loadu_si256((const __m256i *)(rect_avx2_tail_words + 8 - 2 * n));
+}
+
+static inline f32_v f32_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline void f32_store(float *p, f32_v v) { _mm256_storeu_ps(p, v); }
+static inline f32_v f32_load_part(const float *p, size_t n) { return _mm256_maskload_ps(p, rect_avx2_tail32(n)); }
+static inline void f32_store_part(float *p, f32_v v, size_t n) { _mm256_maskstore_ps(p, rect_avx2_tail32(n), v); }
+static inline f32_v f32_set1(float s) { return _mm256_set1_ps(s); }
+static inline f32_v f32_zero(void) { return _mm256_setzero_ps(); }
+static inline f32_v f32_add(f32_v a, f32_v b) { return _mm256_add_ps(a, b); }
+static inline f32_v f32_sub(f32_v a, f32_v b) { return _mm256_sub_ps(a, b); }
+static inline f32_v f32_mul(f32_v a, f32_v b) { return _mm256_mul_ps(a, b); }
+static inline f32_m f32_lt(f32_v a, f32_v b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+static inline f32_m f32_le(f32_v a, f32_v b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+static inline f32_m f32_gt(f32_v a, f32_v b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+static inline f32_m f32_ge(f32_v a, f32_v b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+static inline f32_m f32_eq(f32_v a, f32_v b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+static inline f32_m f32_isnan(f32_v a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+static inline f32_m f32_and(f32_m a, f32_m b) { return _mm256_and_ps(a, b); }
+/* a where m, else b */
+static inline f32_v f32_select(f32_m m, f32_v a, f32_v b) { return _mm256_blendv_ps(b, a, m); }
+
+static inline f64_v f64_load(const double *p) { return _mm256_loadu_pd(p); }
+static inline void f64_store(double *p, f64_v v) { _mm256_storeu_pd(p, v); }
+static inline f64_v f64_load_part(const double *p, size_t n) { return _mm256_maskload_pd(p, rect_avx2_tail64(n)); }
+static inline void f64_store_part(double *p, f64_v v, size_t n) { _mm256_maskstore_pd(p, rect_avx2_tail64(n), v); }
+static inline f64_v f64_set1(double s) { return _mm256_set1_pd(s); }
+static inline f64_v f64_zero(void) { return _mm256_setzero_pd(); }
+static inline f64_v f64_add(f64_v a, f64_v b) { return _mm256_add_pd(a, b); }
+static inline f64_v f64_sub(f64_v a, f64_v b) { return _mm256_sub_pd(a, b); }
+static inline f64_v f64_mul(f64_v a, f64_v b) { return _mm256_mul_pd(a, b); }
+static inline f64_m f64_lt(f64_v a, f64_v b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+static inline f64_m f64_le(f64_v a, f64_v b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
+static inline f64_m f64_gt(f64_v a, f64_v b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+static inline f64_m f64_ge(f64_v a, f64_v b) { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
+static inline f64_m f64_eq(f64_v a, f64_v b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
+static inline f64_m f64_isnan(f64_v a) { return _mm256_cmp_pd(a, a, _CMP_UNORD_Q); }
+static inline f64_m f64_and(f64_m a, f64_m b) { return _mm256_and_pd(a, b); }
+static inline f64_v f64_select(f64_m m, f64_v a, f64_v b) { return _mm256_blendv_pd(b, a, m); }
+
+static inline f32_v f32_load_f16(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+static inline void f32_store_f16(uint16_t *p, f32_v v) {
+    _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+static inline f32_v f32_load_f16_part(const uint16_t *p, size_t n) {
+    uint16_t buffer[8] = {0};
+    memcpy(buffer, p, n * sizeof(uint16_t));
+    return f32_load_f16(buffer);
+}
+static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
+    uint16_t buffer[8];
+    f32_store_f16(buffer, v);
+    memcpy(p, buffer, n * sizeof(uint16_t));
+}
+
+#endif

@@ -1,0 +1,89 @@
+/* The vector shim for AArch64 Advanced SIMD (see shim_scalar.h for the contract).
+ * Tails go through a zeroed stack buffer, so no lane outside the array is read or written. */
+#ifndef RECT_SHIM_NEON_H
+#define RECT_SHIM_NEON_H
+
+#include <arm_neon.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef float32x4_t f32_v;
+typedef uint32x4_t f32_m;
+typedef float64x2_t f64_v;
+typedef uint64x2_t f64_m;
+#define f32_LANES 4
+#define f64_LANES 2
+
+static inline f32_v f32_load(const float *p) { return vld1q_f32(p); }
+static inline void f32_store(float *p, f32_v v) { vst1q_f32(p, v); }
+static inline f32_v f32_load_part(const float *p, size_t n) {
+    float buffer[4] = {0};
+    memcpy(buffer, p, n * sizeof(float));
+    return vld1q_f32(buffer);
+}
+static inline void f32_store_part(float *p, f32_v v, size_t n) {
+    float buffer[4];
+    vst1q_f32(buffer, v);
+    memcpy(p, buffer, n * sizeof(float));
+}
+static inline f32_v f32_set1(float s) { return vdupq_n_f32(s); }
+static inline f32_v f32_zero(void) { return vdupq_n_f32(0.0f); }
+static inline f32_v f32_add(f32_v a, f32_v b) { return vaddq_f32(a, b); }
+static inline f32_v f32_sub(f32_v a, f32_v b) { return vsubq_f32(a, b); }
+static inline f32_v f32_mul(f32_v a, f32_v b) { return vmulq_f32(a, b); }
+static inline f32_m f32_lt(f32_v a, f32_v b) { return vcltq_f32(a, b); }
+static inline f32_m f32_le(f32_v a, f32_v b) { return vcleq_f32(a, b); }
+static inline f32_m f32_gt(f32_v a, f32_v b) { return vcgtq_f32(a, b); }
+static inline f32_m f32_ge(f32_v a, f32_v b) { return vcgeq_f32(a, b); }
+static inline f32_m f32_eq(f32_v a, f32_v b) { return vceqq_f32(a, b); }
+static inline f32_m f32_isnan(f32_v a) { return vmvnq_u32(vceqq_f32(a, a)); }
+static inline f32_m f32_and(f32_m a, f32_m b) { return vandq_u32(a, b); }
+static inline f32_v f32_select(f32_m m, f32_v a, f32_v b) { return vbslq_f32(m, a, b); }
+
+static inline f64_v f64_load(const double *p) { return vld1q_f64(p); }
+static inline void f64_store(double *p, f64_v v) { vst1q_f64(p, v); }
+static inline f64_v f64_load_part(const double *p, size_t n) {
+    double buffer[2] = {0};
+    memcpy(buffer, p, n * sizeof(double));
+    return vld1q_f64(buffer);
+}
+static inline void f64_store_part(double *p, f64_v v, size_t n) {
+    double buffer[2];
+    vst1q_f64(buffer, v);
+    memcpy(p, buffer, n * sizeof(double));
+}
+static inline f64_v f64_set1(double s) { return vdupq_n_f64(s); }
+static inline f64_v f64_zero(void) { return vdupq_n_f64(0.0); }
+static inline f64_v f64_add(f64_v a, f64_v b) { return vaddq_f64(a, b); }
+static inline f64_v f64_sub(f64_v a, f64_v b) { return vsubq_f64(a, b); }
+static inline f64_v f64_mul(f64_v a, f64_v b) { return vmulq_f64(a, b); }
+static inline f64_m f64_lt(f64_v a, f64_v b) { return vcltq_f64(a, b); }
+static inline f64_m f64_le(f64_v a, f64_v b) { return vcleq_f64(a, b); }
+static inline f64_m f64_gt(f64_v a, f64_v b) { return vcgtq_f64(a, b); }
+static inline f64_m f64_ge(f64_v a, f64_v b) { return vcgeq_f64(a, b); }
+static inline f64_m f64_eq(f64_v a, f64_v b) { return vceqq_f64(a, b); }
+static inline f64_m f64_isnan(f64_v a) {
+    return vreinterpretq_u64_u32(vmvnq_u32(vreinterpretq_u32_u64(vceqq_f64(a, a))));
+}
+static inline f64_m f64_and(f64_m a, f64_m b) { return vandq_u64(a, b); }
+static inline f64_v f64_select(f64_m m, f64_v a, f64_v b) { return vbslq_f64(m, a, b); }
+
+static inline f32_v f32_load_f16(const uint16_t *p) {
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+}
+static inline void f32_store_f16(uint16_t *p, f32_v v) {
+    vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v)));
+}
+static inline f32_v f32_load_f16_part(const uint16_t *p, size_t n) {
+    uint16_t buffer[4] = {0};
+    memcpy(buffer, p, n * sizeof(uint16_t));
+    return f32_load_f16(buffer);
+}
+static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
+    uint16_t buffer[4];
+    f32_store_f16(buffer, v);
+    memcpy(p, buffer, n * sizeof(uint16_t));
+}
+
+#endif

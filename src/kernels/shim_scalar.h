@@ -1,0 +1,46 @@
+/* The vector shim for the portable scalar path: a "vector" of one lane.
+ *
+ * Every shim defines, for f32 and f64: the vector type T_v, the mask type T_m, T_LANES, and the
+ * operations used by ops.h (load/store, partial load/store, set1, zero, arithmetic, ordered
+ * compares that are false on NaN, select), plus float16 load/store into f32 vectors. */
+#ifndef RECT_SHIM_SCALAR_H
+#define RECT_SHIM_SCALAR_H
+
+#include <stddef.h>
+#include "f16_soft.h"
+
+#define RECT_SCALAR_SHIM(T, S)                                                                  \
+    typedef S T##_v;                                                                            \
+    typedef int T##_m;                                                                          \
+    static inline T##_v T##_load(const S *p) { return *p; }                                    \
+    static inline void T##_store(S *p, T##_v v) { *p = v; }                                    \
+    /* one lane is never partial; these exist so the generic loops compile */                  \
+    static inline T##_v T##_load_part(const S *p, size_t n) { (void)n; return *p; }            \
+    static inline void T##_store_part(S *p, T##_v v, size_t n) { (void)n; *p = v; }            \
+    static inline T##_v T##_set1(S s) { return s; }                                            \
+    static inline T##_v T##_zero(void) { return (S)0; }                                        \
+    static inline T##_v T##_add(T##_v a, T##_v b) { return a + b; }                            \
+    static inline T##_v T##_sub(T##_v a, T##_v b) { return a - b; }                            \
+    static inline T##_v T##_mul(T##_v a, T##_v b) { return a * b; }                            \
+    static inline T##_m T##_lt(T##_v a, T##_v b) { return a < b; }                             \
+    static inline T##_m T##_le(T##_v a, T##_v b) { return a <= b; }                            \
+    static inline T##_m T##_gt(T##_v a, T##_v b) { return a > b; }                             \
+    static inline T##_m T##_ge(T##_v a, T##_v b) { return a >= b; }                            \
+    static inline T##_m T##_eq(T##_v a, T##_v b) { return a == b; }                            \
+    static inline T##_m T##_isnan(T##_v a) { return a != a; }                                  \
+    static inline T##_m T##_and(T##_m a, T##_m b) { return a & b; }                            \
+    static inline T##_v T##_select(T##_m m, T##_v a, T##_v b) { return m ? a : b; }
+
+RECT_SCALAR_SHIM(f32, float)
+RECT_SCALAR_SHIM(f64, double)
+#undef RECT_SCALAR_SHIM
+
+#define f32_LANES 1
+#define f64_LANES 1
+
+static inline f32_v f32_load_f16(const uint16_t *p) { return rect_soft_f16_to_f32(*p); }
+static inline void f32_store_f16(uint16_t *p, f32_v v) { *p = rect_soft_f32_to_f16(v); }
+static inline f32_v f32_load_f16_part(const uint16_t *p, size_t n) { (void)n; return f32_load_f16(p); }
+static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) { (void)n; f32_store_f16(p, v); }
+
+#endif

@@ -1,0 +1,44 @@
+/* Internal: the kernel table every CPU path fills, and the dispatch state. */
+#ifndef RECT_TABLE_H
+#define RECT_TABLE_H
+
+#include "rectifier/rectifier.h"
+
+#define RECT_CAT_(a, b) a##b
+#define RECT_CAT(a, b) RECT_CAT_(a, b)
+
+enum rect_dtype { RECT_F16, RECT_F32, RECT_F64, RECT_NDTYPES };
+
+#define RECT_ENUM_ENTRY(op) RECT_OP_##op,
+enum rect_unary_op { RECT_UNARY_OPS(RECT_ENUM_ENTRY) RECT_N_UNARY };
+enum rect_grad_op { RECT_GRAD_OPS(RECT_ENUM_ENTRY) RECT_N_GRAD };
+#undef RECT_ENUM_ENTRY
+
+/* Type-erased kernel signatures (the pointers are rect_f16/float/double by dtype). */
+typedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p);
+typedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
+                             const rect_params *p);
+typedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y);
+typedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
+                                   void *grad_x, void *grad_w);
+
+typedef struct rect_kernel_table {
+    rect_unary_fn unary[RECT_N_UNARY][RECT_NDTYPES];
+    rect_grad_fn grad[RECT_N_GRAD][RECT_NDTYPES];
+    rect_prelu_fn prelu[RECT_NDTYPES];
+    rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
+} rect_kernel_table;
+
+/* The active kernels. Filled by rect_init() (the Python module calls it at import) and refilled by
+ * rect_set_capabilities(); read by every entry point. */
+extern rect_kernel_table rect_kernels;
+
+/* Detects the CPU and fills rect_kernels from the best path. Idempotent. */
+void rect_init(void);
+
+/* One per compiled path, each defined by its ISA's translation unit. */
+void rect_fill_table_scalar(rect_kernel_table *t);
+void rect_fill_table_avx2(rect_kernel_table *t);
+void rect_fill_table_neon(rect_kernel_table *t);
+
+#endif
