@@ -1,0 +1,54 @@
+"""rectifier: the rectifier family of activation functions and their derivatives, on C kernels
+chosen at import for this CPU (AVX2+FMA on x86-64, NEON on AArch64, portable C elsewhere).
+
+NumPy in, NumPy out: every function takes an array-like and returns an ndarray of x's shape and
+float dtype (float16 is computed in float32; integers and bool become float64), accepts ``out=``,
+and is also a real NumPy ufunc in `rectifier.ufuncs`, so dask/xarray/pandas inputs keep their type.
+"""
+import os as _os
+import warnings as _warnings
+
+from ._core import (
+    capabilities,
+    hardtanh,
+    hardtanh_grad,
+    leaky_relu,
+    leaky_relu_grad,
+    prelu,
+    prelu_grad,
+    relu,
+    relu6,
+    relu6_grad,
+    relu_grad,
+    set_capabilities,
+    show_config,
+    threshold,
+    threshold_grad,
+)
+from . import ufuncs
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "relu", "relu6", "hardtanh", "threshold", "leaky_relu", "prelu",
+    "relu_grad", "relu6_grad", "hardtanh_grad", "threshold_grad", "leaky_relu_grad", "prelu_grad",
+    "capabilities", "set_capabilities", "show_config", "ufuncs",
+]
+
+
+def _apply_disable_variable():
+    """RECTIFIER_DISABLE=avx2 (a comma list) turns paths off for this process."""
+    value = _os.environ.get("RECTIFIER_DISABLE", "")
+    disabled = {name.strip().lower() for name in value.split(",") if name.strip()}
+    if not disabled:
+        return
+    caps = capabilities()
+    unknown = disabled - {"scalar", "avx2", "neon"}
+    if unknown or "scalar" in disabled:
+        _warnings.warn(f"RECTIFIER_DISABLE={value!r}: ignoring {sorted(unknown | (disabled & {'scalar'}))} "
+                       "(the paths are avx2 and neon; scalar cannot be disabled)", RuntimeWarning,
+                       stacklevel=3)
+    set_capabilities([p for p in caps["detected"] if p not in disabled])
+
+
+_apply_disable_variable()

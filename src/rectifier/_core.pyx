@@ -1,0 +1,613 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True
+"""The thin layer between Python and the C kernels.
+
+Every public function first tries a direct path for the common call (an exact ndarray of a float
+dtype, C- or F-contiguous, aligned, native byte order, scalar parameters, `out` absent or a matching
+array): it reads the array through the NumPy C API and calls the kernel, releasing the GIL for
+large inputs. Any other call goes to the NumPy ufunc of the same kernels (`rectifier.ufuncs`),
+which brings broadcasting, strides, casting and `__array_ufunc__` (dask, xarray, pandas). Both
+paths run the same kernel on the same values, so their results are bit-identical.
+"""
+cimport numpy as cnp
+from libc.math cimport isfinite, isnan
+from libc.stdint cimport intptr_t
+from libc.stdlib cimport malloc
+from libc.stdint cimport uintptr_t
+
+import numpy as np
+
+cnp.import_array()
+cnp.import_ufunc()
+
+cdef extern from "numpy/ndarraytypes.h":
+    enum:
+        NPY_HALF
+
+cdef extern from "rectifier/rectifier.h":
+    ctypedef struct rect_params:
+        double a, b, c, d
+
+cdef extern from "rectifier/capabilities.h":
+    unsigned rect_capabilities_compiled() nogil
+    unsigned rect_capabilities_detected() nogil
+    unsigned rect_capabilities_enabled() nogil
+    unsigned rect_active_path() nogil
+    int rect_set_capabilities(unsigned mask) nogil
+    const char *rect_path_name(unsigned cap) nogil
+
+cdef extern from "_glue.h":
+    enum:
+        RECT_F16, RECT_F32, RECT_F64
+        RECT_OP_relu, RECT_OP_relu6, RECT_OP_hardtanh, RECT_OP_threshold, RECT_OP_leaky_relu
+        RECT_OP_relu_grad, RECT_OP_relu6_grad, RECT_OP_hardtanh_grad, RECT_OP_threshold_grad
+        RECT_OP_leaky_relu_grad
+        RECT_KIND_UNARY, RECT_KIND_GRAD, RECT_KIND_PRELU, RECT_KIND_PRELU_GRAD
+    ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
+    ctypedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
+                                  const rect_params *p) noexcept nogil
+    ctypedef struct rect_loop_desc:
+        int kind, op, dtype, nparams
+    void rect_init() nogil
+    rect_unary_fn rect_unary_kernel(int op, int dtype) nogil
+    rect_grad_fn rect_grad_kernel(int op, int dtype) nogil
+    void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *steps,
+                         void *data) noexcept nogil
+
+rect_init()
+
+# Below this many elements the kernel is cheaper than releasing and re-taking the GIL
+# (bench/bench_overhead.py measures both; see the README's design notes).
+cdef Py_ssize_t NOGIL_MIN_ELEMENTS = 4096
+
+# ---------------------------------------------------------------------------------------------
+# CPU paths
+# ---------------------------------------------------------------------------------------------
+
+_PATH_BITS = {"scalar": 1, "avx2": 2, "neon": 4}
+
+
+def _path_names(unsigned mask):
+    return tuple(name for name, bit in _PATH_BITS.items() if mask & bit)
+
+
+def capabilities():
+    """The CPU paths of this build and process.
+
+    Returns a dict: ``compiled`` (paths built into this binary), ``detected`` (those this CPU and
+    OS can run), ``enabled`` (those currently allowed, see `set_capabilities` and the environment
+    variable ``RECTIFIER_DISABLE``) and ``active`` (the one path whose kernels run).
+    """
+    return {
+        "compiled": _path_names(rect_capabilities_compiled()),
+        "detected": _path_names(rect_capabilities_detected()),
+        "enabled": _path_names(rect_capabilities_enabled()),
+        "active": rect_path_name(rect_active_path()).decode(),
+    }
+
+
+def set_capabilities(paths):
+    """Allow only the CPU paths named in `paths` (e.g. ``["scalar"]`` or ``("scalar", "avx2")``).
+
+    The best allowed path becomes active for every function and ufunc. ``scalar`` is always
+    allowed. Raises ValueError, changing nothing, for an unknown name or a path this CPU cannot run.
+    Meant for start-up and tests: do not call it while other threads run kernels.
+    """
+    if isinstance(paths, str):
+        paths = [paths]
+    cdef unsigned mask = 1
+    detected = rect_capabilities_detected()
+    for name in paths:
+        if name not in _PATH_BITS:
+            raise ValueError(f"set_capabilities: unknown CPU path {name!r}; "
+                             f"the paths are {', '.join(_PATH_BITS)}")
+        if not detected & _PATH_BITS[name]:
+            raise ValueError(f"set_capabilities: this CPU cannot run the {name!r} path "
+                             f"(it can run: {', '.join(_path_names(detected))})")
+        mask |= _PATH_BITS[name]
+    rect_set_capabilities(mask)
+
+
+def show_config():
+    """Print the compiled, detected, enabled and active CPU paths."""
+    caps = capabilities()
+    for key in ("compiled", "detected", "enabled"):
+        print(f"{key + ':':10s}{', '.join(caps[key])}")
+    print(f"{'active:':10s}{caps['active']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The ufuncs: one per kernel, all served by the same strided loop (src/ufunc_loops.c)
+# ---------------------------------------------------------------------------------------------
+
+UFUNCS = {}
+cdef list _ufunc_keepalive = []   # the name and doc bytes the ufunc objects point into
+cdef int[3] _DTYPE_INDEX = [RECT_F16, RECT_F32, RECT_F64]
+cdef int[3] _STORAGE = [NPY_HALF, cnp.NPY_FLOAT, cnp.NPY_DOUBLE]
+cdef int[3] _COMPUTE = [cnp.NPY_FLOAT, cnp.NPY_FLOAT, cnp.NPY_DOUBLE]
+
+
+cdef _make_ufunc(str name, int kind, int op, int nparams, str roles, str doc):
+    """roles: 'inputs|outputs', one letter per operand: 'x' stored like x, 'p' in the compute type
+    (float32 for float16 data)."""
+    inputs, outputs = roles.split("|")
+    letters = inputs + outputs
+    cdef int nin = len(inputs), nargs = len(letters)
+    cdef cnp.PyUFuncGenericFunction *funcs = <cnp.PyUFuncGenericFunction *>malloc(3 * sizeof(cnp.PyUFuncGenericFunction))
+    cdef void **data = <void **>malloc(3 * sizeof(void *))
+    cdef char *types = <char *>malloc(3 * nargs)
+    cdef rect_loop_desc *desc
+    cdef int i, j
+    if funcs == NULL or data == NULL or types == NULL:
+        raise MemoryError()
+    for i in range(3):
+        desc = <rect_loop_desc *>malloc(sizeof(rect_loop_desc))
+        if desc == NULL:
+            raise MemoryError()
+        desc.kind, desc.op, desc.dtype, desc.nparams = kind, op, _DTYPE_INDEX[i], nparams
+        funcs[i] = <cnp.PyUFuncGenericFunction>rect_ufunc_loop
+        data[i] = desc
+        for j in range(nargs):
+            types[i * nargs + j] = <char>(_STORAGE[i] if letters[j] == "x" else _COMPUTE[i])
+    name_b, doc_b = name.encode(), doc.encode()
+    _ufunc_keepalive.extend((name_b, doc_b))
+    uf = cnp.PyUFunc_FromFuncAndData(funcs, data, types, 3, nin, nargs - nin, cnp.PyUFunc_None,
+                                     name_b, doc_b, 0)
+    UFUNCS[name] = uf
+    return uf
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument handling shared by every function
+# ---------------------------------------------------------------------------------------------
+
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+
+
+cdef inline int _fast_dtype(object x) noexcept:
+    """The kernel dtype index of an array the direct path can take, else -1."""
+    if not cnp.PyArray_CheckExact(x):
+        return -1
+    cdef cnp.ndarray a = <cnp.ndarray>x
+    if cnp.PyArray_NDIM(a) == 0 or not cnp.PyArray_ISALIGNED(a) or not cnp.PyArray_ISNOTSWAPPED(a):
+        return -1
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(a) or cnp.PyArray_IS_F_CONTIGUOUS(a)):
+        return -1
+    cdef int t = cnp.PyArray_TYPE(a)
+    if t == cnp.NPY_FLOAT:
+        return RECT_F32
+    if t == cnp.NPY_DOUBLE:
+        return RECT_F64
+    if t == NPY_HALF:
+        return RECT_F16
+    return -1
+
+
+cdef inline bint _same_layout(cnp.ndarray a, object other) noexcept:
+    """`other` is an exact, aligned, native ndarray with a's dtype and shape, contiguous in the
+    same order, so element i of both is at byte i * itemsize."""
+    if not cnp.PyArray_CheckExact(other):
+        return False
+    cdef cnp.ndarray b = <cnp.ndarray>other
+    cdef int i, nd = cnp.PyArray_NDIM(a)
+    if cnp.PyArray_TYPE(b) != cnp.PyArray_TYPE(a) or cnp.PyArray_NDIM(b) != nd:
+        return False
+    if not cnp.PyArray_ISALIGNED(b) or not cnp.PyArray_ISNOTSWAPPED(b):
+        return False
+    for i in range(nd):
+        if cnp.PyArray_DIM(a, i) != cnp.PyArray_DIM(b, i):
+            return False
+    return ((cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_IS_C_CONTIGUOUS(b)) or
+            (cnp.PyArray_IS_F_CONTIGUOUS(a) and cnp.PyArray_IS_F_CONTIGUOUS(b)))
+
+
+cdef inline bint _overlaps_partly(cnp.ndarray a, cnp.ndarray b) noexcept:
+    """a and b share bytes without being the same elements (they have the same layout)."""
+    cdef uintptr_t pa = <uintptr_t>cnp.PyArray_DATA(a), pb = <uintptr_t>cnp.PyArray_DATA(b)
+    cdef uintptr_t nbytes = <uintptr_t>cnp.PyArray_NBYTES(a)
+    return pa != pb and pa < pb + nbytes and pb < pa + nbytes
+
+
+cdef inline object _fast_out(cnp.ndarray a, object out, object other):
+    """The array the direct path writes to (new, or `out`), or None if `out` needs the ufunc path
+    (which checks it and reports what is wrong, or handles the overlap)."""
+    cdef cnp.ndarray o
+    if out is None:
+        return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a), cnp.PyArray_TYPE(a),
+                                 not cnp.PyArray_IS_C_CONTIGUOUS(a))
+    if not _same_layout(a, out) or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out):
+        return None
+    o = <cnp.ndarray>out
+    if _overlaps_partly(a, o) or (other is not None and _overlaps_partly(<cnp.ndarray>other, o)):
+        return None
+    return o
+
+
+cdef inline rect_params _params(double a=0.0, double b=0.0) noexcept:
+    cdef rect_params p
+    p.a, p.b, p.c, p.d = a, b, 0.0, 0.0
+    return p
+
+
+cdef inline bint _is_scalar(object v):
+    return type(v) is float or type(v) is int or (not isinstance(v, str) and np.ndim(v) == 0)
+
+
+cdef double _scalar(str fname, str pname, object value, bint finite=False, bint not_nan=True) except? -1.5:
+    """A scalar parameter as a double, or a ValueError/TypeError naming it."""
+    cdef double v
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fname}: {pname} must be a real number, got {value!r}") from None
+    if finite and not isfinite(v):
+        raise ValueError(f"{fname}: {pname} must be finite, got {value!r}")
+    if not_nan and isnan(v):
+        raise ValueError(f"{fname}: {pname} must not be NaN, got {value!r}")
+    return v
+
+
+cdef object _param_array(str fname, str pname, object value, bint finite=False, bint not_nan=True):
+    """An array-valued parameter, checked, as a float64 ndarray (containers pass through)."""
+    if hasattr(value, "__array_ufunc__") and not isinstance(value, (np.ndarray, np.generic)):
+        return value
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{fname}: {pname} has unsupported dtype {arr.dtype}; expected real numbers")
+    arr = arr.astype(np.float64, copy=False)
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{fname}: {pname} must be finite, got {value!r}")
+    if not_nan and np.isnan(arr).any():
+        raise ValueError(f"{fname}: {pname} must not contain NaN, got {value!r}")
+    return arr
+
+
+cdef object _param(str fname, str pname, object value, bint finite=False, bint not_nan=True):
+    """A checked parameter: a Python float for a scalar, an array otherwise."""
+    if _is_scalar(value):
+        return _scalar(fname, pname, value, finite, not_nan)
+    return _param_array(fname, pname, value, finite, not_nan)
+
+
+cdef _check_bounds(str fname, object lo, object hi):
+    if (lo > hi) if (type(lo) is float and type(hi) is float) else np.any(np.greater(lo, hi)):
+        raise ValueError(f"{fname}: min_val must be <= max_val, got min_val={lo!r}, max_val={hi!r}")
+
+
+cdef Py_ssize_t _normalize_axis(str fname, object axis, Py_ssize_t ndim) except -1:
+    cdef Py_ssize_t ax
+    try:
+        ax = axis
+    except TypeError:
+        raise TypeError(f"{fname}: axis must be an integer, got {axis!r}") from None
+    if not -ndim <= ax < ndim:
+        raise np.exceptions.AxisError(f"{fname}: axis {axis} is out of bounds for x with ndim {ndim}")
+    return ax % ndim
+
+
+cdef tuple _float_input(str fname, object x):
+    """(x, result dtype): float16/32/64 keep their dtype, integers and bool become float64."""
+    if isinstance(x, np.ndarray):
+        dt = x.dtype
+    elif hasattr(x, "__array_ufunc__") and hasattr(x, "dtype") and not isinstance(x, np.generic):
+        dt = np.dtype(x.dtype)   # dask, xarray, pandas...: the ufunc dispatches to the container
+    else:
+        x = np.asarray(x)
+        dt = x.dtype
+    if dt.kind == "f" and dt.itemsize in (2, 4, 8):
+        return x, dt.newbyteorder("=")
+    if dt.kind in "biu":
+        return x, _F64
+    raise TypeError(f"{fname}: x has unsupported dtype {dt}; "
+                    "expected float16, float32, float64, an integer or bool")
+
+
+cdef _check_out(str fname, object out, object dt, tuple shape):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dt:
+        raise TypeError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dt}")
+    if out.shape != shape:
+        raise ValueError(f"{fname}: out has shape {out.shape}; the result has shape {shape}")
+    if not out.flags.writeable:
+        raise ValueError(f"{fname}: out is read-only")
+
+
+cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out):
+    """Call the ufunc with the package's dtype rules: the loop is chosen by x's result dtype
+    (parameters in its compute type), and `out` must match exactly. roles: one letter per operand
+    after x and per output, 'x' stored like x, 'p' in the compute type ('|' separates outputs)."""
+    x, dt = _float_input(fname, x)
+    pdt = _F32 if dt == _F16 else dt
+    sig = (dt,) + tuple(dt if r == "x" else pdt for r in roles if r != "|")
+    if out is None:
+        return uf(x, *args, signature=sig)
+    _check_out(fname, out, dt, np.broadcast_shapes(np.shape(x), *[np.shape(a) for a in args]))
+    return uf(x, *args, out=out, signature=sig)
+
+
+cdef inline void _run_unary(rect_unary_fn fn, Py_ssize_t n, const void *x, void *y,
+                            const rect_params *p) noexcept:
+    if n >= NOGIL_MIN_ELEMENTS:
+        with nogil:
+            fn(n, x, y, p)
+    else:
+        fn(n, x, y, p)
+
+
+cdef inline object _unary_fast(int op, object x, object out, const rect_params *p):
+    """The direct path of y = f(x); None when the call needs the ufunc."""
+    cdef int dt = _fast_dtype(x)
+    if dt < 0:
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>x
+    o = _fast_out(a, out, None)
+    if o is None:
+        return None
+    _run_unary(rect_unary_kernel(op, dt), cnp.PyArray_SIZE(a), cnp.PyArray_DATA(a),
+               cnp.PyArray_DATA(<cnp.ndarray>o), p)
+    return o
+
+
+cdef inline object _grad_fast(int op, object x, object grad, object out, const rect_params *p):
+    """The direct path of y = grad * f'(x); None when the call needs the ufunc."""
+    cdef int dt = _fast_dtype(x)
+    if dt < 0:
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>x
+    cdef const void *g = NULL
+    if grad is not None:
+        if not _same_layout(a, grad):
+            return None
+        g = cnp.PyArray_DATA(<cnp.ndarray>grad)
+    o = _fast_out(a, out, grad)
+    if o is None:
+        return None
+    cdef rect_grad_fn fn = rect_grad_kernel(op, dt)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(a)
+    cdef void *y = cnp.PyArray_DATA(<cnp.ndarray>o)
+    cdef const void *xd = cnp.PyArray_DATA(a)
+    if n >= NOGIL_MIN_ELEMENTS:
+        with nogil:
+            fn(n, xd, g, y, p)
+    else:
+        fn(n, xd, g, y, p)
+    return o
+
+
+cdef object _grad_or_ones(object grad):
+    return 1.0 if grad is None else grad
+
+
+# ---------------------------------------------------------------------------------------------
+# The rectifier family (SPEC 2.1)
+# ---------------------------------------------------------------------------------------------
+
+_uf_relu = _make_ufunc("relu", RECT_KIND_UNARY, RECT_OP_relu, 0, "x|x",
+                       "relu(x) = +0.0 where x <= 0, else x (NaN stays NaN).")
+_uf_relu6 = _make_ufunc("relu6", RECT_KIND_UNARY, RECT_OP_relu6, 0, "x|x",
+                        "relu6(x) = min(max(x, 0), 6) (NaN stays NaN, relu6(-0.0) = +0.0).")
+_uf_hardtanh = _make_ufunc("hardtanh", RECT_KIND_UNARY, RECT_OP_hardtanh, 2, "xpp|x",
+                           "hardtanh(x, min_val, max_val) = x clamped to [min_val, max_val].")
+_uf_threshold = _make_ufunc("threshold", RECT_KIND_UNARY, RECT_OP_threshold, 2, "xpp|x",
+                            "threshold(x, threshold, value) = value where x <= threshold, else x.")
+_uf_leaky_relu = _make_ufunc("leaky_relu", RECT_KIND_PRELU, 0, 0, "xp|x",
+                             "leaky_relu(x, negative_slope) = x where x > 0, else negative_slope * x.")
+_uf_relu_grad = _make_ufunc("relu_grad", RECT_KIND_GRAD, RECT_OP_relu_grad, 1, "xxp|x",
+                            "relu_grad(x, grad, at_zero) = grad * relu'(x), relu'(0) = at_zero.")
+_uf_relu6_grad = _make_ufunc("relu6_grad", RECT_KIND_GRAD, RECT_OP_relu6_grad, 0, "xx|x",
+                             "relu6_grad(x, grad) = grad where 0 < x < 6, else 0.")
+_uf_hardtanh_grad = _make_ufunc("hardtanh_grad", RECT_KIND_GRAD, RECT_OP_hardtanh_grad, 2, "xxpp|x",
+                                "hardtanh_grad(x, grad, min_val, max_val) = grad where min_val < x < max_val, else 0.")
+_uf_threshold_grad = _make_ufunc("threshold_grad", RECT_KIND_GRAD, RECT_OP_threshold_grad, 1, "xxp|x",
+                                 "threshold_grad(x, grad, threshold) = grad where x > threshold, else 0.")
+_uf_leaky_relu_grad = _make_ufunc("leaky_relu_grad", RECT_KIND_GRAD, RECT_OP_leaky_relu_grad, 1, "xxp|x",
+                                  "leaky_relu_grad(x, grad, negative_slope) = grad where x > 0, else negative_slope * grad.")
+_uf_prelu_grad = _make_ufunc("prelu_grad", RECT_KIND_PRELU_GRAD, 0, 0, "xpx|xp",
+                             "prelu_grad(x, weight, grad) -> (grad * (x > 0 ? 1 : weight), x > 0 ? 0 : grad * x).")
+
+
+def relu(x, out=None):
+    """relu(x, out=None)
+
+    The rectifier ``max(0, x)``: ``+0.0 if x <= 0 else x``. NaN stays NaN; ``relu(-0.0)`` is
+    ``+0.0`` (as NumPy and JAX). float16, float32 and float64 keep their dtype (float16 is computed
+    in float32); integers and bool give float64. ``out`` may be ``x`` (in place).
+    """
+    cdef rect_params p = _params()
+    r = _unary_fast(RECT_OP_relu, x, out, &p)
+    return r if r is not None else _via_ufunc(_uf_relu, "relu", x, (), "x", out)
+
+
+def relu6(x, out=None):
+    """relu6(x, out=None)
+
+    ``min(max(x, 0), 6)``. NaN stays NaN; ``relu6(-0.0)`` is ``+0.0`` (as `relu`).
+    """
+    cdef rect_params p = _params()
+    r = _unary_fast(RECT_OP_relu6, x, out, &p)
+    return r if r is not None else _via_ufunc(_uf_relu6, "relu6", x, (), "x", out)
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
+    """hardtanh(x, min_val=-1.0, max_val=1.0, out=None)
+
+    ``x`` clamped to ``[min_val, max_val]``: ``min_val if x < min_val``, ``max_val if x > max_val``,
+    else ``x`` (so ``-0.0`` inside the interval stays ``-0.0``; NaN stays NaN). The bounds may be
+    arrays broadcast against ``x``; they must not be NaN and ``min_val <= max_val``.
+    """
+    lo = _param("hardtanh", "min_val", min_val)
+    hi = _param("hardtanh", "max_val", max_val)
+    _check_bounds("hardtanh", lo, hi)
+    cdef rect_params p
+    if type(lo) is float and type(hi) is float:
+        p = _params(lo, hi)
+        r = _unary_fast(RECT_OP_hardtanh, x, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(_uf_hardtanh, "hardtanh", x, (lo, hi), "ppx", out)
+
+
+def threshold(x, threshold, value, out=None):
+    """threshold(x, threshold, value, out=None)
+
+    ``value if x <= threshold else x`` (PyTorch's ``threshold``). NaN stays NaN. ``threshold`` must
+    not be NaN; ``value`` may be any float (NaN or inf included, to mark the replaced entries).
+    Both may be arrays broadcast against ``x``.
+    """
+    th = _param("threshold", "threshold", threshold)
+    val = _param("threshold", "value", value, False, False)
+    cdef rect_params p
+    if type(th) is float and type(val) is float:
+        p = _params(th, val)
+        r = _unary_fast(RECT_OP_threshold, x, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(_uf_threshold, "threshold", x, (th, val), "ppx", out)
+
+
+def leaky_relu(x, negative_slope=0.01, out=None):
+    """leaky_relu(x, negative_slope=0.01, out=None)
+
+    ``x if x > 0 else negative_slope * x``. ``leaky_relu(-0.0)`` is ``-0.0`` for a positive slope;
+    NaN stays NaN. ``negative_slope`` must be finite and may be an array broadcast against ``x``.
+    """
+    return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out)
+
+
+cdef object _sloped(str fname, object x, object slope, object out):
+    """leaky_relu and prelu: one slope (a float) or slopes broadcast against x."""
+    cdef rect_params p
+    if type(slope) is float:
+        p = _params(slope)
+        r = _unary_fast(RECT_OP_leaky_relu, x, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(_uf_leaky_relu, fname, x, (slope,), "px", out)
+
+
+cdef tuple _prelu_weight(str fname, object x, object weight, object axis):
+    """(the weight shaped to broadcast along `axis` of x, or a float for a single weight, the
+    reduction axes for its gradient, or None for all)."""
+    w = _param_array(fname, "weight", weight, finite=True)
+    if w.ndim > 1:
+        raise ValueError(f"{fname}: weight must be a scalar or 1-D, got shape {w.shape}")
+    ndim = np.ndim(x)
+    if w.size == 1:
+        return float(w.reshape(())), None
+    if ndim < 2:
+        raise ValueError(f"{fname}: weight must be a single value for x with ndim {ndim} < 2, "
+                         f"got {w.size} values")
+    ax = _normalize_axis(fname, axis, ndim)
+    channels = np.shape(x)[ax]
+    if w.size != channels:
+        raise ValueError(f"{fname}: weight has {w.size} values; x has {channels} channels "
+                         f"along axis {axis}")
+    shape = [1] * ndim
+    shape[ax] = channels
+    return w.reshape(shape), tuple(i for i in range(ndim) if i != ax)
+
+
+def prelu(x, weight, axis=1, out=None):
+    """prelu(x, weight, axis=1, out=None)
+
+    Leaky ReLU with a learned slope per channel: ``x if x > 0 else weight[c] * x``, where ``c`` is
+    the index along ``axis`` (PyTorch's layout N, C, ...). ``weight`` is a scalar, or 1-D of length
+    ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight. Weights must be finite.
+    """
+    w, _ = _prelu_weight("prelu", x, weight, axis)
+    return _sloped("prelu", x, w, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Derivatives (SPEC 2.3): grad * f'(x), or f'(x) when grad is None. Where f'(x) is 0 the result is
+# +0 whatever grad is; a NaN x gives NaN.
+# ---------------------------------------------------------------------------------------------
+
+def relu_grad(x, grad=None, at_zero=0.0, out=None):
+    """relu_grad(x, grad=None, at_zero=0.0, out=None)
+
+    ``grad * relu'(x)``: ``grad`` where ``x > 0``, ``at_zero * grad`` at ``x == 0`` (the value of
+    the derivative at the kink, 0 as in PyTorch and JAX), 0 below. NaN in x gives NaN.
+    """
+    az = _param("relu_grad", "at_zero", at_zero, finite=True)
+    cdef rect_params p
+    if type(az) is float:
+        p = _params(az)
+        r = _grad_fast(RECT_OP_relu_grad, x, grad, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(_uf_relu_grad, "relu_grad", x, (_grad_or_ones(grad), az), "xpx", out)
+
+
+def relu6_grad(x, grad=None, out=None):
+    """relu6_grad(x, grad=None, out=None)
+
+    ``grad`` where ``0 < x < 6``, else 0 (0 at both kinks, as PyTorch and JAX).
+    """
+    cdef rect_params p = _params()
+    r = _grad_fast(RECT_OP_relu6_grad, x, grad, out, &p)
+    return r if r is not None else _via_ufunc(_uf_relu6_grad, "relu6_grad", x,
+                                              (_grad_or_ones(grad),), "xx", out)
+
+
+def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
+    """hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None)
+
+    ``grad`` where ``min_val < x < max_val``, else 0 (0 at the bounds, as PyTorch).
+    """
+    lo = _param("hardtanh_grad", "min_val", min_val)
+    hi = _param("hardtanh_grad", "max_val", max_val)
+    _check_bounds("hardtanh_grad", lo, hi)
+    cdef rect_params p
+    if type(lo) is float and type(hi) is float:
+        p = _params(lo, hi)
+        r = _grad_fast(RECT_OP_hardtanh_grad, x, grad, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(_uf_hardtanh_grad, "hardtanh_grad", x, (_grad_or_ones(grad), lo, hi), "xppx", out)
+
+
+def threshold_grad(x, grad=None, *, threshold, value=None, out=None):
+    """threshold_grad(x, grad=None, *, threshold, value=None, out=None)
+
+    ``grad`` where ``x > threshold``, else 0. ``value`` is accepted (and ignored) so that the
+    forward call's keywords can be passed unchanged.
+    """
+    th = _param("threshold_grad", "threshold", threshold)
+    cdef rect_params p
+    if type(th) is float:
+        p = _params(th)
+        r = _grad_fast(RECT_OP_threshold_grad, x, grad, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(_uf_threshold_grad, "threshold_grad", x, (_grad_or_ones(grad), th), "xpx", out)
+
+
+def leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None):
+    """leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None)
+
+    ``grad`` where ``x > 0``, else ``negative_slope * grad`` (the slope at 0, as PyTorch).
+    """
+    slope = _param("leaky_relu_grad", "negative_slope", negative_slope, finite=True)
+    cdef rect_params p
+    if type(slope) is float:
+        p = _params(slope)
+        r = _grad_fast(RECT_OP_leaky_relu_grad, x, grad, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(_uf_leaky_relu_grad, "leaky_relu_grad", x, (_grad_or_ones(grad), slope), "xpx", out)
+
+
+def prelu_grad(x, weight, grad=None, axis=1):
+    """prelu_grad(x, weight, grad=None, axis=1) -> (grad_x, grad_weight)
+
+    ``grad_x = grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch) and
+    ``grad_weight[c] = sum of grad * x over the entries of channel c with x <= 0``, with
+    ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
+    """
+    w, axes = _prelu_weight("prelu_grad", x, weight, axis)
+    grad_x, contribution = _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)),
+                                      "px|xp", None)
+    _, dt = _float_input("prelu_grad", x)
+    grad_w = np.sum(contribution, axis=axes)
+    return grad_x, np.asarray(grad_w, dtype=dt).reshape(np.shape(weight))

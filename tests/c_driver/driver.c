@@ -1,0 +1,284 @@
+/* Test driver: runs one rectifier kernel on one CPU path over raw arrays read from files.
+ *
+ *   driver PATH OP DTYPE X_FILE OUT_FILE [key=value ...]
+ *
+ *   PATH    scalar | avx2 | neon (the only path left enabled; exit status 3 if this CPU lacks it)
+ *   OP      relu relu6 hardtanh threshold leaky_relu, their *_grad, prelu, prelu_grad
+ *   DTYPE   f16 | f32 | f64 (f16: IEEE binary16 bit patterns, computed in float32)
+ *   X_FILE  the input x: raw little-endian elements of DTYPE
+ *   OUT_FILE the output y (grad_x for prelu_grad), same layout as x
+ *
+ * Options:
+ *   a=NUM b=NUM    rect_params.a and .b (see rectifier.h for their meaning per op; default 0)
+ *   n=N1,N2,...    run one kernel call per length, over consecutive slices of the arrays (their
+ *                  sum must be the number of elements); default: one call over everything
+ *   grad=FILE|none gradient ops: the incoming gradient (layout of x), or none for a NULL pointer
+ *   w=FILE         prelu, prelu_grad: one slope per element, in the compute type (float32 for f16
+ *                  and f32 data, float64 for f64)
+ *   gw=FILE        prelu_grad: where to write grad_w (compute type, one per element)
+ *
+ * The kernels are called through the public entry points (rect_<op>_<dtype>). After each call the
+ * driver checks that the bytes just past the slice in every output are untouched, and fails with
+ * exit status 4 otherwise. Exit status 2: bad usage or I/O error. Assumes a little-endian host. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/table.h"
+#include "rectifier/rectifier.h"
+
+enum { EXIT_USAGE = 2, EXIT_NO_PATH = 3, EXIT_OVERRUN = 4 };
+
+/* Bytes after each output slice that must stay untouched, and the byte they are filled with. */
+enum { GUARD_BYTES = 64, CANARY = 0xA5 };
+
+/* ---- the public entry points, as type-erased functions (one per op and dtype) ---------------- */
+
+#define WRAP_UNARY_DT(op, dt, T, C)                                                               \
+    static void call_##op##_##dt(size_t n, const void *x, void *y, const rect_params *p) {       \
+        rect_##op##_##dt(n, (const T *)x, (T *)y, p);                                            \
+    }
+#define WRAP_GRAD_DT(op, dt, T, C)                                                                \
+    static void call_##op##_##dt(size_t n, const void *x, const void *g, void *y,                \
+                                 const rect_params *p) {                                         \
+        rect_##op##_##dt(n, (const T *)x, (const T *)g, (T *)y, p);                              \
+    }
+#define WRAP_PRELU_DT(dt, T, C)                                                                   \
+    static void call_prelu_##dt(size_t n, const void *x, const void *w, void *y) {               \
+        rect_prelu_##dt(n, (const T *)x, (const C *)w, (T *)y);                                  \
+    }                                                                                           \
+    static void call_prelu_grad_##dt(size_t n, const void *x, const void *w, const void *g,      \
+                                     void *gx, void *gw) {                                       \
+        rect_prelu_grad_##dt(n, (const T *)x, (const C *)w, (const T *)g, (T *)gx, (C *)gw);     \
+    }
+
+#define WRAP_UNARY(op) WRAP_UNARY_DT(op, f16, rect_f16, float) WRAP_UNARY_DT(op, f32, float, float) \
+    WRAP_UNARY_DT(op, f64, double, double)
+#define WRAP_GRAD(op) WRAP_GRAD_DT(op, f16, rect_f16, float) WRAP_GRAD_DT(op, f32, float, float)  \
+    WRAP_GRAD_DT(op, f64, double, double)
+RECT_UNARY_OPS(WRAP_UNARY)
+RECT_GRAD_OPS(WRAP_GRAD)
+RECT_DTYPES(WRAP_PRELU_DT)
+
+/* ---- what the driver knows about each op and dtype ------------------------------------------ */
+
+enum op_kind { KIND_UNARY, KIND_GRAD, KIND_PRELU, KIND_PRELU_GRAD };
+
+struct op {
+    const char *name;
+    enum op_kind kind;
+    /* indexed by enum rect_dtype; only the array of the op's kind is filled */
+    rect_unary_fn unary[RECT_NDTYPES];
+    rect_grad_fn grad[RECT_NDTYPES];
+    rect_prelu_fn prelu[RECT_NDTYPES];
+    rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
+};
+
+#define UNARY_ENTRY(op) {#op, KIND_UNARY, .unary = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
+#define GRAD_ENTRY(op) {#op, KIND_GRAD, .grad = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
+static const struct op ops[] = {
+    RECT_UNARY_OPS(UNARY_ENTRY)
+    RECT_GRAD_OPS(GRAD_ENTRY)
+    {"prelu", KIND_PRELU, .prelu = {call_prelu_f16, call_prelu_f32, call_prelu_f64}},
+    {"prelu_grad", KIND_PRELU_GRAD,
+     .prelu_grad = {call_prelu_grad_f16, call_prelu_grad_f32, call_prelu_grad_f64}},
+};
+
+struct dtype {
+    const char *name;
+    size_t size;         /* bytes per stored element */
+    size_t compute_size; /* bytes per element of the compute type (slopes, grad_w) */
+};
+static const struct dtype dtypes[RECT_NDTYPES] = {
+    [RECT_F16] = {"f16", sizeof(rect_f16), sizeof(float)},
+    [RECT_F32] = {"f32", sizeof(float), sizeof(float)},
+    [RECT_F64] = {"f64", sizeof(double), sizeof(double)},
+};
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+static void die(int status, const char *what, const char *detail) {
+    fprintf(stderr, "driver: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    exit(status);
+}
+
+static void *checked_malloc(size_t bytes) {
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) die(EXIT_USAGE, "out of memory", NULL);
+    return p;
+}
+
+/* Reads a whole file; *bytes receives its size. */
+static unsigned char *read_file(const char *path, size_t *bytes) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *data;
+    long size;
+    if (!f) die(EXIT_USAGE, path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+        die(EXIT_USAGE, path, "cannot determine its size");
+    data = checked_malloc((size_t)size);
+    if (fread(data, 1, (size_t)size, f) != (size_t)size) die(EXIT_USAGE, path, "short read");
+    fclose(f);
+    *bytes = (size_t)size;
+    return data;
+}
+
+static void write_file(const char *path, const void *data, size_t bytes) {
+    FILE *f = fopen(path, "wb");
+    if (!f) die(EXIT_USAGE, path, strerror(errno));
+    if (fwrite(data, 1, bytes, f) != bytes || fclose(f) != 0) die(EXIT_USAGE, path, "write failed");
+}
+
+/* Reads a file that must hold exactly `bytes` bytes. */
+static unsigned char *read_array(const char *path, size_t bytes) {
+    size_t got;
+    unsigned char *data = read_file(path, &got);
+    if (got != bytes) die(EXIT_USAGE, path, "wrong size (must match x's element count)");
+    return data;
+}
+
+/* An output buffer of `bytes` followed by the guard bytes, all set to the canary. */
+static unsigned char *new_output(size_t bytes) {
+    unsigned char *p = checked_malloc(bytes + GUARD_BYTES);
+    memset(p, CANARY, bytes + GUARD_BYTES);
+    return p;
+}
+
+static int guard_intact(const unsigned char *end) {
+    for (size_t i = 0; i < GUARD_BYTES; i++)
+        if (end[i] != CANARY) return 0;
+    return 1;
+}
+
+static double parse_number(const char *text) {
+    char *end;
+    double value;
+    errno = 0;
+    value = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE) die(EXIT_USAGE, "bad number", text);
+    return value;
+}
+
+/* Parses "N1,N2,..." into a new array; *count receives the number of lengths. */
+static size_t *parse_lengths(const char *text, size_t *count) {
+    size_t capacity = 1, i = 0;
+    const char *c;
+    size_t *lengths;
+    for (c = text; *c; c++) capacity += *c == ',';
+    lengths = checked_malloc(capacity * sizeof *lengths);
+    for (c = text;; c++) {
+        char *end;
+        unsigned long long value;
+        if (*c < '0' || *c > '9') die(EXIT_USAGE, "bad length list", text);
+        errno = 0;
+        value = strtoull(c, &end, 10);
+        if (errno == ERANGE || value > (size_t)-1) die(EXIT_USAGE, "bad length list", text);
+        lengths[i++] = (size_t)value;
+        c = end;
+        if (*c == '\0') break;
+        if (*c != ',') die(EXIT_USAGE, "bad length list", text);
+    }
+    *count = i;
+    return lengths;
+}
+
+static void usage(void) {
+    die(EXIT_USAGE,
+        "usage: driver PATH OP DTYPE X_FILE OUT_FILE [a=NUM] [b=NUM] [n=N1,N2,...] "
+        "[grad=FILE|none] [w=FILE] [gw=FILE]",
+        NULL);
+}
+
+/* Restricts the library to one path; exits with EXIT_NO_PATH if this CPU cannot run it. */
+static void select_path(const char *name) {
+    unsigned cap;
+    for (cap = 1; rect_path_name(cap); cap <<= 1)
+        if (strcmp(rect_path_name(cap), name) == 0) break;
+    if (!rect_path_name(cap)) die(EXIT_USAGE, "unknown path", name);
+    rect_init();
+    if (!(rect_capabilities_detected() & cap) || rect_set_capabilities(cap) != 0) {
+        fprintf(stderr, "driver: path %s is not available on this CPU\n", name);
+        exit(EXIT_NO_PATH);
+    }
+    if (rect_active_path() != cap) die(EXIT_USAGE, "could not activate path", name);
+}
+
+int main(int argc, char **argv) {
+    const struct op *op = NULL;
+    const struct dtype *dt = NULL;
+    enum rect_dtype dtype = RECT_F16;
+    rect_params params = {0, 0, 0, 0};
+    const char *lengths_text = NULL, *grad_path = NULL, *w_path = NULL, *gw_path = NULL;
+    unsigned char *x, *grad = NULL, *w = NULL, *y, *gw = NULL;
+    size_t x_bytes, total, n_lengths, *lengths, sum = 0, offset = 0, i;
+    int d;
+
+    if (argc < 6) usage();
+    for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].name, argv[2]) == 0) op = &ops[i];
+    for (d = 0; d < RECT_NDTYPES; d++)
+        if (strcmp(dtypes[d].name, argv[3]) == 0) dt = &dtypes[d], dtype = (enum rect_dtype)d;
+    if (!op) die(EXIT_USAGE, "unknown op", argv[2]);
+    if (!dt) die(EXIT_USAGE, "unknown dtype", argv[3]);
+
+    for (d = 6; d < argc; d++) {
+        const char *arg = argv[d], *value = strchr(arg, '=');
+        if (!value) usage();
+        value++;
+        if (strncmp(arg, "a=", 2) == 0) params.a = parse_number(value);
+        else if (strncmp(arg, "b=", 2) == 0) params.b = parse_number(value);
+        else if (strncmp(arg, "n=", 2) == 0) lengths_text = value;
+        else if (strncmp(arg, "grad=", 5) == 0) grad_path = value;
+        else if (strncmp(arg, "w=", 2) == 0) w_path = value;
+        else if (strncmp(arg, "gw=", 3) == 0) gw_path = value;
+        else die(EXIT_USAGE, "unknown option", arg);
+    }
+    if ((op->kind == KIND_GRAD || op->kind == KIND_PRELU_GRAD) && !grad_path)
+        die(EXIT_USAGE, "this op needs grad=FILE or grad=none", op->name);
+    if ((op->kind == KIND_PRELU || op->kind == KIND_PRELU_GRAD) && !w_path)
+        die(EXIT_USAGE, "this op needs w=FILE", op->name);
+    if (op->kind == KIND_PRELU_GRAD && !gw_path) die(EXIT_USAGE, "prelu_grad needs gw=FILE", NULL);
+
+    select_path(argv[1]);
+
+    x = read_file(argv[4], &x_bytes);
+    if (x_bytes % dt->size) die(EXIT_USAGE, argv[4], "size is not a whole number of elements");
+    total = x_bytes / dt->size;
+    if (grad_path && strcmp(grad_path, "none") != 0) grad = read_array(grad_path, x_bytes);
+    if (w_path) w = read_array(w_path, total * dt->compute_size);
+
+    if (lengths_text) {
+        lengths = parse_lengths(lengths_text, &n_lengths);
+    } else {
+        lengths = checked_malloc(sizeof *lengths);
+        lengths[0] = total, n_lengths = 1;
+    }
+    for (i = 0; i < n_lengths; i++) sum += lengths[i];
+    if (sum != total) die(EXIT_USAGE, "the lengths do not add up to x's element count", NULL);
+
+    y = new_output(x_bytes);
+    if (op->kind == KIND_PRELU_GRAD) gw = new_output(total * dt->compute_size);
+
+    for (i = 0; i < n_lengths; offset += lengths[i], i++) {
+        const size_t n = lengths[i], at = offset * dt->size, at_c = offset * dt->compute_size;
+        const void *g = grad ? grad + at : NULL;
+        switch (op->kind) {
+        case KIND_UNARY: op->unary[dtype](n, x + at, y + at, &params); break;
+        case KIND_GRAD: op->grad[dtype](n, x + at, g, y + at, &params); break;
+        case KIND_PRELU: op->prelu[dtype](n, x + at, w + at_c, y + at); break;
+        case KIND_PRELU_GRAD: op->prelu_grad[dtype](n, x + at, w + at_c, g, y + at, gw + at_c); break;
+        }
+        if (!guard_intact(y + at + n * dt->size) ||
+            (gw && !guard_intact(gw + at_c + n * dt->compute_size))) {
+            fprintf(stderr, "driver: %s %s n=%zu (call %zu) wrote past the end of its output\n",
+                    op->name, dt->name, n, i);
+            return EXIT_OVERRUN;
+        }
+    }
+
+    write_file(argv[5], y, x_bytes);
+    if (gw) write_file(gw_path, gw, total * dt->compute_size);
+    free(x), free(grad), free(w), free(y), free(gw), free(lengths);
+    return 0;
+}
