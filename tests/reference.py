@@ -7,6 +7,8 @@ float16 and float32 data, float64 for float64), the float64 result is rounded to
 then stored in x's dtype. For the exact functions every product of two compute-type values is exact
 in float64, so this rounding is the correctly rounded result and the kernels must match it bit for bit.
 """
+import inspect
+
 import numpy as np
 
 
@@ -37,8 +39,12 @@ def threshold(x, threshold, value):
 
 
 def leaky_relu(x, negative_slope=0.01):
+    """A zero slope is relu exactly (+0 for x <= 0, -inf included)."""
     x = _f64(x)
-    return np.where(x > 0, x, _f64(negative_slope) * x)
+    slope = _f64(negative_slope)
+    with np.errstate(invalid="ignore"):
+        product = slope * x
+    return np.where(x > 0, x, np.where((slope == 0) & (x <= 0), 0.0, product))
 
 
 def prelu(x, weight, axis=1):
@@ -90,7 +96,7 @@ def threshold_grad(x, grad=None, threshold=0.0):
 
 def leaky_relu_grad(x, grad=None, negative_slope=0.01):
     x = _f64(x)
-    return _chain(x, np.where(x > 0, 1.0, _f64(negative_slope) + 0 * x), grad)
+    return _chain(x, np.where(x > 0, 1.0, _f64(negative_slope)), grad)
 
 
 def prelu_grad(x, weight, grad=None, axis=1):
@@ -98,7 +104,7 @@ def prelu_grad(x, weight, grad=None, axis=1):
     x = _f64(x)
     w = _along_axis(weight, x.ndim, axis)
     g = np.ones_like(x) if grad is None else _f64(grad)
-    grad_x = _chain(x, np.where(x > 0, 1.0, w + 0 * x), g)
+    grad_x = _chain(x, np.where(x > 0, 1.0, w), g)
     contribution = np.where(x > 0, 0.0, g * x)
     weight = np.asarray(weight)
     if weight.ndim == 0 or weight.size == 1 or x.ndim < 2:
@@ -121,10 +127,14 @@ def expected(name, x, **params):
     """What rectifier.<name>(x, **params) must return, bit for bit, for an exact function."""
     x = np.asarray(x)
     ct = compute_dtype(x.dtype)
-    rounded = {k: (v if v is None or isinstance(v, str) else _f64(np.asarray(v, dtype=ct)))
+    function = globals()[name]
+    defaults = {k: p.default for k, p in inspect.signature(function).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    params = {**defaults, **params}
+    rounded = {k: (v if v is None or k == "axis" else _f64(np.asarray(v, dtype=ct)))
                for k, v in params.items()}
-    if "grad" in rounded and rounded["grad"] is not None:
+    if rounded.get("grad") is not None:
         rounded["grad"] = _f64(np.asarray(params["grad"]).astype(ct))
-    result = globals()[name](_f64(x.astype(ct)), **rounded)
-    with np.errstate(over="ignore"):
+    with np.errstate(all="ignore"):
+        result = function(_f64(x.astype(ct)), **rounded)
         return result.astype(ct).astype(x.dtype)

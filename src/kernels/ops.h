@@ -48,9 +48,14 @@ static inline V OPF(threshold)(V x, const P *p) {
 }
 
 /* x where x > 0, else slope * x: the one body behind leaky_relu (one slope) and prelu (a slope per
- * element). leaky_relu(-0.0) = slope * -0.0 = -0.0 for a positive slope. */
+ * element). leaky_relu(-0.0) = slope * -0.0 = -0.0 for a positive slope. A zero slope gives relu
+ * exactly: +0 for every x <= 0, -inf included (its limit, where 0 * -inf would be NaN). */
 static inline V OPF(sloped)(V x, V slope) {
-    return v_select(v_gt(x, v_zero()), x, v_mul(slope, x));
+    M positive = v_gt(x, v_zero());
+    /* the product sees 0 in the lanes it does not decide, so it cannot overflow there */
+    V product = v_mul(slope, v_select(positive, v_zero(), x));
+    M off = v_and(v_eq(slope, v_zero()), v_le(x, v_zero()));
+    return v_select(positive, x, v_select(off, v_zero(), product));
 }
 
 static inline V OPF(leaky_relu)(V x, const P *p) {
@@ -93,11 +98,13 @@ static inline V OPF(leaky_relu_grad)(V x, const P *p) {
 /* grad * f'(x) as every gradient kernel returns it: NaN where x is NaN, +0 where f'(x) is 0 (so an
  * inf or NaN gradient does not leak through a unit that is off), the product elsewhere. */
 static inline V VT(chain)(V x, V derivative, V grad) {
-    V product = v_select(v_eq(derivative, v_zero()), v_zero(), v_mul(derivative, grad));
+    /* 0 * 0 where the derivative is 0: no inf * 0 = NaN, and no floating-point flag */
+    V product = v_mul(derivative, v_select(v_eq(derivative, v_zero()), v_zero(), grad));
     return v_select(v_isnan(x), x, product);
 }
 
 /* The slope's share of the PReLU gradient: 0 where x > 0, grad * x elsewhere (NaN x stays NaN). */
 static inline V OPF(sloped_grad_slope)(V x, V grad) {
-    return v_select(v_gt(x, v_zero()), v_zero(), v_mul(grad, x));
+    M positive = v_gt(x, v_zero());
+    return v_mul(v_select(positive, v_zero(), grad), v_select(positive, v_zero(), x));
 }

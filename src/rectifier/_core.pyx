@@ -281,7 +281,7 @@ cdef Py_ssize_t _normalize_axis(str fname, object axis, Py_ssize_t ndim) except 
         raise TypeError(f"{fname}: axis must be an integer, got {axis!r}") from None
     if not -ndim <= ax < ndim:
         raise np.exceptions.AxisError(f"{fname}: axis {axis} is out of bounds for x with ndim {ndim}")
-    return ax % ndim
+    return ax + ndim if ax < 0 else ax   # (C's % keeps the sign: cdivision is on)
 
 
 cdef tuple _float_input(str fname, object x):
@@ -469,7 +469,8 @@ def leaky_relu(x, negative_slope=0.01, out=None):
     """leaky_relu(x, negative_slope=0.01, out=None)
 
     ``x if x > 0 else negative_slope * x``. ``leaky_relu(-0.0)`` is ``-0.0`` for a positive slope;
-    NaN stays NaN. ``negative_slope`` must be finite and may be an array broadcast against ``x``.
+    NaN stays NaN. ``negative_slope`` must be finite and may be an array broadcast against ``x``;
+    a zero slope gives `relu` exactly (+0.0 for every x <= 0, including -inf).
     """
     return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out)
 
@@ -611,3 +612,102 @@ def prelu_grad(x, weight, grad=None, axis=1):
     _, dt = _float_input("prelu_grad", x)
     grad_w = np.sum(contribution, axis=axes)
     return grad_x, np.asarray(grad_w, dtype=dt).reshape(np.shape(weight))
+
+
+# ---------------------------------------------------------------------------------------------
+# The cimportable nogil API declared in _core.pxd
+# ---------------------------------------------------------------------------------------------
+
+cdef extern from "_glue.h":
+    ctypedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y) noexcept nogil
+    ctypedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
+                                        void *grad_x, void *grad_w) noexcept nogil
+    rect_prelu_fn rect_prelu_kernel(int dtype) nogil
+    rect_prelu_grad_fn rect_prelu_grad_kernel(int dtype) nogil
+
+
+cdef inline int _nogil_unary(int op, int dt, Py_ssize_t n, Py_ssize_t n_out, const void *x,
+                             void *y, double a, double b) noexcept nogil:
+    cdef rect_params p
+    if n != n_out:
+        return -1
+    p.a, p.b, p.c, p.d = a, b, 0.0, 0.0
+    rect_unary_kernel(op, dt)(n, x, y, &p)
+    return 0
+
+
+cdef inline int _nogil_grad(int op, int dt, Py_ssize_t n, Py_ssize_t n_grad, Py_ssize_t n_out,
+                            const void *x, const void *g, void *y, double a, double b) noexcept nogil:
+    cdef rect_params p
+    if n != n_grad or n != n_out:
+        return -1
+    p.a, p.b, p.c, p.d = a, b, 0.0, 0.0
+    rect_grad_kernel(op, dt)(n, x, g, y, &p)
+    return 0
+
+
+cdef int relu_f32(const float[::1] x, float[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_relu, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int relu_f64(const double[::1] x, double[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_relu, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int relu6_f32(const float[::1] x, float[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_relu6, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int relu6_f64(const double[::1] x, double[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_relu6, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int hardtanh_f32(const float[::1] x, float[::1] out, double min_val, double max_val) noexcept nogil:
+    return _nogil_unary(RECT_OP_hardtanh, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], min_val, max_val)
+cdef int hardtanh_f64(const double[::1] x, double[::1] out, double min_val, double max_val) noexcept nogil:
+    return _nogil_unary(RECT_OP_hardtanh, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], min_val, max_val)
+cdef int threshold_f32(const float[::1] x, float[::1] out, double threshold, double value) noexcept nogil:
+    return _nogil_unary(RECT_OP_threshold, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], threshold, value)
+cdef int threshold_f64(const double[::1] x, double[::1] out, double threshold, double value) noexcept nogil:
+    return _nogil_unary(RECT_OP_threshold, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], threshold, value)
+cdef int leaky_relu_f32(const float[::1] x, float[::1] out, double negative_slope) noexcept nogil:
+    return _nogil_unary(RECT_OP_leaky_relu, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], negative_slope, 0)
+cdef int leaky_relu_f64(const double[::1] x, double[::1] out, double negative_slope) noexcept nogil:
+    return _nogil_unary(RECT_OP_leaky_relu, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], negative_slope, 0)
+
+cdef int prelu_f32(const float[::1] x, const float[::1] weight, float[::1] out) noexcept nogil:
+    if x.shape[0] != weight.shape[0] or x.shape[0] != out.shape[0]:
+        return -1
+    rect_prelu_kernel(RECT_F32)(x.shape[0], &x[0], &weight[0], &out[0])
+    return 0
+cdef int prelu_f64(const double[::1] x, const double[::1] weight, double[::1] out) noexcept nogil:
+    if x.shape[0] != weight.shape[0] or x.shape[0] != out.shape[0]:
+        return -1
+    rect_prelu_kernel(RECT_F64)(x.shape[0], &x[0], &weight[0], &out[0])
+    return 0
+
+cdef int relu_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double at_zero) noexcept nogil:
+    return _nogil_grad(RECT_OP_relu_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], at_zero, 0)
+cdef int relu_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double at_zero) noexcept nogil:
+    return _nogil_grad(RECT_OP_relu_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], at_zero, 0)
+cdef int relu6_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_relu6_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int relu6_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_relu6_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int hardtanh_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double min_val, double max_val) noexcept nogil:
+    return _nogil_grad(RECT_OP_hardtanh_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], min_val, max_val)
+cdef int hardtanh_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double min_val, double max_val) noexcept nogil:
+    return _nogil_grad(RECT_OP_hardtanh_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], min_val, max_val)
+cdef int threshold_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double threshold) noexcept nogil:
+    return _nogil_grad(RECT_OP_threshold_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], threshold, 0)
+cdef int threshold_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double threshold) noexcept nogil:
+    return _nogil_grad(RECT_OP_threshold_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], threshold, 0)
+cdef int leaky_relu_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double negative_slope) noexcept nogil:
+    return _nogil_grad(RECT_OP_leaky_relu_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], negative_slope, 0)
+cdef int leaky_relu_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double negative_slope) noexcept nogil:
+    return _nogil_grad(RECT_OP_leaky_relu_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], negative_slope, 0)
+
+cdef int prelu_grad_f32(const float[::1] x, const float[::1] weight, const float[::1] grad, float[::1] grad_x, float[::1] grad_weight) noexcept nogil:
+    cdef Py_ssize_t n = x.shape[0]
+    if weight.shape[0] != n or grad.shape[0] != n or grad_x.shape[0] != n or grad_weight.shape[0] != n:
+        return -1
+    rect_prelu_grad_kernel(RECT_F32)(n, &x[0], &weight[0], &grad[0], &grad_x[0], &grad_weight[0])
+    return 0
+cdef int prelu_grad_f64(const double[::1] x, const double[::1] weight, const double[::1] grad, double[::1] grad_x, double[::1] grad_weight) noexcept nogil:
+    cdef Py_ssize_t n = x.shape[0]
+    if weight.shape[0] != n or grad.shape[0] != n or grad_x.shape[0] != n or grad_weight.shape[0] != n:
+        return -1
+    rect_prelu_grad_kernel(RECT_F64)(n, &x[0], &weight[0], &grad[0], &grad_x[0], &grad_weight[0])
+    return 0

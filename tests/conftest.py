@@ -1,0 +1,75 @@
+"""Shared fixtures: every test that takes `cpu_path` runs once per CPU path of the package, with
+that path forced through rectifier.set_capabilities (NEON is tested under qemu by
+test_neon_qemu.py, whose driver runs the same kernels)."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import rectifier
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+ALL_PATHS = ("scalar", "avx2", "neon")
+DTYPES = (np.float16, np.float32, np.float64)
+
+
+@pytest.fixture(params=ALL_PATHS)
+def cpu_path(request):
+    path = request.param
+    detected = rectifier.capabilities()["detected"]
+    if path not in detected:
+        pytest.skip(f"this CPU cannot run the {path} path (detected: {', '.join(detected)}); "
+                    + ("tested under qemu-aarch64 by test_neon_qemu.py" if path == "neon" else ""))
+    before = rectifier.capabilities()["enabled"]
+    rectifier.set_capabilities([path])
+    assert rectifier.capabilities()["active"] == path
+    yield path
+    rectifier.set_capabilities(before)
+
+
+@pytest.fixture(params=DTYPES, ids=lambda d: np.dtype(d).name)
+def dtype(request):
+    return np.dtype(request.param)
+
+
+def special_values(dtype):
+    """NaN of both signs, +-inf, +-0, subnormals, extreme normals, kinks of the functions."""
+    info = np.finfo(dtype)
+    with np.errstate(invalid="ignore"):
+        neg_nan = -np.array(np.nan, dtype)
+    values = [np.nan, neg_nan, np.inf, -np.inf, 0.0, -0.0,
+              info.smallest_subnormal, -info.smallest_subnormal,
+              info.smallest_normal, -info.smallest_normal, info.max, -info.max,
+              1.0, -1.0, 6.0, -6.0, 0.5, -0.5, -3.0, 5.999, 6.001, -2.0, 2.0, 1e-3, -1e-3]
+    return np.array(values, dtype=dtype)
+
+
+def mixed_input(dtype, n, seed=0):
+    """n values: the special values first (cycled so each lands in every lane position over the
+    sizes tested), then random values of all magnitudes, both signs."""
+    rng = np.random.default_rng(seed + n)
+    specials = special_values(dtype)
+    rolled = np.roll(specials, n % len(specials))
+    random = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 3, n)).astype(dtype)
+    out = random.copy()
+    k = min(n, len(rolled))
+    out[:k] = rolled[:k]
+    if n > 2 * len(specials):
+        positions = rng.choice(n, len(specials), replace=False)
+        out[positions] = specials
+    return out
+
+
+def assert_same_bits(actual, expected):
+    """Equal values with the same sign of zero; NaN where expected is NaN (payloads not compared)."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    nan_a, nan_e = np.isnan(actual), np.isnan(expected)
+    bad = (nan_a != nan_e) | (~nan_e & ((actual != expected) | (np.signbit(actual) != np.signbit(expected))))
+    if bad.any():
+        idx = np.argwhere(bad)[:10]
+        details = [(tuple(i), actual[tuple(i)], expected[tuple(i)]) for i in idx]
+        raise AssertionError(f"{int(bad.sum())} of {bad.size} elements differ (index, got, expected): {details}")

@@ -1,0 +1,413 @@
+"""The C kernels of every CPU path against the NumPy oracle (tests/reference.py), bit for bit.
+
+tests/c_driver/driver.c runs one kernel on one path over raw arrays. It is built twice:
+natively (scalar path, and AVX2 where the CPU has it) and for AArch64 with
+``aarch64-linux-gnu-gcc -static``, run under ``qemu-aarch64`` (NEON path; on an AArch64 host the
+native build runs NEON directly). For every op, dtype and parameter set the driver gets one
+array, cut into one kernel call per length (0..17 a few times over, so every tail of the 8-lane
+AVX2 and 4-/2-lane NEON vectors is hit at varying alignments, then one call of 10007 elements),
+filled with special values (signed NaNs with various payloads, +-inf, +-0, subnormals, extreme
+normals, the parameters and their neighbours) and random values.
+
+Every output must equal ``reference.expected(...)``: same NaN positions (NaN payloads are not
+compared: x86 and ARM make different default NaNs), every other value bit for bit, the sign of
+zero included. NEON must also match the native scalar and AVX2 outputs the same way.
+
+Missing cross tools skip these tests, except when the environment variable CI is set: then they
+fail, so that CI can never silently skip NEON.
+"""
+import importlib.util
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+SOURCES = [TESTS / "c_driver" / "driver.c", ROOT / "src" / "dispatch.c"] + [
+    ROOT / "src" / "kernels" / f"{isa}.c" for isa in ("scalar", "avx2", "neon")
+]
+CFLAGS = ["-std=c11", "-O2", "-ffp-contract=off", f"-I{ROOT / 'include'}", f"-I{ROOT / 'src'}"]
+CROSS_CC = "aarch64-linux-gnu-gcc"
+QEMU = "qemu-aarch64"
+EXIT_NO_PATH = 3  # the driver's exit status when this CPU lacks the requested path
+
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+NATIVE_AARCH64 = platform.machine().lower() in ("aarch64", "arm64")
+
+# One kernel call per length: every n in 0..2*8+1 (the AVX2 f32 vector is 8 lanes), four times
+# over so that each starts at several alignments, then one long call.
+SMALL_LENGTHS = list(range(2 * 8 + 2)) * 4
+LARGE_N = 10007
+LENGTHS = SMALL_LENGTHS + [LARGE_N]
+
+DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+
+
+def _load_reference():
+    spec = importlib.util.spec_from_file_location("rectifier_test_reference", TESTS / "reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+reference = _load_reference()
+
+# ---- cases -------------------------------------------------------------------------------------
+
+# How each op's keyword parameters map onto the driver's rect_params a and b (see rectifier.h).
+PARAM_FIELDS = {
+    "hardtanh": ("min_val", "max_val"),
+    "hardtanh_grad": ("min_val", "max_val"),
+    "threshold": ("threshold", "value"),
+    "threshold_grad": ("threshold",),
+    "leaky_relu": ("negative_slope",),
+    "leaky_relu_grad": ("negative_slope",),
+    "relu_grad": ("at_zero",),
+}
+
+FORWARD_CASES = [
+    ("relu", {}),
+    ("relu6", {}),
+    ("hardtanh", {"min_val": -1.0, "max_val": 1.0}),
+    ("hardtanh", {"min_val": 0.0, "max_val": 6.0}),
+    ("hardtanh", {"min_val": -2.0, "max_val": -2.0}),
+    ("threshold", {"threshold": 0.5, "value": -3.0}),
+    ("threshold", {"threshold": 0.1, "value": 1e-40}),  # neither is exact in float32 / float16
+    ("leaky_relu", {"negative_slope": 0.01}),
+    ("leaky_relu", {"negative_slope": -0.5}),
+    ("leaky_relu", {"negative_slope": 1000.0}),  # overflows to inf
+    ("prelu", {}),
+]
+GRAD_CASES = [
+    ("relu_grad", {"at_zero": 0.0}),
+    ("relu_grad", {"at_zero": 0.5}),
+    ("relu6_grad", {}),
+    ("hardtanh_grad", {"min_val": -1.0, "max_val": 1.0}),
+    ("hardtanh_grad", {"min_val": 0.0, "max_val": 6.0}),
+    ("hardtanh_grad", {"min_val": -2.0, "max_val": -2.0}),
+    ("threshold_grad", {"threshold": 0.5}),
+    ("threshold_grad", {"threshold": -3.0}),
+    ("leaky_relu_grad", {"negative_slope": 0.01}),
+    ("leaky_relu_grad", {"negative_slope": -0.5}),
+    ("prelu_grad", {}),
+]
+# (op, params, with_grad): gradient ops run with a gradient array and with grad=None (NULL).
+CASES = [(op, params, False) for op, params in FORWARD_CASES] + [
+    (op, params, with_grad) for op, params in GRAD_CASES for with_grad in (True, False)
+]
+
+
+def _case_id(case):
+    op, params, with_grad = case
+    text = op + "".join(f"-{k}={v!r}" for k, v in params.items())
+    if op.endswith("_grad"):
+        text += "-grad" if with_grad else "-nograd"
+    return text
+
+
+# ---- building and running the driver ------------------------------------------------------------
+
+
+class Drivers:
+    """The built drivers: how to run each path, or why a path cannot be run here."""
+
+    def __init__(self):
+        self.native = None  # command prefix (list) of the native driver
+        self.native_missing = None
+        self.neon = None  # command prefix that runs the NEON driver
+        self.neon_missing = None
+
+    def command(self, path):
+        if path == "neon":
+            prefix, missing = self.neon, self.neon_missing
+        else:
+            prefix, missing = self.native, self.native_missing
+        if prefix is None:
+            _unavailable(missing)
+        return prefix
+
+
+def _unavailable(reason):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def _compile(compiler, extra, output):
+    command = compiler + CFLAGS + extra + [str(s) for s in SOURCES] + ["-o", str(output)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        # a compile error is a bug, never a skip
+        pytest.fail(f"building the driver failed:\n{shlex.join(command)}\n{result.stderr}")
+    return output
+
+
+def _native_compiler():
+    if os.environ.get("CC"):
+        return shlex.split(os.environ["CC"])
+    for name in ("cc", "gcc"):
+        if shutil.which(name):
+            return [name]
+    return None
+
+
+def _qemu_prefix(binary):
+    """qemu-aarch64 with SVE off (the kernels are plain Advanced SIMD), or plain where that fails."""
+    for prefix in ([QEMU, "-cpu", "max,sve=off"], [QEMU]):
+        probe = subprocess.run(prefix + [str(binary)], capture_output=True)
+        if probe.returncode == 2:  # the driver ran and printed its usage
+            return prefix
+    pytest.fail(f"{QEMU} cannot run {binary}")
+
+
+@pytest.fixture(scope="session")
+def drivers(tmp_path_factory):
+    build = tmp_path_factory.mktemp("c_driver")
+    found = Drivers()
+
+    native_cc = _native_compiler()
+    if native_cc is None:
+        found.native_missing = "no native C compiler (cc, gcc or $CC) found"
+    else:
+        found.native = [str(_compile(native_cc, [], build / "driver"))]
+
+    if NATIVE_AARCH64:
+        found.neon, found.neon_missing = found.native, found.native_missing
+    else:
+        missing = [tool for tool in (CROSS_CC, QEMU) if shutil.which(tool) is None]
+        if missing:
+            found.neon_missing = (
+                f"{' and '.join(missing)} not found: install gcc-aarch64-linux-gnu, "
+                "libc6-dev-arm64-cross and qemu-user to test the NEON path"
+            )
+        else:
+            binary = _compile([CROSS_CC], ["-static"], build / "driver-aarch64")
+            found.neon = _qemu_prefix(binary) + [str(binary)]
+    return found
+
+
+def _run(command, path, op, dtype, workdir, a, b, with_grad, has_weights):
+    """Runs one kernel over workdir's x.bin (one call per LENGTHS entry); returns the output
+    file names, or None when this CPU lacks the path."""
+    y, gw = workdir / f"y-{path}.bin", workdir / f"gw-{path}.bin"
+    args = command + [path, op, dtype, str(workdir / "x.bin"), str(y)]
+    args += [f"a={a!r}", f"b={b!r}", "n=" + ",".join(map(str, LENGTHS))]
+    if op.endswith("_grad"):
+        args.append("grad=" + (str(workdir / "grad.bin") if with_grad else "none"))
+    if has_weights:
+        args.append(f"w={workdir / 'w.bin'}")
+    if op == "prelu_grad":
+        args.append(f"gw={gw}")
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if result.returncode == EXIT_NO_PATH:
+        return None
+    assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
+    return y, gw
+
+
+# ---- inputs ------------------------------------------------------------------------------------
+
+
+def _compute_type(dt):
+    return np.float64 if dt == np.float64 else np.float32
+
+
+def _uint(dt):
+    return {2: np.uint16, 4: np.uint32, 8: np.uint64}[np.dtype(dt).itemsize]
+
+
+def _from_bits(bits, dt):
+    return np.array(bits, dtype=_uint(dt)).view(dt)
+
+
+def _special_values(dt, anchors):
+    """NaNs (both signs, quiet and signalling, several payloads), infinities, signed zeros,
+    subnormals, extreme normals, and every anchor with its neighbours and its negation."""
+    info = np.finfo(dt)
+    width, mant = 8 * np.dtype(dt).itemsize, info.nmant
+    sign, quiet, all_mant = 1 << (width - 1), 1 << (mant - 1), (1 << mant) - 1
+    exponent = ((1 << (width - 1)) - 1) & ~all_mant
+    nans = _from_bits(
+        [exponent | quiet, sign | exponent | quiet, exponent | 1, sign | exponent | 1,
+         exponent | all_mant, sign | exponent | quiet | 1],
+        dt,
+    )
+    subnormals = _from_bits([1, 2, all_mant - 1, all_mant], dt)
+    finite = [0.0, info.tiny, info.tiny * 2, info.max, info.eps, 1.0, 2.0, 0.5, 6.0, 3.0]
+    values = np.concatenate([np.array(finite + [np.inf], dtype=dt), subnormals])
+    anchors = np.asarray(anchors, dtype=dt)
+    anchors = np.concatenate([anchors, np.nextafter(anchors, dt(np.inf)),
+                              np.nextafter(anchors, dt(-np.inf))])
+    values = np.concatenate([values, anchors])
+    return np.concatenate([values, -values, nans])
+
+
+def _random_values(rng, dt, anchors, n):
+    """A third random bit patterns (every binade, NaNs included), a third N(0, 4), a third values
+    within 3 ulps of an anchor."""
+    k = n // 3
+    bits = np.frombuffer(rng.bytes(k * np.dtype(dt).itemsize), dtype=dt)
+    with np.errstate(over="ignore"):
+        normal = (rng.standard_normal(k) * 4).astype(dt)
+    near = rng.choice(np.asarray(anchors, dtype=dt), n - 2 * k)
+    steps = rng.integers(-3, 4, near.size)
+    for s in range(3):
+        near[steps > s] = np.nextafter(near[steps > s], dt(np.inf))
+        near[steps < -s] = np.nextafter(near[steps < -s], dt(-np.inf))
+    return np.concatenate([bits, normal, near])
+
+
+def _test_array(rng, dt, anchors):
+    """One array for LENGTHS: the short calls get the special values three times over (shuffled
+    with random values), the long call gets them once among random values."""
+    specials = _special_values(dt, anchors)
+    small_n = sum(SMALL_LENGTHS)
+    small = np.concatenate([np.tile(specials, 3),
+                            _random_values(rng, dt, anchors, max(small_n - 3 * specials.size, 0))])
+    small = rng.permutation(small)[:small_n]
+    large = np.concatenate([specials, _random_values(rng, dt, anchors, LARGE_N - specials.size)])
+    return np.concatenate([small, rng.permutation(large)])
+
+
+def _anchors(op, params, dt):
+    """Values where the op changes branch: its parameters (rounded to the compute type) and 0, 6,
+    +-1."""
+    ct = _compute_type(dt)
+    values = [0.0, 6.0, 1.0, -1.0] + [float(ct(v)) for v in params.values()]
+    with np.errstate(over="ignore", under="ignore"):
+        return np.unique(np.array(values, dtype=dt))
+
+
+# ---- what every path must return ---------------------------------------------------------------
+
+def _expected(op, params, x, grad, w):
+    """The outputs every path must produce: (y,) or, for prelu_grad, (grad_x, grad_w)."""
+    with np.errstate(all="ignore"):
+        if op == "prelu":
+            # prelu with one weight per element is leaky_relu with a per-element slope
+            return (reference.expected("leaky_relu", x, negative_slope=w),)
+        if op == "prelu_grad":
+            # grad_x is leaky_relu_grad with the per-element slope (exactly the oracle's prelu_grad
+            # formula); grad_w per element is x > 0 ? 0 : grad * x, in float64 rounded to the
+            # compute type (exact: a product of two compute-type values fits in float64)
+            ct = _compute_type(x.dtype)
+            grad_x = reference.expected("leaky_relu_grad", x, grad=grad, negative_slope=w)
+            x64 = x.astype(ct).astype(np.float64)
+            g64 = np.ones_like(x64) if grad is None else grad.astype(ct).astype(np.float64)
+            grad_w = np.where(x64 > 0, 0.0, g64 * x64).astype(ct)
+            return grad_x, grad_w
+        if op.endswith("_grad"):
+            return (reference.expected(op, x, grad=grad, **params),)
+        return (reference.expected(op, x, **params),)
+
+
+def _assert_same(got, want, x, what):
+    """Same NaN positions, and every other element bit for bit (so +0.0 != -0.0)."""
+    assert got.dtype == want.dtype and got.shape == want.shape, what
+    got_nan, want_nan = np.isnan(got), np.isnan(want)
+    uint = _uint(got.dtype)
+    bad = (got_nan != want_nan) | (~got_nan & ~want_nan & (got.view(uint) != want.view(uint)))
+    if not bad.any():
+        return
+    starts = np.cumsum([0] + LENGTHS)
+    lines = []
+    for i in np.flatnonzero(bad)[:12]:
+        call = int(np.searchsorted(starts, i, side="right")) - 1
+        lines.append(
+            f"  [{i}] call {call} (n={LENGTHS[call]}, element {i - starts[call]}): "
+            f"x={x[i]!r} ({int(x.view(_uint(x.dtype))[i]):#x}) "
+            f"got {got[i]!r} ({int(got.view(uint)[i]):#x}) "
+            f"want {want[i]!r} ({int(want.view(uint)[i]):#x})"
+        )
+    pytest.fail(f"{what}: {int(bad.sum())} of {bad.size} elements differ\n" + "\n".join(lines))
+
+
+# ---- the tests ---------------------------------------------------------------------------------
+
+
+class CaseData:
+    """Inputs, expected outputs and each path's outputs (run on demand, once) for one case."""
+
+    def __init__(self, case, dtype, workdir):
+        op, params, with_grad = case
+        self.op, self.params, self.with_grad, self.dtype = op, params, with_grad, dtype
+        self.workdir = workdir
+        dt = DTYPES[dtype]
+        rng = np.random.default_rng(zlib.crc32(f"{_case_id(case)}/{dtype}".encode()))
+        self.x = _test_array(rng, dt, _anchors(op, params, dt))
+        self.grad = _test_array(rng, dt, [1.0, -1.0, 0.5]) if with_grad else None
+        self.w = None
+        if op in ("prelu", "prelu_grad"):
+            ct = _compute_type(dt)
+            self.w = _test_array(rng, ct, [0.01, -0.5, 0.25, 1.0])
+        self.x.tofile(workdir / "x.bin")
+        if self.grad is not None:
+            self.grad.tofile(workdir / "grad.bin")
+        if self.w is not None:
+            self.w.tofile(workdir / "w.bin")
+        self._outputs = {}
+
+    @property
+    def expected(self):
+        return _expected(self.op, self.params, self.x, self.grad, self.w)
+
+    def outputs(self, drivers, path):
+        """(y,) or (grad_x, grad_w) from one path; skips if this CPU lacks the path."""
+        if path not in self._outputs:
+            values = [float(self.params[f]) for f in PARAM_FIELDS.get(self.op, ())]
+            a, b = (values + [0.0, 0.0])[:2]
+            files = _run(drivers.command(path), path, self.op, self.dtype, self.workdir, a, b,
+                         self.with_grad, self.w is not None)
+            if files is None:
+                self._outputs[path] = None
+            else:
+                y = np.fromfile(files[0], dtype=DTYPES[self.dtype])
+                self._outputs[path] = (y,) if self.op != "prelu_grad" else (
+                    y, np.fromfile(files[1], dtype=_compute_type(DTYPES[self.dtype])))
+        if self._outputs[path] is None:
+            pytest.skip(f"this CPU has no {path} path")
+        return self._outputs[path]
+
+
+@pytest.fixture(scope="session")
+def case_data(tmp_path_factory):
+    cache = {}
+
+    def get(case, dtype):
+        key = (_case_id(case), dtype)
+        if key not in cache:
+            cache[key] = CaseData(case, dtype, tmp_path_factory.mktemp("case"))
+        return cache[key]
+
+    return get
+
+
+OUTPUT_NAMES = {"prelu_grad": ("grad_x", "grad_w")}
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+def test_path_matches_reference(drivers, case_data, path, case, dtype):
+    data = case_data(case, dtype)
+    names = OUTPUT_NAMES.get(data.op, ("y",))
+    for name, got, want in zip(names, data.outputs(drivers, path), data.expected):
+        _assert_same(got, want, data.x, f"{path} {data.op} {dtype} {name} vs reference")
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("native", ["scalar", "avx2"])
+def test_neon_matches_native_path(drivers, case_data, native, case, dtype):
+    data = case_data(case, dtype)
+    names = OUTPUT_NAMES.get(data.op, ("y",))
+    neon = data.outputs(drivers, "neon")
+    for name, got, want in zip(names, neon, data.outputs(drivers, native)):
+        _assert_same(got, want, data.x, f"neon {data.op} {dtype} {name} vs {native}")
