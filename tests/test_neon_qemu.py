@@ -13,8 +13,9 @@ Every output must equal ``reference.expected(...)``: same NaN positions (NaN pay
 compared: x86 and ARM make different default NaNs), every other value bit for bit, the sign of
 zero included. NEON must also match the native scalar and AVX2 outputs the same way.
 
-Missing cross tools skip these tests, except when the environment variable CI is set: then they
-fail, so that CI can never silently skip NEON.
+Missing cross tools skip these tests, except when the environment variable RECTIFIER_REQUIRE_NEON
+is set (.ci/run sets it): then they fail, so that CI can never silently skip NEON. (Not plain CI,
+which cibuildwheel also sets on runners that have no cross tools.)
 """
 import importlib.util
 import os
@@ -38,7 +39,7 @@ CROSS_CC = "aarch64-linux-gnu-gcc"
 QEMU = "qemu-aarch64"
 EXIT_NO_PATH = 3  # the driver's exit status when this CPU lacks the requested path
 
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+IN_CI = os.environ.get("RECTIFIER_REQUIRE_NEON", "").strip().lower() not in ("", "0", "false", "no")
 NATIVE_AARCH64 = platform.machine().lower() in ("aarch64", "arm64")
 
 # One kernel call per length: every n in 0..2*8+1 (the AVX2 f32 vector is 8 lanes), four times
@@ -83,6 +84,7 @@ FORWARD_CASES = [
     ("leaky_relu", {"negative_slope": 0.01}),
     ("leaky_relu", {"negative_slope": -0.5}),
     ("leaky_relu", {"negative_slope": 1000.0}),  # overflows to inf
+    ("leaky_relu", {"negative_slope": 0.0}),  # relu exactly, -inf included
     ("prelu", {}),
 ]
 GRAD_CASES = [
@@ -96,6 +98,7 @@ GRAD_CASES = [
     ("threshold_grad", {"threshold": -3.0}),
     ("leaky_relu_grad", {"negative_slope": 0.01}),
     ("leaky_relu_grad", {"negative_slope": -0.5}),
+    ("leaky_relu_grad", {"negative_slope": 0.0}),
     ("prelu_grad", {}),
 ]
 # (op, params, with_grad): gradient ops run with a gradient array and with grad=None (NULL).
@@ -136,7 +139,7 @@ class Drivers:
 
 def _unavailable(reason):
     if IN_CI:
-        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+        pytest.fail(f"{reason} (RECTIFIER_REQUIRE_NEON is set, so this is a failure, not a skip)")
     pytest.skip(reason)
 
 
@@ -308,8 +311,13 @@ def _expected(op, params, x, grad, w):
         return (reference.expected(op, x, **params),)
 
 
-def _assert_same(got, want, x, what):
-    """Same NaN positions, and every other element bit for bit (so +0.0 != -0.0)."""
+def _show(value):
+    return f"{value!r} ({int(value.view(_uint(value.dtype))):#x})"
+
+
+def _assert_same(got, want, inputs, what):
+    """Same NaN positions, and every other element bit for bit (so +0.0 != -0.0). `inputs` maps
+    names to the input arrays, shown for the differing elements."""
     assert got.dtype == want.dtype and got.shape == want.shape, what
     got_nan, want_nan = np.isnan(got), np.isnan(want)
     uint = _uint(got.dtype)
@@ -320,11 +328,10 @@ def _assert_same(got, want, x, what):
     lines = []
     for i in np.flatnonzero(bad)[:12]:
         call = int(np.searchsorted(starts, i, side="right")) - 1
+        shown = " ".join(f"{name}={_show(array[i])}" for name, array in inputs.items())
         lines.append(
-            f"  [{i}] call {call} (n={LENGTHS[call]}, element {i - starts[call]}): "
-            f"x={x[i]!r} ({int(x.view(_uint(x.dtype))[i]):#x}) "
-            f"got {got[i]!r} ({int(got.view(uint)[i]):#x}) "
-            f"want {want[i]!r} ({int(want.view(uint)[i]):#x})"
+            f"  [{i}] call {call} (n={LENGTHS[call]}, element {i - starts[call]}): {shown}: "
+            f"got {_show(got[i])}, want {_show(want[i])}"
         )
     pytest.fail(f"{what}: {int(bad.sum())} of {bad.size} elements differ\n" + "\n".join(lines))
 
@@ -352,6 +359,8 @@ class CaseData:
             self.grad.tofile(workdir / "grad.bin")
         if self.w is not None:
             self.w.tofile(workdir / "w.bin")
+        self.inputs = {name: array for name, array in
+                       (("x", self.x), ("grad", self.grad), ("w", self.w)) if array is not None}
         self._outputs = {}
 
     @property
@@ -399,7 +408,7 @@ def test_path_matches_reference(drivers, case_data, path, case, dtype):
     data = case_data(case, dtype)
     names = OUTPUT_NAMES.get(data.op, ("y",))
     for name, got, want in zip(names, data.outputs(drivers, path), data.expected):
-        _assert_same(got, want, data.x, f"{path} {data.op} {dtype} {name} vs reference")
+        _assert_same(got, want, data.inputs, f"{path} {data.op} {dtype} {name} vs reference")
 
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
@@ -410,4 +419,4 @@ def test_neon_matches_native_path(drivers, case_data, native, case, dtype):
     names = OUTPUT_NAMES.get(data.op, ("y",))
     neon = data.outputs(drivers, "neon")
     for name, got, want in zip(names, neon, data.outputs(drivers, native)):
-        _assert_same(got, want, data.x, f"neon {data.op} {dtype} {name} vs {native}")
+        _assert_same(got, want, data.inputs, f"neon {data.op} {dtype} {name} vs {native}")

@@ -98,8 +98,10 @@ static inline V OPF(leaky_relu_grad)(V x, const P *p) {
 /* grad * f'(x) as every gradient kernel returns it: NaN where x is NaN, +0 where f'(x) is 0 (so an
  * inf or NaN gradient does not leak through a unit that is off), the product elsewhere. */
 static inline V VT(chain)(V x, V derivative, V grad) {
-    /* 0 * 0 where the derivative is 0: no inf * 0 = NaN, and no floating-point flag */
-    V product = v_mul(derivative, v_select(v_eq(derivative, v_zero()), v_zero(), grad));
+    /* 0 * 0 where the derivative is 0: no inf * 0 = NaN, and no floating-point flag; the outer
+     * select makes that +0 also for a derivative of -0 (a PReLU weight of -0.0) */
+    M off = v_eq(derivative, v_zero());
+    V product = v_select(off, v_zero(), v_mul(derivative, v_select(off, v_zero(), grad)));
     return v_select(v_isnan(x), x, product);
 }
 

@@ -315,14 +315,23 @@ cdef _check_out(str fname, object out, object dt, tuple shape):
 cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out):
     """Call the ufunc with the package's dtype rules: the loop is chosen by x's result dtype
     (parameters in its compute type), and `out` must match exactly. roles: one letter per operand
-    after x and per output, 'x' stored like x, 'p' in the compute type ('|' separates outputs)."""
+    after x, then '|', then one per output: 'x' stored like x, 'p' in the compute type."""
     x, dt = _float_input(fname, x)
     pdt = _F32 if dt == _F16 else dt
-    sig = (dt,) + tuple(dt if r == "x" else pdt for r in roles if r != "|")
-    if out is None:
-        return uf(x, *args, signature=sig)
-    _check_out(fname, out, dt, np.broadcast_shapes(np.shape(x), *[np.shape(a) for a in args]))
-    return uf(x, *args, out=out, signature=sig)
+    letters = roles.replace("|", "")
+    if out is not None:
+        _check_out(fname, out, dt, np.broadcast_shapes(np.shape(x), *[np.shape(a) for a in args]))
+    if isinstance(x, np.ndarray):
+        sig = (dt,) + tuple(dt if r == "x" else pdt for r in letters)
+        return uf(x, *args, signature=sig) if out is None else uf(x, *args, out=out, signature=sig)
+    # A container (dask...) gets the ufunc call through __array_ufunc__, which may not accept
+    # `signature`: give it operands already in their loop's dtypes, and `dtype` for one output.
+    args = tuple(a.astype(dt if r == "x" else pdt, copy=False) if isinstance(a, np.ndarray) else a
+                 for a, r in zip(args, letters))
+    kwargs = {"dtype": dt} if roles.endswith("|x") else {}
+    if out is not None:
+        kwargs["out"] = out
+    return uf(x, *args, **kwargs)
 
 
 cdef inline void _run_unary(rect_unary_fn fn, Py_ssize_t n, const void *x, void *y,
@@ -415,7 +424,7 @@ def relu(x, out=None):
     """
     cdef rect_params p = _params()
     r = _unary_fast(RECT_OP_relu, x, out, &p)
-    return r if r is not None else _via_ufunc(_uf_relu, "relu", x, (), "x", out)
+    return r if r is not None else _via_ufunc(_uf_relu, "relu", x, (), "|x", out)
 
 
 def relu6(x, out=None):
@@ -425,7 +434,7 @@ def relu6(x, out=None):
     """
     cdef rect_params p = _params()
     r = _unary_fast(RECT_OP_relu6, x, out, &p)
-    return r if r is not None else _via_ufunc(_uf_relu6, "relu6", x, (), "x", out)
+    return r if r is not None else _via_ufunc(_uf_relu6, "relu6", x, (), "|x", out)
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
@@ -444,7 +453,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
         r = _unary_fast(RECT_OP_hardtanh, x, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_hardtanh, "hardtanh", x, (lo, hi), "ppx", out)
+    return _via_ufunc(_uf_hardtanh, "hardtanh", x, (lo, hi), "pp|x", out)
 
 
 def threshold(x, threshold, value, out=None):
@@ -462,7 +471,7 @@ def threshold(x, threshold, value, out=None):
         r = _unary_fast(RECT_OP_threshold, x, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_threshold, "threshold", x, (th, val), "ppx", out)
+    return _via_ufunc(_uf_threshold, "threshold", x, (th, val), "pp|x", out)
 
 
 def leaky_relu(x, negative_slope=0.01, out=None):
@@ -483,7 +492,7 @@ cdef object _sloped(str fname, object x, object slope, object out):
         r = _unary_fast(RECT_OP_leaky_relu, x, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_leaky_relu, fname, x, (slope,), "px", out)
+    return _via_ufunc(_uf_leaky_relu, fname, x, (slope,), "p|x", out)
 
 
 cdef tuple _prelu_weight(str fname, object x, object weight, object axis):
@@ -537,7 +546,7 @@ def relu_grad(x, grad=None, at_zero=0.0, out=None):
         r = _grad_fast(RECT_OP_relu_grad, x, grad, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_relu_grad, "relu_grad", x, (_grad_or_ones(grad), az), "xpx", out)
+    return _via_ufunc(_uf_relu_grad, "relu_grad", x, (_grad_or_ones(grad), az), "xp|x", out)
 
 
 def relu6_grad(x, grad=None, out=None):
@@ -548,7 +557,7 @@ def relu6_grad(x, grad=None, out=None):
     cdef rect_params p = _params()
     r = _grad_fast(RECT_OP_relu6_grad, x, grad, out, &p)
     return r if r is not None else _via_ufunc(_uf_relu6_grad, "relu6_grad", x,
-                                              (_grad_or_ones(grad),), "xx", out)
+                                              (_grad_or_ones(grad),), "x|x", out)
 
 
 def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
@@ -565,7 +574,7 @@ def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
         r = _grad_fast(RECT_OP_hardtanh_grad, x, grad, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_hardtanh_grad, "hardtanh_grad", x, (_grad_or_ones(grad), lo, hi), "xppx", out)
+    return _via_ufunc(_uf_hardtanh_grad, "hardtanh_grad", x, (_grad_or_ones(grad), lo, hi), "xpp|x", out)
 
 
 def threshold_grad(x, grad=None, *, threshold, value=None, out=None):
@@ -581,7 +590,7 @@ def threshold_grad(x, grad=None, *, threshold, value=None, out=None):
         r = _grad_fast(RECT_OP_threshold_grad, x, grad, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_threshold_grad, "threshold_grad", x, (_grad_or_ones(grad), th), "xpx", out)
+    return _via_ufunc(_uf_threshold_grad, "threshold_grad", x, (_grad_or_ones(grad), th), "xp|x", out)
 
 
 def leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None):
@@ -596,7 +605,7 @@ def leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None):
         r = _grad_fast(RECT_OP_leaky_relu_grad, x, grad, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_leaky_relu_grad, "leaky_relu_grad", x, (_grad_or_ones(grad), slope), "xpx", out)
+    return _via_ufunc(_uf_leaky_relu_grad, "leaky_relu_grad", x, (_grad_or_ones(grad), slope), "xp|x", out)
 
 
 def prelu_grad(x, weight, grad=None, axis=1):
@@ -605,13 +614,20 @@ def prelu_grad(x, weight, grad=None, axis=1):
     ``grad_x = grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch) and
     ``grad_weight[c] = sum of grad * x over the entries of channel c with x <= 0``, with
     ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
+    An array container keeps its type if it takes two-output ufuncs (dask does not: TypeError).
     """
     w, axes = _prelu_weight("prelu_grad", x, weight, axis)
-    grad_x, contribution = _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)),
-                                      "px|xp", None)
+    try:
+        grad_x, contribution = _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)),
+                                          "px|xp", None)
+    except TypeError as error:
+        if isinstance(x, np.ndarray) or "NotImplemented" not in str(error):
+            raise
+        raise TypeError(f"prelu_grad: {type(x).__name__} does not take two-output ufuncs; "
+                        "pass numpy.asarray(x)") from error
     _, dt = _float_input("prelu_grad", x)
-    grad_w = np.sum(contribution, axis=axes)
-    return grad_x, np.asarray(grad_w, dtype=dt).reshape(np.shape(weight))
+    # methods, not np.sum: a container (dask...) keeps its type and laziness
+    return grad_x, contribution.sum(axis=axes).astype(dt).reshape(np.shape(weight))
 
 
 # ---------------------------------------------------------------------------------------------
