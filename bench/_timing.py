@@ -182,6 +182,9 @@ def machine_info(torch=None) -> dict:
                                           for k, v in rectifier.capabilities().items()}
     except Exception:
         pass
+    load = _read("/proc/loadavg").split()
+    if load:
+        info["loadavg"] = " ".join(load[:3])   # other work on the machine makes the times noisy
     for var in ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "RECTIFIER_DISABLE"):
         if os.environ.get(var):
             info.setdefault("env", {})[var] = os.environ[var]

@@ -335,17 +335,29 @@ def test_array_parameters_broadcast(cpu_path, dtype):
 
 # ---- prelu -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape,axis", [((5, 3), 1), ((2, 4, 3, 3), 1), ((4, 6), -1), ((6, 4), 0), ((3, 1, 7), 1)])
+PRELU_SHAPES = [((5, 3), 1), ((2, 4, 3, 3), 1), ((4, 6), -1), ((6, 4), 0), ((3, 1, 7), 1),
+                ((2, 3, 8, 9), 1), ((3, 70), 0), ((700, 3), 1)]
+
+
+@pytest.mark.parametrize("shape,axis", PRELU_SHAPES)
 def test_prelu_and_its_gradient(shape, axis, cpu_path, dtype):
     n = int(np.prod(shape))
     x = mixed_input(dtype, n).reshape(shape)
     channels = shape[axis]
     weight = np.linspace(-0.5, 1.5, channels)
+    weight[0] = 0.0   # a zero slope is relu exactly, for both signs of zero
+    weight[-1] = -0.0
+    want = reference.expected("prelu", x, weight=weight, axis=axis)
     with np.errstate(all="ignore"):
-        assert_same_bits(rectifier.prelu(x, weight, axis=axis), reference.expected("prelu", x, weight=weight, axis=axis))
-        out = np.empty_like(x)
-        rectifier.prelu(x, weight, axis=axis, out=out)
-        assert_same_bits(out, reference.expected("prelu", x, weight=weight, axis=axis))
+        # the direct path (C or F order, float64 or float32 weights) and the ufunc path (a list)
+        for variant, w in [("C", weight), ("C", weight.astype(np.float32)), ("F", weight), ("C", list(weight))]:
+            xv = np.asfortranarray(x) if variant == "F" else x
+            if isinstance(w, np.ndarray) and w.dtype == np.float32 and dtype == np.float64:
+                continue   # float32 weights are rounded: another result for float64 data
+            assert_same_bits(rectifier.prelu(xv, w, axis=axis), want)
+            out = np.empty_like(xv)
+            assert rectifier.prelu(xv, w, axis=axis, out=out) is out
+            assert_same_bits(out, want)
     x = np.random.default_rng(1).standard_normal(shape).astype(dtype)   # finite, for the sums
     g = np.random.default_rng(2).standard_normal(shape).astype(dtype)
     ct = reference.compute_dtype(dtype)
@@ -378,15 +390,18 @@ def test_no_spurious_floating_point_flags(cpu_path, dtype):
     lanes must raise none."""
     info = np.finfo(dtype)
     x = np.array([info.max, info.max / 2, 1.0, -1.0, -0.0, 0.0, info.smallest_subnormal,
-                  -info.smallest_subnormal, np.inf, -2.0, 3.0], dtype)
-    g = np.array([np.inf, -np.inf, info.max, 1.0, np.inf, -np.inf, 1.0, 1.0, 1.0, info.max / 8, 2.0], dtype)
+                  -info.smallest_subnormal, np.inf, -2.0, 3.0, np.nan, -np.inf], dtype)
+    g = np.array([np.inf, -np.inf, info.max, 1.0, np.inf, -np.inf, 1.0, 1.0, 1.0, info.max / 8, 2.0, 1.0, 1.0], dtype)
     for n in range(len(x) + 1):
         xs, gs = x[:n][::-1], g[:n][::-1]          # negative strides force the ufunc path
         with np.errstate(all="raise"):
             rectifier.leaky_relu(xs, 3.0)
             rectifier.leaky_relu(xs, np.full(n, 3.0))
+            rectifier.leaky_relu(xs, 0.0), rectifier.leaky_relu(xs, np.zeros(n)), rectifier.leaky_relu(xs, -0.0)
+            rectifier.prelu(np.ascontiguousarray(np.tile(xs, (2, 1)).T), [0.0, -0.0])   # the direct path
             rectifier.relu(xs), rectifier.relu6(xs), rectifier.hardtanh(xs), rectifier.threshold(xs, 1.0, 2.0)
             rectifier.relu_grad(xs, gs), rectifier.relu6_grad(xs, gs), rectifier.hardtanh_grad(xs, gs)
             rectifier.threshold_grad(xs, gs, threshold=0.0)
-            rectifier.leaky_relu_grad(xs[xs > -np.inf], gs[xs > -np.inf] / 8, 0.5)
+            finite_x = np.isfinite(xs) | np.isnan(xs)
+            rectifier.leaky_relu_grad(xs[finite_x], gs[finite_x] / 8, 0.5)
             rectifier.prelu_grad(xs[xs > 0].reshape(1, -1), 2.0, gs[xs > 0].reshape(1, -1))

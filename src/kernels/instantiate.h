@@ -25,7 +25,20 @@
 #define v_isnan VT(isnan)
 #define v_and VT(and)
 #define v_select VT(select)
+#define v_clear VT(clear)
+#define v_keep VT(keep)
 #define P VT(params_t)
+
+/* leaky_relu with a zero slope is relu (so -inf gives +0, not 0 * -inf = NaN). That is decided once
+ * per call, here, which keeps the zero test out of the loop of ops.h's leaky_relu. */
+#define RECT_LEAKY_ROUTED(dt) RECT_CAT(RECT_KNAME(leaky_relu, dt), _routed)
+#define RECT_DEFINE_LEAKY_ROUTE(dt)                                                               \
+    static void RECT_LEAKY_ROUTED(dt)(size_t n, const void *x, void *y, const rect_params *rp) { \
+        if ((S)rp->a == 0)                                                                      \
+            RECT_KNAME(relu, dt)(n, x, y, rp);                                                  \
+        else                                                                                    \
+            RECT_KNAME(leaky_relu, dt)(n, x, y, rp);                                            \
+    }
 
 /* ---- float32, and float16 stored / float32 computed ---- */
 #define VPFX f32
@@ -40,6 +53,8 @@
     RECT_DEFINE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_UNARY_OPS(RECT_NATIVE_AND_HALF_UNARY)
 RECT_GRAD_OPS(RECT_NATIVE_AND_HALF_GRAD)
+RECT_DEFINE_LEAKY_ROUTE(f32)
+RECT_DEFINE_LEAKY_ROUTE(f16)
 RECT_DEFINE_PRELU(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_PRELU_GRAD(f32, float, v_load, v_store)
@@ -55,6 +70,7 @@ RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
 #define RECT_NATIVE_GRAD(op) RECT_DEFINE_GRAD(op, f64, double, v_load, v_store)
 RECT_UNARY_OPS(RECT_NATIVE_UNARY)
 RECT_GRAD_OPS(RECT_NATIVE_GRAD)
+RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
 #undef S
@@ -69,6 +85,9 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
 #define RECT_FILL_GRAD(op) RECT_FILL(grad, op)
     RECT_UNARY_OPS(RECT_FILL_UNARY)
     RECT_GRAD_OPS(RECT_FILL_GRAD)
+    t->unary[RECT_OP_leaky_relu][RECT_F16] = RECT_LEAKY_ROUTED(f16);
+    t->unary[RECT_OP_leaky_relu][RECT_F32] = RECT_LEAKY_ROUTED(f32);
+    t->unary[RECT_OP_leaky_relu][RECT_F64] = RECT_LEAKY_ROUTED(f64);
     t->prelu[RECT_F16] = RECT_KNAME(prelu, f16);
     t->prelu[RECT_F32] = RECT_KNAME(prelu, f32);
     t->prelu[RECT_F64] = RECT_KNAME(prelu, f64);

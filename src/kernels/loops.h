@@ -1,77 +1,93 @@
 /* The kernel loops, written once: each maps an op of ops.h over n contiguous elements.
  *
  * Included by instantiate.h once per element type after ops.h. A kernel takes the storage type T
- * (native, or rect_f16 for float16 computed in float32) and its load/store shim operations; full
- * vectors first, then one partial vector, so element i gets the same bits whatever n is, and no
- * byte outside [0, n) is read or written. */
+ * (native, or rect_f16 for float16 computed in float32) and its load/store shim operations. Each
+ * kernel is a "step" (one vector at element i, of r lanes: full when r == LANES, else the shim's
+ * partial load/store) and RECT_DRIVE, which runs the steps: full vectors four at a time, then single
+ * vectors, then one partial vector. Element i gets the same bits whatever n is, and no byte outside
+ * [0, n) is read or written. y may be x itself; other overlaps are not allowed. */
 
 #define RECT_KNAME(op, dt) RECT_CAT(RECT_CAT(RECT_CAT(k_, op), RECT_CAT(_, dt)), RECT_CAT(_, RECT_ISA))
+#define RECT_STEP(op, dt) RECT_CAT(RECT_KNAME(op, dt), _step)
+
+/* STEP(args..., i, r) over [0, n) with `out` the (first) output array. A partial head first
+ * brings `out` to a whole-vector boundary, so that the stores of long arrays never split a cache
+ * line (NumPy's buffers are often only 16-byte aligned: that costs a quarter of the speed); then
+ * four independent vectors per iteration keep the loads in flight; then single vectors, then one
+ * partial vector. */
+#define RECT_DRIVE(n, out, STEP, ...)                                                            \
+    do {                                                                                        \
+        size_t i_ = 0;                                                                          \
+        if (LANES > 1 && (n) >= 16 * LANES) {                                                   \
+            const size_t size_ = sizeof(*(out)), bytes_ = LANES * sizeof(*(out));               \
+            const size_t misaligned_ = (size_t)((uintptr_t)(out) % bytes_);                     \
+            if (misaligned_ != 0 && misaligned_ % size_ == 0) {                                 \
+                i_ = (bytes_ - misaligned_) / size_;                                            \
+                STEP(__VA_ARGS__, 0, i_);                                                       \
+            }                                                                                   \
+        }                                                                                       \
+        for (; i_ + 4 * LANES <= (n); i_ += 4 * LANES) {                                        \
+            STEP(__VA_ARGS__, i_, LANES);                                                       \
+            STEP(__VA_ARGS__, i_ + LANES, LANES);                                               \
+            STEP(__VA_ARGS__, i_ + 2 * LANES, LANES);                                           \
+            STEP(__VA_ARGS__, i_ + 3 * LANES, LANES);                                           \
+        }                                                                                       \
+        for (; i_ + LANES <= (n); i_ += LANES) STEP(__VA_ARGS__, i_, LANES);                    \
+        if (i_ < (n)) STEP(__VA_ARGS__, i_, (n) - i_);                                          \
+    } while (0)
+
+/* Load or store r lanes at p: the full vector when r == LANES (a constant after inlining). */
+#define RECT_LOAD(LOAD, p, r) ((r) == LANES ? LOAD(p) : LOAD##_part(p, r))
+#define RECT_STORE(STORE, p, v, r)                                                               \
+    do {                                                                                        \
+        if ((r) == LANES) STORE(p, v);                                                          \
+        else STORE##_part(p, v, r);                                                             \
+    } while (0)
 
 /* y = op(x) */
 #define RECT_DEFINE_UNARY(op, dt, T, LOAD, STORE)                                                 \
+    static inline void RECT_STEP(op, dt)(const T *x, T *y, const P *p, size_t i, size_t r) {     \
+        RECT_STORE(STORE, y + i, OPF(op)(RECT_LOAD(LOAD, x + i, r), p), r);                     \
+    }                                                                                           \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, void *yv, const rect_params *rp) {  \
-        const T *x = (const T *)xv;                                                             \
-        T *y = (T *)yv;                                                                         \
         const P p = VT(params)(rp);                                                             \
-        size_t i = 0;                                                                           \
-        for (; i + LANES <= n; i += LANES) STORE(y + i, OPF(op)(LOAD(x + i), &p));             \
-        if (i < n) STORE##_part(y + i, OPF(op)(LOAD##_part(x + i, n - i), &p), n - i);         \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (T *)yv, &p);                           \
     }
 
 /* y = grad * op'(x); grad NULL means ones */
 #define RECT_DEFINE_GRAD(op, dt, T, LOAD, STORE)                                                  \
+    static inline void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const P *p, size_t i,     \
+                                         size_t r) {                                            \
+        V xi = RECT_LOAD(LOAD, x + i, r);                                                       \
+        V gi = g ? RECT_LOAD(LOAD, g + i, r) : VT(one)();                                       \
+        RECT_STORE(STORE, y + i, VT(chain)(xi, OPF(op)(xi, p), gi), r);                         \
+    }                                                                                           \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, const void *gv, void *yv,           \
                                    const rect_params *rp) {                                     \
-        const T *x = (const T *)xv, *g = (const T *)gv;                                         \
-        T *y = (T *)yv;                                                                         \
         const P p = VT(params)(rp);                                                             \
-        V ones = VT(one)(), xi;                                                                 \
-        size_t i = 0;                                                                           \
-        for (; i + LANES <= n; i += LANES) {                                                    \
-            xi = LOAD(x + i);                                                                   \
-            STORE(y + i, VT(chain)(xi, OPF(op)(xi, &p), g ? LOAD(g + i) : ones));               \
-        }                                                                                       \
-        if (i < n) {                                                                            \
-            xi = LOAD##_part(x + i, n - i);                                                     \
-            STORE##_part(y + i, VT(chain)(xi, OPF(op)(xi, &p), g ? LOAD##_part(g + i, n - i) : ones), \
-                         n - i);                                                                \
-        }                                                                                       \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (const T *)gv, (T *)yv, &p);            \
     }
 
 /* y = sloped(x, w): one slope per element, slopes stored in the compute type S */
 #define RECT_DEFINE_PRELU(dt, T, LOAD, STORE)                                                     \
+    static inline void RECT_STEP(prelu, dt)(const T *x, const S *w, T *y, size_t i, size_t r) {  \
+        RECT_STORE(STORE, y + i, OPF(sloped)(RECT_LOAD(LOAD, x + i, r), RECT_LOAD(v_load, w + i, r)), r); \
+    }                                                                                           \
     static void RECT_KNAME(prelu, dt)(size_t n, const void *xv, const void *wv, void *yv) {      \
-        const T *x = (const T *)xv;                                                             \
-        const S *w = (const S *)wv;                                                             \
-        T *y = (T *)yv;                                                                         \
-        size_t i = 0;                                                                           \
-        for (; i + LANES <= n; i += LANES) STORE(y + i, OPF(sloped)(LOAD(x + i), v_load(w + i))); \
-        if (i < n)                                                                              \
-            STORE##_part(y + i, OPF(sloped)(LOAD##_part(x + i, n - i), v_load_part(w + i, n - i)), \
-                         n - i);                                                                \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(prelu, dt), (const T *)xv, (const S *)wv, (T *)yv);             \
     }
 
 /* grad_x = grad * sloped'(x, w), grad_w = sloped_grad_slope(x, grad); grad NULL means ones */
 #define RECT_DEFINE_PRELU_GRAD(dt, T, LOAD, STORE)                                                \
+    static inline void RECT_STEP(prelu_grad, dt)(const T *x, const S *w, const T *g, T *gx,      \
+                                                 S *gw, size_t i, size_t r) {                   \
+        V xi = RECT_LOAD(LOAD, x + i, r);                                                       \
+        V gi = g ? RECT_LOAD(LOAD, g + i, r) : VT(one)();                                       \
+        RECT_STORE(STORE, gx + i, VT(chain)(xi, OPF(sloped_grad)(xi, RECT_LOAD(v_load, w + i, r)), gi), r); \
+        RECT_STORE(v_store, gw + i, OPF(sloped_grad_slope)(xi, gi), r);                         \
+    }                                                                                           \
     static void RECT_KNAME(prelu_grad, dt)(size_t n, const void *xv, const void *wv,             \
                                            const void *gv, void *gxv, void *gwv) {              \
-        const T *x = (const T *)xv, *g = (const T *)gv;                                         \
-        const S *w = (const S *)wv;                                                             \
-        T *gx = (T *)gxv;                                                                       \
-        S *gw = (S *)gwv;                                                                       \
-        V ones = VT(one)(), xi, gi;                                                             \
-        size_t i = 0, r;                                                                        \
-        for (; i + LANES <= n; i += LANES) {                                                    \
-            xi = LOAD(x + i);                                                                   \
-            gi = g ? LOAD(g + i) : ones;                                                        \
-            STORE(gx + i, VT(chain)(xi, OPF(sloped_grad)(xi, v_load(w + i)), gi));              \
-            v_store(gw + i, OPF(sloped_grad_slope)(xi, gi));                                    \
-        }                                                                                       \
-        if (i < n) {                                                                            \
-            r = n - i;                                                                          \
-            xi = LOAD##_part(x + i, r);                                                         \
-            gi = g ? LOAD##_part(g + i, r) : ones;                                              \
-            STORE##_part(gx + i, VT(chain)(xi, OPF(sloped_grad)(xi, v_load_part(w + i, r)), gi), r); \
-            v_store_part(gw + i, OPF(sloped_grad_slope)(xi, gi), r);                            \
-        }                                                                                       \
+        RECT_DRIVE(n, (T *)gxv, RECT_STEP(prelu_grad, dt), (const T *)xv, (const S *)wv, (const T *)gv,   \
+                   (T *)gxv, (S *)gwv);                                                         \
     }

@@ -28,7 +28,7 @@ static inline P VT(params)(const rect_params *rp) {
 /* +0 where x <= 0 (so relu(-0) = +0), x elsewhere (NaN fails the compare and stays). */
 static inline V OPF(relu)(V x, const P *p) {
     (void)p;
-    return v_select(v_le(x, v_zero()), v_zero(), x);
+    return v_clear(v_le(x, v_zero()), x);
 }
 
 /* relu, then 6 where x > 6. */
@@ -47,19 +47,28 @@ static inline V OPF(threshold)(V x, const P *p) {
     return v_select(v_le(x, p->a), p->b, x);
 }
 
-/* x where x > 0, else slope * x: the one body behind leaky_relu (one slope) and prelu (a slope per
- * element). leaky_relu(-0.0) = slope * -0.0 = -0.0 for a positive slope. A zero slope gives relu
- * exactly: +0 for every x <= 0, -inf included (its limit, where 0 * -inf would be NaN). */
+/* x where x > 0, else slope * x: the one body behind leaky_relu and prelu (a slope per element).
+ * leaky_relu(-0.0) = slope * -0.0 = -0.0 for a positive slope; NaN fails x <= 0 and stays. The
+ * product sees +0 in every lane it does not decide, so it cannot overflow or raise a flag there
+ * (a min instruction would mask it in one operation, but x86 minps raises "invalid" on a quiet
+ * NaN). A zero slope is relu exactly: +0 for every x <= 0, -inf included (its limit, where
+ * 0 * -inf would be NaN): the product then sees +0 too. */
 static inline V OPF(sloped)(V x, V slope) {
-    M positive = v_gt(x, v_zero());
-    /* the product sees 0 in the lanes it does not decide, so it cannot overflow there */
-    V product = v_mul(slope, v_select(positive, v_zero(), x));
-    M off = v_and(v_eq(slope, v_zero()), v_le(x, v_zero()));
-    return v_select(positive, x, v_select(off, v_zero(), product));
+    M negative = v_le(x, v_zero()), zero_slope = v_eq(slope, v_zero());
+    /* +0 * +0 in the zero-slope lanes, so that a slope of -0.0 gives +0 too */
+    V product = v_mul(v_clear(zero_slope, slope), v_keep(negative, v_clear(zero_slope, x)));
+    return v_select(negative, product, x);
 }
 
+/* The same for a slope known not to be zero. */
+static inline V OPF(sloped_nonzero)(V x, V slope) {
+    M negative = v_le(x, v_zero());
+    return v_select(negative, v_mul(slope, v_keep(negative, x)), x);
+}
+
+/* The kernel sends a zero slope to relu once per call (instantiate.h), so this op never sees one. */
 static inline V OPF(leaky_relu)(V x, const P *p) {
-    return OPF(sloped)(x, p->a);
+    return OPF(sloped_nonzero)(x, p->a);
 }
 
 /* ---- derivatives: each returns f'(x); the kernels apply the incoming gradient ----------------- */
@@ -101,12 +110,12 @@ static inline V VT(chain)(V x, V derivative, V grad) {
     /* 0 * 0 where the derivative is 0: no inf * 0 = NaN, and no floating-point flag; the outer
      * select makes that +0 also for a derivative of -0 (a PReLU weight of -0.0) */
     M off = v_eq(derivative, v_zero());
-    V product = v_select(off, v_zero(), v_mul(derivative, v_select(off, v_zero(), grad)));
+    V product = v_clear(off, v_mul(derivative, v_clear(off, grad)));
     return v_select(v_isnan(x), x, product);
 }
 
 /* The slope's share of the PReLU gradient: 0 where x > 0, grad * x elsewhere (NaN x stays NaN). */
 static inline V OPF(sloped_grad_slope)(V x, V grad) {
     M positive = v_gt(x, v_zero());
-    return v_mul(v_select(positive, v_zero(), grad), v_select(positive, v_zero(), x));
+    return v_mul(v_clear(positive, grad), v_clear(positive, x));
 }

@@ -45,6 +45,11 @@ static inline f32_m f32_isnan(f32_v a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q
 static inline f32_m f32_and(f32_m a, f32_m b) { return _mm256_and_ps(a, b); }
 /* a where m, else b */
 static inline f32_v f32_select(f32_m m, f32_v a, f32_v b) { return _mm256_blendv_ps(b, a, m); }
+/* +0 where m, else x. (Written as select(m, zero, x), GCC turns the blend into this andnot but first
+ * re-derives the mask from its sign bits with an extra vpcmpgtd.) */
+static inline f32_v f32_clear(f32_m m, f32_v x) { return _mm256_andnot_ps(m, x); }
+/* x where m, else +0 */
+static inline f32_v f32_keep(f32_m m, f32_v x) { return _mm256_and_ps(m, x); }
 
 static inline f64_v f64_load(const double *p) { return _mm256_loadu_pd(p); }
 static inline void f64_store(double *p, f64_v v) { _mm256_storeu_pd(p, v); }
@@ -63,6 +68,8 @@ static inline f64_m f64_eq(f64_v a, f64_v b) { return _mm256_cmp_pd(a, b, _CMP_E
 static inline f64_m f64_isnan(f64_v a) { return _mm256_cmp_pd(a, a, _CMP_UNORD_Q); }
 static inline f64_m f64_and(f64_m a, f64_m b) { return _mm256_and_pd(a, b); }
 static inline f64_v f64_select(f64_m m, f64_v a, f64_v b) { return _mm256_blendv_pd(b, a, m); }
+static inline f64_v f64_clear(f64_m m, f64_v x) { return _mm256_andnot_pd(m, x); }
+static inline f64_v f64_keep(f64_m m, f64_v x) { return _mm256_and_pd(m, x); }
 
 static inline f32_v f32_load_f16(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));

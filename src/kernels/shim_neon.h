@@ -40,6 +40,12 @@ static inline f32_m f32_eq(f32_v a, f32_v b) { return vceqq_f32(a, b); }
 static inline f32_m f32_isnan(f32_v a) { return vmvnq_u32(vceqq_f32(a, a)); }
 static inline f32_m f32_and(f32_m a, f32_m b) { return vandq_u32(a, b); }
 static inline f32_v f32_select(f32_m m, f32_v a, f32_v b) { return vbslq_f32(m, a, b); }
+static inline f32_v f32_clear(f32_m m, f32_v x) {
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(x), m));
+}
+static inline f32_v f32_keep(f32_m m, f32_v x) {
+    return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(x), m));
+}
 
 static inline f64_v f64_load(const double *p) { return vld1q_f64(p); }
 static inline void f64_store(double *p, f64_v v) { vst1q_f64(p, v); }
@@ -68,6 +74,12 @@ static inline f64_m f64_isnan(f64_v a) {
 }
 static inline f64_m f64_and(f64_m a, f64_m b) { return vandq_u64(a, b); }
 static inline f64_v f64_select(f64_m m, f64_v a, f64_v b) { return vbslq_f64(m, a, b); }
+static inline f64_v f64_clear(f64_m m, f64_v x) {
+    return vreinterpretq_f64_u64(vbicq_u64(vreinterpretq_u64_f64(x), m));
+}
+static inline f64_v f64_keep(f64_m m, f64_v x) {
+    return vreinterpretq_f64_u64(vandq_u64(vreinterpretq_u64_f64(x), m));
+}
 
 static inline f32_v f32_load_f16(const uint16_t *p) {
     return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));

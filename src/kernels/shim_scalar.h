@@ -2,10 +2,12 @@
  *
  * Every shim defines, for f32 and f64: the vector type T_v, the mask type T_m, T_LANES, and the
  * operations used by ops.h (load/store, partial load/store, set1, zero, arithmetic, ordered
- * compares that are false on NaN, select), plus float16 load/store into f32 vectors. */
+ * compares that are false on NaN, select(m, a, b): a where m, else b; clear(m, x): +0 where m,
+ * else x; keep(m, x): x where m, else +0), plus float16 load/store into f32 vectors. */
 #ifndef RECT_SHIM_SCALAR_H
 #define RECT_SHIM_SCALAR_H
 
+#include <math.h>
 #include <stddef.h>
 #include "f16_soft.h"
 
@@ -22,14 +24,18 @@
     static inline T##_v T##_add(T##_v a, T##_v b) { return a + b; }                            \
     static inline T##_v T##_sub(T##_v a, T##_v b) { return a - b; }                            \
     static inline T##_v T##_mul(T##_v a, T##_v b) { return a * b; }                            \
-    static inline T##_m T##_lt(T##_v a, T##_v b) { return a < b; }                             \
-    static inline T##_m T##_le(T##_v a, T##_v b) { return a <= b; }                            \
-    static inline T##_m T##_gt(T##_v a, T##_v b) { return a > b; }                             \
-    static inline T##_m T##_ge(T##_v a, T##_v b) { return a >= b; }                            \
+    /* C's < <= > >= raise "invalid" on a quiet NaN; these macros are the quiet compares the  \
+       SIMD shims use */                                                                       \
+    static inline T##_m T##_lt(T##_v a, T##_v b) { return isless(a, b); }                      \
+    static inline T##_m T##_le(T##_v a, T##_v b) { return islessequal(a, b); }                 \
+    static inline T##_m T##_gt(T##_v a, T##_v b) { return isgreater(a, b); }                   \
+    static inline T##_m T##_ge(T##_v a, T##_v b) { return isgreaterequal(a, b); }              \
     static inline T##_m T##_eq(T##_v a, T##_v b) { return a == b; }                            \
-    static inline T##_m T##_isnan(T##_v a) { return a != a; }                                  \
+    static inline T##_m T##_isnan(T##_v a) { return isnan(a); }                                \
     static inline T##_m T##_and(T##_m a, T##_m b) { return a & b; }                            \
-    static inline T##_v T##_select(T##_m m, T##_v a, T##_v b) { return m ? a : b; }
+    static inline T##_v T##_select(T##_m m, T##_v a, T##_v b) { return m ? a : b; }             \
+    static inline T##_v T##_clear(T##_m m, T##_v x) { return m ? (S)0 : x; }                    \
+    static inline T##_v T##_keep(T##_m m, T##_v x) { return m ? x : (S)0; }
 
 RECT_SCALAR_SHIM(f32, float)
 RECT_SCALAR_SHIM(f64, double)

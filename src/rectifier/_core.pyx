@@ -11,7 +11,8 @@ paths run the same kernel on the same values, so their results are bit-identical
 cimport numpy as cnp
 from libc.math cimport isfinite, isnan
 from libc.stdint cimport intptr_t
-from libc.stdlib cimport malloc
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
 from libc.stdint cimport uintptr_t
 
 import numpy as np
@@ -45,19 +46,24 @@ cdef extern from "_glue.h":
     ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
     ctypedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
                                   const rect_params *p) noexcept nogil
+    ctypedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y) noexcept nogil
+    ctypedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
+                                        void *grad_x, void *grad_w) noexcept nogil
     ctypedef struct rect_loop_desc:
         int kind, op, dtype, nparams
     void rect_init() nogil
     rect_unary_fn rect_unary_kernel(int op, int dtype) nogil
     rect_grad_fn rect_grad_kernel(int op, int dtype) nogil
+    rect_prelu_fn rect_prelu_kernel(int dtype) nogil
+    rect_prelu_grad_fn rect_prelu_grad_kernel(int dtype) nogil
     void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *steps,
                          void *data) noexcept nogil
 
 rect_init()
 
 # Below this many elements the kernel is cheaper than releasing and re-taking the GIL
-# (bench/bench_overhead.py measures both; see the README's design notes).
-cdef Py_ssize_t NOGIL_MIN_ELEMENTS = 4096
+# (bench/bench_overhead_gil.py measures both: one release and re-take costs ~32 ns).
+cdef Py_ssize_t NOGIL_MIN_ELEMENTS = 8192
 
 # ---------------------------------------------------------------------------------------------
 # CPU paths
@@ -222,7 +228,7 @@ cdef inline object _fast_out(cnp.ndarray a, object out, object other):
     return o
 
 
-cdef inline rect_params _params(double a=0.0, double b=0.0) noexcept:
+cdef inline rect_params _params(double a=0.0, double b=0.0) noexcept nogil:
     cdef rect_params p
     p.a, p.b, p.c, p.d = a, b, 0.0, 0.0
     return p
@@ -524,8 +530,133 @@ def prelu(x, weight, axis=1, out=None):
     the index along ``axis`` (PyTorch's layout N, C, ...). ``weight`` is a scalar, or 1-D of length
     ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight. Weights must be finite.
     """
+    r = _prelu_fast(x, weight, axis, out)
+    if r is not None:
+        return r
     w, _ = _prelu_weight("prelu", x, weight, axis)
     return _sloped("prelu", x, w, out)
+
+
+# Channel blocks at least this long run the one-slope kernel each; shorter ones (channels last)
+# run the per-element-slope kernel over a tiled pattern of about PRELU_PATTERN elements.
+cdef Py_ssize_t PRELU_BLOCK_MIN = 64
+cdef Py_ssize_t PRELU_PATTERN = 4096
+
+
+cdef object _prelu_fast(object x, object weight, object axis, object out):
+    """prelu's direct path for a contiguous x and a contiguous 1-D float32/float64 weight array;
+    None when the call needs the general path (which also reports every error)."""
+    cdef int dt = _fast_dtype(x)
+    if dt < 0 or not cnp.PyArray_CheckExact(weight) or type(axis) is not int:
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>x, w = <cnp.ndarray>weight
+    cdef int nd = cnp.PyArray_NDIM(a), wt = cnp.PyArray_TYPE(w)
+    cdef Py_ssize_t ax = axis
+    if nd < 2 or not -nd <= ax < nd or cnp.PyArray_NDIM(w) != 1:
+        return None
+    if ax < 0:
+        ax += nd
+    if (wt != cnp.NPY_FLOAT and wt != cnp.NPY_DOUBLE) or not cnp.PyArray_IS_C_CONTIGUOUS(w) \
+            or not cnp.PyArray_ISALIGNED(w) or not cnp.PyArray_ISNOTSWAPPED(w):
+        return None
+    cdef Py_ssize_t channels = cnp.PyArray_DIM(a, ax)
+    if cnp.PyArray_DIM(w, 0) != channels or channels < 2:
+        return None
+    o = _fast_out(a, out, None)
+    if o is None:
+        return None
+    # Memory order: an F-contiguous array is the C-contiguous array of the reversed shape.
+    cdef bint reversed_order = not cnp.PyArray_IS_C_CONTIGUOUS(a)
+    cdef Py_ssize_t outer = 1, inner = 1, i
+    for i in range(nd):
+        if i == ax:
+            continue
+        if (i < ax) != reversed_order:
+            outer *= cnp.PyArray_DIM(a, i)
+        else:
+            inner *= cnp.PyArray_DIM(a, i)
+    cdef size_t csize = 8 if dt == RECT_F64 else 4
+    cdef char *slopes = <char *>malloc(channels * csize)
+    if slopes == NULL:
+        raise MemoryError()
+    try:
+        if not _compute_type_weights(cnp.PyArray_DATA(w), wt, channels, dt == RECT_F64, slopes):
+            return None    # a non-finite weight: the general path raises the error
+        _prelu_blocks(dt, <const char *>cnp.PyArray_DATA(a), <char *>cnp.PyArray_DATA(<cnp.ndarray>o),
+                      outer, channels, inner, slopes)
+    finally:
+        free(slopes)
+    return o
+
+
+cdef bint _compute_type_weights(const void *src, int src_type, Py_ssize_t n, bint to_double,
+                                char *dst) noexcept:
+    """Weights converted to the compute type (float64 for float64 data, else float32); False if
+    any is not finite."""
+    cdef Py_ssize_t i
+    cdef double v
+    for i in range(n):
+        v = (<const double *>src)[i] if src_type == cnp.NPY_DOUBLE else (<const float *>src)[i]
+        if not isfinite(v):
+            return False
+        if to_double:
+            (<double *>dst)[i] = v
+        else:
+            (<float *>dst)[i] = <float>v
+    return True
+
+
+cdef int _prelu_blocks(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_t channels,
+                       Py_ssize_t inner, const char *slopes) except -1:
+    """x viewed as C-ordered (outer, channels, inner): the one-slope kernel per (outer, channel)
+    block when blocks are long, else the per-element-slope kernel over a tiled slope pattern."""
+    cdef size_t csize = 8 if dt == RECT_F64 else 4
+    cdef Py_ssize_t row = channels * inner, pattern_len = 0
+    cdef char *pattern = NULL
+    if inner < PRELU_BLOCK_MIN:
+        pattern_len = row * max(1, PRELU_PATTERN // row)
+        pattern = <char *>malloc(pattern_len * csize)
+        if pattern == NULL:
+            raise MemoryError()
+    if outer * row >= NOGIL_MIN_ELEMENTS:
+        with nogil:
+            _prelu_run(dt, x, y, outer, channels, inner, slopes, pattern, pattern_len)
+    else:
+        _prelu_run(dt, x, y, outer, channels, inner, slopes, pattern, pattern_len)
+    free(pattern)
+    return 0
+
+
+cdef void _prelu_run(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_t channels,
+                     Py_ssize_t inner, const char *slopes, char *pattern,
+                     Py_ssize_t pattern_len) noexcept nogil:
+    cdef size_t esize = 2 if dt == RECT_F16 else (8 if dt == RECT_F64 else 4)
+    cdef size_t csize = 8 if dt == RECT_F64 else 4
+    cdef Py_ssize_t total = outer * channels * inner, row = channels * inner
+    cdef Py_ssize_t o, c, start, count
+    cdef rect_params p = _params()
+    cdef rect_unary_fn leaky = rect_unary_kernel(RECT_OP_leaky_relu, dt)
+    cdef rect_prelu_fn per_element = rect_prelu_kernel(dt)
+    if pattern == NULL:
+        for o in range(outer):
+            for c in range(channels):
+                p.a = (<const double *>slopes)[c] if dt == RECT_F64 else (<const float *>slopes)[c]
+                start = (o * channels + c) * inner
+                leaky(inner, x + start * esize, y + start * esize, &p)
+        return
+    # the pattern: one row (each slope repeated `inner` times), then copies of that row
+    for c in range(channels):
+        for o in range(inner):
+            memcpy(pattern + (c * inner + o) * csize, slopes + c * csize, csize)
+    start = row
+    while start < pattern_len:
+        memcpy(pattern + start * csize, pattern, row * csize)
+        start += row
+    start = 0
+    while start < total:
+        count = min(pattern_len, total - start)
+        per_element(count, x + start * esize, pattern, y + start * esize)
+        start += count
 
 
 # ---------------------------------------------------------------------------------------------
@@ -633,14 +764,6 @@ def prelu_grad(x, weight, grad=None, axis=1):
 # ---------------------------------------------------------------------------------------------
 # The cimportable nogil API declared in _core.pxd
 # ---------------------------------------------------------------------------------------------
-
-cdef extern from "_glue.h":
-    ctypedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y) noexcept nogil
-    ctypedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
-                                        void *grad_x, void *grad_w) noexcept nogil
-    rect_prelu_fn rect_prelu_kernel(int dtype) nogil
-    rect_prelu_grad_fn rect_prelu_grad_kernel(int dtype) nogil
-
 
 cdef inline int _nogil_unary(int op, int dt, Py_ssize_t n, Py_ssize_t n_out, const void *x,
                              void *y, double a, double b) noexcept nogil:
