@@ -1,6 +1,6 @@
 """What releasing the GIL costs next to the kernel, to choose NOGIL_MIN_ELEMENTS (the size from which
-the Cython layer runs a kernel inside ``with nogil``; src/rectifier/_core.pyx, 4096 at the time of
-writing, not visible from Python).
+the Cython layer runs a kernel inside ``with nogil``; src/rectifier/_core.pyx, read here as
+rectifier._core._NOGIL_MIN_ELEMENTS).
 
     python bench/bench_overhead_gil.py [--quick] [--path scalar|avx2] [--json FILE]
 
@@ -38,7 +38,7 @@ import _timing as T  # noqa: E402
 import rectifier as r  # noqa: E402
 import rectifier._core as _core  # noqa: E402
 
-CURRENT_THRESHOLD = 4096          # NOGIL_MIN_ELEMENTS in src/rectifier/_core.pyx (keep in sync)
+CURRENT_THRESHOLD = _core._NOGIL_MIN_ELEMENTS   # NOGIL_MIN_ELEMENTS in src/rectifier/_core.pyx
 SIZES = [1 << k for k in range(6, 15)]   # 64 .. 16384
 
 
@@ -215,7 +215,7 @@ def main(argv=None) -> int:
         print(f"  one uncontended release + reacquire: {g_med * 1e9:.0f} ns; at the current threshold "
               f"({CURRENT_THRESHOLD}) it is {share} of the kernel call.")
         print(f"  smallest power of 2 where it is <= 10 % of the kernel: {rec}"
-              + (" -> keep 4096" if rec == CURRENT_THRESHOLD else f" -> NOGIL_MIN_ELEMENTS = {rec}"))
+              + (f" -> keep {CURRENT_THRESHOLD}" if rec == CURRENT_THRESHOLD else f" -> NOGIL_MIN_ELEMENTS = {rec}"))
         print("  (under contention every release can cost the caller up to a switch interval; "
               "releasing is still what lets other threads run, so do not go much below this)")
     if opts.json:

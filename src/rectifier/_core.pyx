@@ -64,6 +64,7 @@ rect_init()
 # Below this many elements the kernel is cheaper than releasing and re-taking the GIL
 # (bench/bench_overhead_gil.py measures both: one release and re-take costs ~32 ns).
 cdef Py_ssize_t NOGIL_MIN_ELEMENTS = 8192
+_NOGIL_MIN_ELEMENTS = NOGIL_MIN_ELEMENTS   # read by the benchmark
 
 # ---------------------------------------------------------------------------------------------
 # CPU paths
