@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 __all__ = [
     "Stat", "autorange", "measure", "compare", "warm_cpu", "machine_info", "check_not_emulated",
-    "import_torch", "fmt_time", "fmt_ratio", "parse_size", "fmt_size", "save_json",
+    "import_torch", "fmt_time", "fmt_ratio", "parse_size", "fmt_size", "save_json", "prepare_run",
 ]
 
 
@@ -240,3 +240,20 @@ def save_json(path: str, payload: dict) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(payload, f, indent=1, default=default)
         f.write("\n")
+
+
+def prepare_run(script: str, path) -> int:
+    """The common start of a benchmark: refuse to run under emulation, and restrict rectifier to
+    the CPU path `path` (None: leave it). Returns 0, or the exit status 2 after saying why."""
+    why = check_not_emulated()
+    if why:
+        print(f"{script}: refusing to benchmark under emulation ({why})", file=sys.stderr)
+        return 2
+    if path:
+        import rectifier
+        try:
+            rectifier.set_capabilities(["scalar", path])
+        except ValueError as e:
+            print(f"{script}: {e}", file=sys.stderr)
+            return 2
+    return 0

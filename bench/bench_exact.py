@@ -323,16 +323,9 @@ def main(argv=None) -> int:
         if name not in wanted:
             del CASES[name]
 
-    why = T.check_not_emulated()
-    if why:
-        print(f"bench_exact: refusing to benchmark under emulation ({why})", file=sys.stderr)
-        return 2
-    if opts.path:
-        try:
-            r.set_capabilities(["scalar", opts.path])
-        except ValueError as e:
-            print(f"bench_exact: {e}", file=sys.stderr)
-            return 2
+    status = T.prepare_run("bench_exact", opts.path)
+    if status:
+        return status
     torch = None if opts.no_torch else T.import_torch(threads=1)
 
     info = T.machine_info(torch)

@@ -109,16 +109,9 @@ def main(argv=None) -> int:
     opts = ap.parse_args(argv)
     min_time, repeat = (0.005, 3) if opts.quick else (0.02, 9)
 
-    why = T.check_not_emulated()
-    if why:
-        print(f"bench_overhead_gil: refusing to benchmark under emulation ({why})", file=sys.stderr)
-        return 2
-    if opts.path:
-        try:
-            r.set_capabilities(["scalar", opts.path])
-        except ValueError as e:
-            print(f"bench_overhead_gil: {e}", file=sys.stderr)
-            return 2
+    status = T.prepare_run("bench_overhead_gil", opts.path)
+    if status:
+        return status
     info = T.machine_info()
     print("GIL release cost vs kernel time, r.relu float32, one thread")
     print(f"  CPU path active: {r.capabilities()['active']}; machine: {info['cpu']} "
