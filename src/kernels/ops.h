@@ -47,7 +47,8 @@ static inline V OPF(threshold)(V x, const P *p) {
     return v_select(v_le(x, p->a), p->b, x);
 }
 
-/* x where x > 0, else slope * x: the one body behind leaky_relu and prelu (a slope per element).
+/* x where x > 0, else slope * x: the one body behind leaky_relu and prelu (a slope per element),
+ * the latter through the per-element kernel.
  * leaky_relu(-0.0) = slope * -0.0 = -0.0 for a positive slope; NaN fails x <= 0 and stays. The
  * product sees +0 in every lane it does not decide, so it cannot overflow or raise a flag there
  * (a min instruction would mask it in one operation, but x86 minps raises "invalid" on a quiet
@@ -77,22 +78,22 @@ static inline V VT(one)(void) { return v_set1((S)1); }
 
 /* 1 for x > 0, at_zero (a) at exactly +-0, 0 below. */
 static inline V OPF(relu_grad)(V x, const P *p) {
-    return v_select(v_gt(x, v_zero()), VT(one)(), v_select(v_eq(x, v_zero()), p->a, v_zero()));
+    return v_select(v_gt(x, v_zero()), VT(one)(), v_keep(v_eq(x, v_zero()), p->a));
 }
 
 /* 1 strictly inside (0, 6), 0 at and beyond the kinks (PyTorch, JAX). */
 static inline V OPF(relu6_grad)(V x, const P *p) {
     (void)p;
-    return v_select(v_and(v_gt(x, v_zero()), v_lt(x, v_set1((S)6))), VT(one)(), v_zero());
+    return v_keep(v_and(v_gt(x, v_zero()), v_lt(x, v_set1((S)6))), VT(one)());
 }
 
 /* 1 strictly inside (a, b), 0 at and beyond the bounds. */
 static inline V OPF(hardtanh_grad)(V x, const P *p) {
-    return v_select(v_and(v_gt(x, p->a), v_lt(x, p->b)), VT(one)(), v_zero());
+    return v_keep(v_and(v_gt(x, p->a), v_lt(x, p->b)), VT(one)());
 }
 
 static inline V OPF(threshold_grad)(V x, const P *p) {
-    return v_select(v_gt(x, p->a), VT(one)(), v_zero());
+    return v_keep(v_gt(x, p->a), VT(one)());
 }
 
 /* 1 for x > 0, the slope at and below 0 (PyTorch's choice at the kink). */
@@ -108,7 +109,7 @@ static inline V OPF(leaky_relu_grad)(V x, const P *p) {
  * inf or NaN gradient does not leak through a unit that is off), the product elsewhere. */
 static inline V VT(chain)(V x, V derivative, V grad) {
     /* 0 * 0 where the derivative is 0: no inf * 0 = NaN, and no floating-point flag; the outer
-     * select makes that +0 also for a derivative of -0 (a PReLU weight of -0.0) */
+     * clear makes that +0 also for a derivative of -0 (a PReLU weight of -0.0) */
     M off = v_eq(derivative, v_zero());
     V product = v_clear(off, v_mul(derivative, v_clear(off, grad)));
     return v_select(v_isnan(x), x, product);
