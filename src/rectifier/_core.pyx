@@ -615,7 +615,7 @@ cdef int _prelu_blocks(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssiz
     cdef Py_ssize_t row = channels * inner, pattern_len = 0
     cdef char *pattern = NULL
     if inner < PRELU_BLOCK_MIN:
-        pattern_len = row * max(1, PRELU_PATTERN // row)
+        pattern_len = row * min(outer, max(1, PRELU_PATTERN // row))
         pattern = <char *>malloc(pattern_len * csize)
         if pattern == NULL:
             raise MemoryError()
