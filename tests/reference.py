@@ -138,3 +138,221 @@ def expected(name, x, **params):
     with np.errstate(all="ignore"):
         result = function(_f64(x.astype(ct)), **rounded)
         return result.astype(ct).astype(x.dtype)
+
+
+# ---- the smooth family (SPEC 2.1) -----------------------------------------------------------
+# Written in the dtype of x, so that the same formulas give the float64 reference (for float32
+# and float16 results) and the np.longdouble reference (for float64 results). Stable forms:
+# exp only of non-positive numbers, and the limits at -inf of x * f(x) made explicit.
+
+SELU_ALPHA = "1.6732632423543772848170429916717"
+SELU_SCALE = "1.0507009873554804934193349852946"
+
+
+def _real(x):
+    x = np.asarray(x)
+    return x if x.dtype in (np.float64, np.longdouble) else x.astype(np.float64)
+
+
+def _const(value, x):
+    """A constant in x's precision (from its decimal string for long double)."""
+    if x.dtype == np.longdouble:
+        return np.longdouble(value if isinstance(value, str) else repr(value))
+    return np.asarray(float(value), dtype=x.dtype)
+
+
+def _limit_at_minus_inf(x, value):
+    """x * f(x) with f -> 0 at -inf: its limit -0.0 there instead of -inf * 0 = NaN."""
+    return np.where(x == -np.inf, np.copysign(np.zeros_like(x), -1), value)
+
+
+def _logistic(x):
+    with np.errstate(all="ignore"):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softplus(z):
+    with np.errstate(all="ignore"):
+        return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _nonpositive(x):
+    """0 where x > 0, else x, NaN and -0.0 included (np.minimum(x, 0) may turn -0.0 into +0.0)."""
+    return np.where(x > 0, 0, x).astype(x.dtype)
+
+
+def elu(x, alpha=1.0):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return np.where(x > 0, x, _const(alpha, x) * np.expm1(_nonpositive(x)))
+
+
+def celu(x, alpha=1.0):
+    x = _real(x)
+    a = _const(alpha, x)
+    with np.errstate(all="ignore"):
+        return np.where(x > 0, x, a * np.expm1(_nonpositive(x) / a))
+
+
+def selu(x):
+    x = _real(x)
+    scale, alpha = _const(SELU_SCALE, x), _const(SELU_ALPHA, x)
+    with np.errstate(all="ignore"):
+        return scale * np.where(x > 0, x, alpha * np.expm1(_nonpositive(x)))
+
+
+def softplus(x, beta=1.0, threshold=None):
+    x = _real(x)
+    b = _const(beta, x)
+    z = b * x
+    result = _softplus(z) / b
+    return result if threshold is None else np.where(z > threshold, x, result)
+
+
+def sigmoid(x):
+    return _logistic(_real(x))
+
+
+def log_sigmoid(x):
+    """Negative for every x: -0.0 where it underflows (x = +inf included)."""
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return -(np.log1p(np.exp(-np.abs(x))) - _nonpositive(x))
+
+
+def silu(x):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return _limit_at_minus_inf(x, x * _logistic(x))
+
+
+def mish(x):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return _limit_at_minus_inf(x, x * np.tanh(_softplus(x)))
+
+
+def hardsigmoid(x):
+    x = _real(x)
+    return np.minimum(np.maximum(x + 3, 0), 6) / 6
+
+
+def hardswish(x):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return _limit_at_minus_inf(x, x * np.minimum(np.maximum(x + 3, 0), 6) / 6)
+
+
+PI = "3.14159265358979323846264338327950288"
+
+
+def _sqrt_2_over_pi(x):
+    return np.sqrt(2 / _const(PI, x))
+
+
+def _gelu_2u(x):
+    return 2 * _sqrt_2_over_pi(x) * (x + _const("0.044715", x) * x ** 3)
+
+
+def gelu_tanh(x):
+    """0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3)."""
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return _limit_at_minus_inf(x, x * _logistic(_gelu_2u(x)))
+
+
+# derivatives: f'(x), then _chain as for the exact functions
+
+def elu_grad(x, grad=None, alpha=1.0):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return _chain(x, np.where(x > 0, 1, _const(alpha, x) * np.exp(np.minimum(x, 0))).astype(x.dtype), grad)
+
+
+def celu_grad(x, grad=None, alpha=1.0):
+    x = _real(x)
+    a = _const(alpha, x)
+    with np.errstate(all="ignore"):
+        return _chain(x, np.where(x > 0, 1, np.exp(np.minimum(x, 0) / a)).astype(x.dtype), grad)
+
+
+def selu_grad(x, grad=None):
+    x = _real(x)
+    scale, alpha = _const(SELU_SCALE, x), _const(SELU_ALPHA, x)
+    with np.errstate(all="ignore"):
+        return _chain(x, scale * np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))), grad)
+
+
+def softplus_grad(x, grad=None, beta=1.0, threshold=None):
+    x = _real(x)
+    z = _const(beta, x) * x
+    d = _logistic(z)
+    if threshold is not None:
+        d = np.where(z > threshold, 1, d).astype(x.dtype)
+    return _chain(x, d, grad)
+
+
+def sigmoid_grad(x, grad=None):
+    x = _real(x)
+    return _chain(x, _logistic(x) * _logistic(-x), grad)
+
+
+def log_sigmoid_grad(x, grad=None):
+    x = _real(x)
+    return _chain(x, _logistic(-x), grad)
+
+
+def _finite(x):
+    return np.clip(x, -1e10, 1e10)
+
+
+def silu_grad(x, grad=None):
+    x = _real(x)
+    s, s_neg = _logistic(x), _logistic(-x)
+    with np.errstate(all="ignore"):
+        return _chain(x, s + _finite(x) * s * s_neg, grad)
+
+
+def mish_grad(x, grad=None):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        sp = _softplus(x)
+        t = np.tanh(sp)
+        sech2 = 1 / np.cosh(sp) ** 2
+        return _chain(x, t + _finite(x) * sech2 * _logistic(x), grad)
+
+
+def hardsigmoid_grad(x, grad=None):
+    x = _real(x)
+    return _chain(x, np.where((x > -3) & (x < 3), 1 / _const(6.0, x), 0).astype(x.dtype), grad)
+
+
+def hardswish_grad(x, grad=None):
+    x = _real(x)
+    return _chain(x, np.where(x < -3, 0, np.where(x <= 3, x / 3 + _const(0.5, x), 1)).astype(x.dtype), grad)
+
+
+def gelu_tanh_grad(x, grad=None):
+    x = _real(x)
+    xc = _finite(x)
+    with np.errstate(all="ignore"):
+        two_u = _gelu_2u(xc)
+        s, s_neg = _logistic(two_u), _logistic(-two_u)
+        du = 2 * _sqrt_2_over_pi(x) * (1 + 3 * _const("0.044715", x) * xc * xc)
+        return _chain(x, s + xc * s * s_neg * du, grad)
+
+
+SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "mish",
+          "hardsigmoid", "hardswish", "gelu_tanh"]
+
+
+def smooth_expected(name, x, **params):
+    """The reference of a smooth function for x's dtype: float64 formulas for float16/float32
+    data, np.longdouble for float64 data; not rounded (errors are measured against it)."""
+    x = np.asarray(x)
+    work = np.longdouble if x.dtype == np.float64 else np.float64
+    grad = params.pop("grad", None)
+    if grad is not None:
+        params["grad"] = np.asarray(grad).astype(work)
+    return globals()[name](x.astype(work), **params)

@@ -71,6 +71,8 @@ PARAM_FIELDS = {
     "leaky_relu": ("negative_slope",),
     "leaky_relu_grad": ("negative_slope",),
     "relu_grad": ("at_zero",),
+    "elu": ("alpha",), "elu_grad": ("alpha",), "celu": ("alpha",), "celu_grad": ("alpha",),
+    "softplus": ("beta", "threshold"), "softplus_grad": ("beta", "threshold"),
 }
 
 FORWARD_CASES = [
@@ -101,10 +103,22 @@ GRAD_CASES = [
     ("leaky_relu_grad", {"negative_slope": 0.0}),
     ("prelu_grad", {}),
 ]
-# (op, params, with_grad): gradient ops run with a gradient array and with grad=None (NULL).
-CASES = [(op, params, False) for op, params in FORWARD_CASES] + [
-    (op, params, with_grad) for op, params in GRAD_CASES for with_grad in (True, False)
+# The smooth family: computed in float64 for every dtype, so not exact. Their forward results are
+# checked against the reference in ULPs (float32/float16 <= 1, float64 <= 2, as tests/test_smooth.py
+# does for scalar and AVX2), and every smooth op, derivatives included, must give NEON the same bits
+# as the scalar and AVX2 paths.
+SMOOTH_CASES = [
+    ("elu", {"alpha": 1.0}), ("elu", {"alpha": 0.5}), ("celu", {"alpha": 1.0}), ("celu", {"alpha": 2.0}),
+    ("selu", {}), ("softplus", {"beta": 1.0, "threshold": np.inf}),
+    ("softplus", {"beta": 2.0, "threshold": 20.0}), ("sigmoid", {}), ("log_sigmoid", {}),
+    ("silu", {}), ("mish", {}), ("hardsigmoid", {}), ("hardswish", {}), ("gelu_tanh", {}),
 ]
+SMOOTH_OPS = {op for op, _ in SMOOTH_CASES} | {op + "_grad" for op, _ in SMOOTH_CASES}
+
+# (op, params, with_grad): gradient ops run with a gradient array and with grad=None (NULL).
+CASES = [(op, params, False) for op, params in FORWARD_CASES + SMOOTH_CASES] + [
+    (op, params, with_grad) for op, params in GRAD_CASES for with_grad in (True, False)
+] + [(op + "_grad", params, with_grad) for op, params in SMOOTH_CASES for with_grad in (True, False)]
 
 
 def _case_id(case):
@@ -401,11 +415,39 @@ def case_data(tmp_path_factory):
 OUTPUT_NAMES = {"prelu_grad": ("grad_x", "grad_w")}
 
 
+def _assert_within_ulps(data, got, path):
+    """A smooth forward op against the reference: <= 1 ULP for float16/float32 (float16 through a
+    float32 rounding), <= 2 ULP for float64; NaN, infinities and the sign of zero exactly."""
+    params = {k: (None if k == "threshold" and v == np.inf else v) for k, v in data.params.items()}
+    dt = DTYPES[data.dtype]
+    ref = reference.smooth_expected(data.op, data.x, **params)
+    rounded = ref.astype(np.float32).astype(dt) if dt == np.float16 else ref.astype(dt)
+    info = np.finfo(dt)
+    with np.errstate(all="ignore"):
+        ulp = np.maximum(np.spacing(np.minimum(np.abs(rounded), info.max)).astype(np.longdouble),
+                         np.longdouble(info.smallest_subnormal))
+        err = np.abs(got.astype(np.longdouble) - ref.astype(np.longdouble)) / ulp
+    special = ~np.isfinite(rounded) | (rounded == 0)
+    _assert_same(np.where(special, got, 0).astype(dt), np.where(special, rounded, 0).astype(dt),
+                 data.inputs, f"{path} {data.op} {data.dtype} special values vs reference")
+    bound = 2.0 if dt == np.float64 else 1.0
+    err = np.where(special, 0, err)
+    worst = int(np.argmax(err))
+    assert err[worst] <= bound, (f"{path} {data.op} {data.dtype}: {float(err[worst]):.3f} ULP at "
+                                 f"x={_show(data.x[worst])}: got {got[worst]!r}, want {ref[worst]!r}")
+
+
 @pytest.mark.parametrize("dtype", list(DTYPES))
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 @pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
 def test_path_matches_reference(drivers, case_data, path, case, dtype):
     data = case_data(case, dtype)
+    if data.op in SMOOTH_OPS:
+        if data.op.endswith("_grad"):
+            pytest.skip("smooth derivatives: checked against the analytic derivative by "
+                        "test_smooth.py on scalar/AVX2, and here bit for bit against those paths")
+        _assert_within_ulps(data, data.outputs(drivers, path)[0], path)
+        return
     names = OUTPUT_NAMES.get(data.op, ("y",))
     for name, got, want in zip(names, data.outputs(drivers, path), data.expected):
         _assert_same(got, want, data.inputs, f"{path} {data.op} {dtype} {name} vs reference")

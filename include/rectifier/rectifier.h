@@ -11,6 +11,9 @@
  *   threshold_grad              a = threshold
  *   leaky_relu, leaky_relu_grad a = negative_slope
  *   relu_grad                   a = at_zero (derivative at exactly 0)
+ *   elu, celu (and _grad)       a = alpha
+ *   softplus (and _grad)        a = beta, b = threshold (+inf for none)
+ *   the other smooth functions  -
  * Gradient kernels compute grad * f'(x), or f'(x) when grad is NULL; where f'(x) is 0 the result
  * is +0 whatever grad holds, and a NaN x gives NaN.
  */
@@ -33,9 +36,18 @@ typedef uint16_t rect_f16; /* IEEE binary16 bits */
 
 /* X-macro lists: each operation is named once here; enums, kernel tables and entry points are
  * generated from these lists. */
-#define RECT_UNARY_OPS(X) X(relu) X(relu6) X(hardtanh) X(threshold) X(leaky_relu)
-#define RECT_GRAD_OPS(X) \
+#define RECT_EXACT_UNARY_OPS(X) X(relu) X(relu6) X(hardtanh) X(threshold) X(leaky_relu)
+#define RECT_EXACT_GRAD_OPS(X) \
     X(relu_grad) X(relu6_grad) X(hardtanh_grad) X(threshold_grad) X(leaky_relu_grad)
+/* computed in float64 for every dtype (see src/kernels/vmath.h) */
+#define RECT_SMOOTH_UNARY_OPS(X) \
+    X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(silu) X(mish) X(hardsigmoid) \
+    X(hardswish) X(gelu_tanh)
+#define RECT_SMOOTH_GRAD_OPS(X) \
+    X(elu_grad) X(celu_grad) X(selu_grad) X(softplus_grad) X(sigmoid_grad) X(log_sigmoid_grad) \
+    X(silu_grad) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_tanh_grad)
+#define RECT_UNARY_OPS(X) RECT_EXACT_UNARY_OPS(X) RECT_SMOOTH_UNARY_OPS(X)
+#define RECT_GRAD_OPS(X) RECT_EXACT_GRAD_OPS(X) RECT_SMOOTH_GRAD_OPS(X)
 
 #define RECT_DTYPES(X) X(f16, rect_f16, float) X(f32, float, float) X(f64, double, double)
 

@@ -27,6 +27,10 @@
 #define v_select VT(select)
 #define v_clear VT(clear)
 #define v_keep VT(keep)
+#define v_div VT(div)
+#define v_abs VT(abs)
+#define v_or VT(or)
+#define v_pow2i VT(pow2i)
 #define P VT(params_t)
 
 /* leaky_relu with a zero slope is relu (so -inf gives +0, not 0 * -inf = NaN). That is decided once
@@ -51,8 +55,8 @@
 #define RECT_NATIVE_AND_HALF_GRAD(op)                                                             \
     RECT_DEFINE_GRAD(op, f32, float, v_load, v_store)                                           \
     RECT_DEFINE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
-RECT_UNARY_OPS(RECT_NATIVE_AND_HALF_UNARY)
-RECT_GRAD_OPS(RECT_NATIVE_AND_HALF_GRAD)
+RECT_EXACT_UNARY_OPS(RECT_NATIVE_AND_HALF_UNARY)
+RECT_EXACT_GRAD_OPS(RECT_NATIVE_AND_HALF_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f32)
 RECT_DEFINE_LEAKY_ROUTE(f16)
 RECT_DEFINE_PRELU(f32, float, v_load, v_store)
@@ -62,10 +66,12 @@ RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
 #undef S
 #undef VPFX
 
-/* ---- float64 ---- */
+/* ---- float64: every op, the smooth ones through the vector math ---- */
 #define VPFX f64
 #define S double
 #include "ops.h"
+#include "vmath.h"
+#include "ops_smooth.h"
 #define RECT_NATIVE_UNARY(op) RECT_DEFINE_UNARY(op, f64, double, v_load, v_store)
 #define RECT_NATIVE_GRAD(op) RECT_DEFINE_GRAD(op, f64, double, v_load, v_store)
 RECT_UNARY_OPS(RECT_NATIVE_UNARY)
@@ -73,6 +79,20 @@ RECT_GRAD_OPS(RECT_NATIVE_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
+#undef S
+#undef VPFX
+
+/* ---- the smooth ops for float32 and float16 storage, computed in float64 ---- */
+#define VPFX f32
+#define S float
+#define RECT_WIDE_UNARY(op)                                                                       \
+    RECT_DEFINE_WIDE_UNARY(op, f32, float, v_load, v_store)                                     \
+    RECT_DEFINE_WIDE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16)
+#define RECT_WIDE_GRAD(op)                                                                        \
+    RECT_DEFINE_WIDE_GRAD(op, f32, float, v_load, v_store)                                      \
+    RECT_DEFINE_WIDE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_SMOOTH_UNARY_OPS(RECT_WIDE_UNARY)
+RECT_SMOOTH_GRAD_OPS(RECT_WIDE_GRAD)
 #undef S
 #undef VPFX
 

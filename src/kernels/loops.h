@@ -91,3 +91,41 @@
         RECT_DRIVE(n, (T *)gxv, RECT_STEP(prelu_grad, dt), (const T *)xv, (const S *)wv, (const T *)gv,   \
                    (T *)gxv, (S *)gwv);                                                         \
     }
+
+/* ---- float32 storage computed in float64 (the smooth family) ----
+ * Instantiated with VPFX = f32 (so LANES, loads and stores are float32's) after the float64 ops
+ * exist: each float32 vector is widened to RECT_F64_PER_F32 float64 vectors, the float64 op runs,
+ * and the result is rounded to float32 once. float16 storage goes through float32 the same way. */
+#if RECT_F64_PER_F32 == 2
+#define RECT_WIDE1(FN, x, p) f64_narrow(FN(f32_widen_lo(x), p), FN(f32_widen_hi(x), p))
+#define RECT_WIDE2(FN, x, g, p) f64_narrow(FN(f32_widen_lo(x), f32_widen_lo(g), p), FN(f32_widen_hi(x), f32_widen_hi(g), p))
+#else
+#define RECT_WIDE1(FN, x, p) f64_narrow1(FN(f32_widen_lo(x), p))
+#define RECT_WIDE2(FN, x, g, p) f64_narrow1(FN(f32_widen_lo(x), f32_widen_lo(g), p))
+#endif
+
+#define RECT_DEFINE_WIDE_UNARY(op, dt, T, LOAD, STORE)                                            \
+    static inline void RECT_STEP(op, dt)(const T *x, T *y, const f64_params_t *p, size_t i,      \
+                                         size_t r) {                                            \
+        RECT_STORE(STORE, y + i, RECT_WIDE1(f64_op_##op, RECT_LOAD(LOAD, x + i, r), p), r);      \
+    }                                                                                           \
+    static void RECT_KNAME(op, dt)(size_t n, const void *xv, void *yv, const rect_params *rp) {  \
+        const f64_params_t p = f64_params(rp);                                                  \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (T *)yv, &p);                  \
+    }
+
+#define RECT_DEFINE_WIDE_GRAD(op, dt, T, LOAD, STORE)                                             \
+    static inline f64_v RECT_CAT(RECT_KNAME(op, dt), _half)(f64_v x, f64_v g, const f64_params_t *p) { \
+        return f64_chain(x, f64_op_##op(x, p), g);                                              \
+    }                                                                                           \
+    static inline void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const f64_params_t *p,    \
+                                         size_t i, size_t r) {                                  \
+        f32_v xi = RECT_LOAD(LOAD, x + i, r);                                                   \
+        f32_v gi = g ? RECT_LOAD(LOAD, g + i, r) : f32_set1(1.0f);                              \
+        RECT_STORE(STORE, y + i, RECT_WIDE2(RECT_CAT(RECT_KNAME(op, dt), _half), xi, gi, p), r); \
+    }                                                                                           \
+    static void RECT_KNAME(op, dt)(size_t n, const void *xv, const void *gv, void *yv,           \
+                                   const rect_params *rp) {                                     \
+        const f64_params_t p = f64_params(rp);                                                  \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (const T *)gv, (T *)yv, &p);   \
+    }

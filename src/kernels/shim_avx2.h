@@ -71,6 +71,25 @@ static inline f64_v f64_select(f64_m m, f64_v a, f64_v b) { return _mm256_blendv
 static inline f64_v f64_clear(f64_m m, f64_v x) { return _mm256_andnot_pd(m, x); }
 static inline f64_v f64_keep(f64_m m, f64_v x) { return _mm256_and_pd(m, x); }
 
+/* ---- float64 math support: the vector math (vmath.h) computes in float64 only ---- */
+static inline f64_v f64_div(f64_v a, f64_v b) { return _mm256_div_pd(a, b); }
+static inline f64_v f64_abs(f64_v a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+static inline f64_m f64_or(f64_m a, f64_m b) { return _mm256_or_pd(a, b); }
+/* 2^n for n a whole number in [-1022, 1023], from the bits of n + 0x1.8p52 (whose low mantissa
+ * bits hold n): (those bits + 1023) << 52 is the exponent field. */
+static inline f64_v f64_pow2i(f64_v n) {
+    __m256i bits = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(0x1.8p52)));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52));
+}
+
+/* float32 <-> float64: an f32 vector holds two f64 vectors */
+#define RECT_F64_PER_F32 2
+static inline f64_v f32_widen_lo(f32_v v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+static inline f64_v f32_widen_hi(f32_v v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+static inline f32_v f64_narrow(f64_v lo, f64_v hi) {
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+}
+
 static inline f32_v f32_load_f16(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
 }

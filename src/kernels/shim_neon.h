@@ -81,6 +81,22 @@ static inline f64_v f64_keep(f64_m m, f64_v x) {
     return vreinterpretq_f64_u64(vandq_u64(vreinterpretq_u64_f64(x), m));
 }
 
+/* ---- float64 math support: the vector math (vmath.h) computes in float64 only ---- */
+static inline f64_v f64_div(f64_v a, f64_v b) { return vdivq_f64(a, b); }
+static inline f64_v f64_abs(f64_v a) { return vabsq_f64(a); }
+static inline f64_m f64_or(f64_m a, f64_m b) { return vorrq_u64(a, b); }
+/* 2^n for n a whole number in [-1022, 1023], built as on AVX2 from the bits of n + 0x1.8p52 */
+static inline f64_v f64_pow2i(f64_v n) {
+    int64x2_t bits = vreinterpretq_s64_f64(vaddq_f64(n, vdupq_n_f64(0x1.8p52)));
+    return vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(bits, vdupq_n_s64(1023)), 52));
+}
+
+/* float32 <-> float64: an f32 vector holds two f64 vectors */
+#define RECT_F64_PER_F32 2
+static inline f64_v f32_widen_lo(f32_v v) { return vcvt_f64_f32(vget_low_f32(v)); }
+static inline f64_v f32_widen_hi(f32_v v) { return vcvt_high_f64_f32(v); }
+static inline f32_v f64_narrow(f64_v lo, f64_v hi) { return vcvt_high_f32_f64(vcvt_f32_f64(lo), hi); }
+
 static inline f32_v f32_load_f16(const uint16_t *p) {
     return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
 }

@@ -41,6 +41,26 @@ RECT_SCALAR_SHIM(f32, float)
 RECT_SCALAR_SHIM(f64, double)
 #undef RECT_SCALAR_SHIM
 
+/* ---- float64 math support: the vector math (vmath.h) computes in float64 only ---- */
+static inline f64_v f64_div(f64_v a, f64_v b) { return a / b; }
+static inline f64_v f64_abs(f64_v a) { return fabs(a); }
+static inline f64_m f64_or(f64_m a, f64_m b) { return a | b; }
+/* 2^n for n a whole number in [-1022, 1023], built as on the SIMD paths from the bits of
+ * n + 0x1.8p52, so that every path rounds n the same way */
+static inline f64_v f64_pow2i(f64_v n) {
+    double biased = n + 0x1.8p52, result;
+    uint64_t bits;
+    memcpy(&bits, &biased, 8);
+    bits = (bits + 1023u) << 52;
+    memcpy(&result, &bits, 8);
+    return result;
+}
+
+/* float32 <-> float64: one lane each */
+#define RECT_F64_PER_F32 1
+static inline f64_v f32_widen_lo(f32_v v) { return (double)v; }
+static inline f32_v f64_narrow1(f64_v v) { return (float)v; }
+
 #define f32_LANES 1
 #define f64_LANES 1
 

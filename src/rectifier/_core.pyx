@@ -42,6 +42,12 @@ cdef extern from "_glue.h":
         RECT_OP_relu, RECT_OP_relu6, RECT_OP_hardtanh, RECT_OP_threshold, RECT_OP_leaky_relu
         RECT_OP_relu_grad, RECT_OP_relu6_grad, RECT_OP_hardtanh_grad, RECT_OP_threshold_grad
         RECT_OP_leaky_relu_grad
+        RECT_OP_elu, RECT_OP_celu, RECT_OP_selu, RECT_OP_softplus, RECT_OP_sigmoid
+        RECT_OP_log_sigmoid, RECT_OP_silu, RECT_OP_mish, RECT_OP_hardsigmoid, RECT_OP_hardswish
+        RECT_OP_gelu_tanh
+        RECT_OP_elu_grad, RECT_OP_celu_grad, RECT_OP_selu_grad, RECT_OP_softplus_grad
+        RECT_OP_sigmoid_grad, RECT_OP_log_sigmoid_grad, RECT_OP_silu_grad, RECT_OP_mish_grad
+        RECT_OP_hardsigmoid_grad, RECT_OP_hardswish_grad, RECT_OP_gelu_tanh_grad
         RECT_KIND_UNARY, RECT_KIND_GRAD, RECT_KIND_PRELU, RECT_KIND_PRELU_GRAD
     ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
     ctypedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
@@ -760,6 +766,306 @@ def prelu_grad(x, weight, grad=None, axis=1):
     _, dt = _float_input("prelu_grad", x)
     # methods, not np.sum: a container (dask...) keeps its type and laziness
     return grad_x, contribution.sum(axis=axes).astype(dt).reshape(np.shape(weight))
+
+
+# ---------------------------------------------------------------------------------------------
+# The smooth rectifiers (SPEC 2.1) and their derivatives (2.3). The kernels compute every dtype in
+# float64 (src/kernels/vmath.h): float32 results are the float64 value rounded once.
+# ---------------------------------------------------------------------------------------------
+
+_uf_elu = _make_ufunc("elu", RECT_KIND_UNARY, RECT_OP_elu, 1, "xp|x",
+                      "elu(x, alpha) = x where x > 0, else alpha * expm1(x).")
+_uf_celu = _make_ufunc("celu", RECT_KIND_UNARY, RECT_OP_celu, 1, "xp|x",
+                       "celu(x, alpha) = x where x > 0, else alpha * expm1(x / alpha).")
+_uf_selu = _make_ufunc("selu", RECT_KIND_UNARY, RECT_OP_selu, 0, "x|x",
+                       "selu(x) = scale * elu(x, alpha), PyTorch's constants.")
+_uf_softplus = _make_ufunc("softplus", RECT_KIND_UNARY, RECT_OP_softplus, 2, "xpp|x",
+                           "softplus(x, beta, threshold) = log1p(exp(beta x)) / beta; x where beta x > threshold.")
+_uf_sigmoid = _make_ufunc("sigmoid", RECT_KIND_UNARY, RECT_OP_sigmoid, 0, "x|x",
+                          "sigmoid(x) = 1 / (1 + exp(-x)), the logistic function.")
+_uf_log_sigmoid = _make_ufunc("log_sigmoid", RECT_KIND_UNARY, RECT_OP_log_sigmoid, 0, "x|x",
+                              "log_sigmoid(x) = -softplus(-x).")
+_uf_silu = _make_ufunc("silu", RECT_KIND_UNARY, RECT_OP_silu, 0, "x|x", "silu(x) = x * sigmoid(x).")
+_uf_mish = _make_ufunc("mish", RECT_KIND_UNARY, RECT_OP_mish, 0, "x|x", "mish(x) = x * tanh(softplus(x)).")
+_uf_hardsigmoid = _make_ufunc("hardsigmoid", RECT_KIND_UNARY, RECT_OP_hardsigmoid, 0, "x|x",
+                              "hardsigmoid(x) = relu6(x + 3) / 6.")
+_uf_hardswish = _make_ufunc("hardswish", RECT_KIND_UNARY, RECT_OP_hardswish, 0, "x|x",
+                            "hardswish(x) = x * relu6(x + 3) / 6.")
+_uf_gelu_tanh = _make_ufunc("gelu_tanh", RECT_KIND_UNARY, RECT_OP_gelu_tanh, 0, "x|x",
+                            "gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).")
+_uf_elu_grad = _make_ufunc("elu_grad", RECT_KIND_GRAD, RECT_OP_elu_grad, 1, "xxp|x",
+                           "elu_grad(x, grad, alpha) = grad * (x > 0 ? 1 : alpha exp(x)).")
+_uf_celu_grad = _make_ufunc("celu_grad", RECT_KIND_GRAD, RECT_OP_celu_grad, 1, "xxp|x",
+                            "celu_grad(x, grad, alpha) = grad * (x > 0 ? 1 : exp(x / alpha)).")
+_uf_selu_grad = _make_ufunc("selu_grad", RECT_KIND_GRAD, RECT_OP_selu_grad, 0, "xx|x",
+                            "selu_grad(x, grad) = grad * scale * (x > 0 ? 1 : alpha exp(x)).")
+_uf_softplus_grad = _make_ufunc("softplus_grad", RECT_KIND_GRAD, RECT_OP_softplus_grad, 2, "xxpp|x",
+                                "softplus_grad(x, grad, beta, threshold) = grad * sigmoid(beta x); grad where beta x > threshold.")
+_uf_sigmoid_grad = _make_ufunc("sigmoid_grad", RECT_KIND_GRAD, RECT_OP_sigmoid_grad, 0, "xx|x",
+                               "sigmoid_grad(x, grad) = grad * sigmoid(x) sigmoid(-x).")
+_uf_log_sigmoid_grad = _make_ufunc("log_sigmoid_grad", RECT_KIND_GRAD, RECT_OP_log_sigmoid_grad, 0, "xx|x",
+                                   "log_sigmoid_grad(x, grad) = grad * sigmoid(-x).")
+_uf_silu_grad = _make_ufunc("silu_grad", RECT_KIND_GRAD, RECT_OP_silu_grad, 0, "xx|x",
+                            "silu_grad(x, grad) = grad * sigmoid(x) (1 + x sigmoid(-x)).")
+_uf_mish_grad = _make_ufunc("mish_grad", RECT_KIND_GRAD, RECT_OP_mish_grad, 0, "xx|x",
+                            "mish_grad(x, grad) = grad * (tanh(sp) + x sech^2(sp) sigmoid(x)), sp = softplus(x).")
+_uf_hardsigmoid_grad = _make_ufunc("hardsigmoid_grad", RECT_KIND_GRAD, RECT_OP_hardsigmoid_grad, 0, "xx|x",
+                                   "hardsigmoid_grad(x, grad) = grad / 6 where -3 < x < 3, else 0.")
+_uf_hardswish_grad = _make_ufunc("hardswish_grad", RECT_KIND_GRAD, RECT_OP_hardswish_grad, 0, "xx|x",
+                                 "hardswish_grad(x, grad) = grad * (x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1).")
+_uf_gelu_tanh_grad = _make_ufunc("gelu_tanh_grad", RECT_KIND_GRAD, RECT_OP_gelu_tanh_grad, 0, "xx|x",
+                                 "gelu_tanh_grad(x, grad) = grad * d/dx gelu_tanh(x).")
+
+
+cdef object _unary_op(int op, object uf, str fname, object x, object out, tuple params, str roles):
+    """f(x, *params): the direct path when every parameter is a float, else the ufunc."""
+    cdef rect_params p = _params()
+    cdef Py_ssize_t k = len(params)
+    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
+        if k > 0:
+            p.a = params[0]
+        if k > 1:
+            p.b = params[1]
+        r = _unary_fast(op, x, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(uf, fname, x, params, roles, out)
+
+
+cdef object _grad_op(int op, object uf, str fname, object x, object grad, object out, tuple params,
+                     str roles):
+    """grad * f'(x, *params): the direct path when every parameter is a float, else the ufunc."""
+    cdef rect_params p = _params()
+    cdef Py_ssize_t k = len(params)
+    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
+        if k > 0:
+            p.a = params[0]
+        if k > 1:
+            p.b = params[1]
+        r = _grad_fast(op, x, grad, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(uf, fname, x, (_grad_or_ones(grad),) + params, roles, out)
+
+
+cdef object _bounded(str fname, str pname, object value, double lower, bint strict):
+    """A finite parameter >= lower (> lower if strict), scalar or array."""
+    v = _param(fname, pname, value, finite=True)
+    bad = (v <= lower if strict else v < lower) if type(v) is float else \
+        np.any(np.less_equal(v, lower) if strict else np.less(v, lower))
+    if bad:
+        raise ValueError(f"{fname}: {pname} must be {'>' if strict else '>='} {lower:g}, got {value!r}")
+    return v
+
+
+cdef tuple _softplus_params(str fname, object beta, object threshold):
+    b = _bounded(fname, "beta", beta, 0.0, True)
+    th = float("inf") if threshold is None else _param(fname, "threshold", threshold)
+    return (b, th)
+
+
+cdef object _gelu_kernel(str fname, object approximate):
+    if approximate == "tanh":
+        return True
+    if approximate == "none":
+        raise NotImplementedError(f"{fname}: approximate='none' (the erf form) is not implemented yet; "
+                                  "use approximate='tanh'")
+    raise ValueError(f"{fname}: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def elu(x, alpha=1.0, out=None):
+    """elu(x, alpha=1.0, out=None)
+
+    ``x if x > 0 else alpha * expm1(x)``; ``elu(-0.0) = -0.0``, ``elu(-inf) = -alpha``. ``alpha``
+    finite and >= 0 (scalar or broadcast array).
+    """
+    return _unary_op(RECT_OP_elu, _uf_elu, "elu", x, out, (_bounded("elu", "alpha", alpha, 0.0, False),), "p|x")
+
+
+def celu(x, alpha=1.0, out=None):
+    """celu(x, alpha=1.0, out=None)
+
+    ``max(0, x) + min(0, alpha * expm1(x / alpha))``; ``alpha`` finite and > 0.
+    """
+    return _unary_op(RECT_OP_celu, _uf_celu, "celu", x, out, (_bounded("celu", "alpha", alpha, 0.0, True),), "p|x")
+
+
+def selu(x, out=None):
+    """selu(x, out=None)
+
+    ``scale * elu(x, alpha)`` with PyTorch's constants alpha = 1.6732632423543772848170429916717,
+    scale = 1.0507009873554804934193349852946.
+    """
+    return _unary_op(RECT_OP_selu, _uf_selu, "selu", x, out, (), "|x")
+
+
+def softplus(x, beta=1.0, threshold=None, out=None):
+    """softplus(x, beta=1.0, threshold=None, out=None)
+
+    ``log(1 + exp(beta * x)) / beta``, computed as ``max(x, 0) + log1p(exp(-beta |x|)) / beta`` so
+    it never overflows (exact for large x, where PyTorch's default threshold of 20 is off by up to
+    ~6e5 ULP in float64). With ``threshold`` set, PyTorch's rule: ``x`` where ``beta * x >
+    threshold``. ``beta`` finite and > 0.
+    """
+    return _unary_op(RECT_OP_softplus, _uf_softplus, "softplus", x, out,
+                     _softplus_params("softplus", beta, threshold), "pp|x")
+
+
+def sigmoid(x, out=None):
+    """sigmoid(x, out=None)
+
+    The logistic function ``1 / (1 + exp(-x))`` (also `logistic`), the derivative of softplus.
+    Subnormal results are kept: ``sigmoid(-100)`` in float32 is about 3.7e-44, not 0.
+    """
+    return _unary_op(RECT_OP_sigmoid, _uf_sigmoid, "sigmoid", x, out, (), "|x")
+
+
+logistic = sigmoid
+
+
+def log_sigmoid(x, out=None):
+    """log_sigmoid(x, out=None)
+
+    ``log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))``.
+    """
+    return _unary_op(RECT_OP_log_sigmoid, _uf_log_sigmoid, "log_sigmoid", x, out, (), "|x")
+
+
+def silu(x, out=None):
+    """silu(x, out=None)
+
+    ``x * sigmoid(x)`` (swish). ``silu(-inf)`` is its limit, -0.0, not NaN.
+    """
+    return _unary_op(RECT_OP_silu, _uf_silu, "silu", x, out, (), "|x")
+
+
+def mish(x, out=None):
+    """mish(x, out=None)
+
+    ``x * tanh(softplus(x))``. ``mish(-inf)`` is its limit, -0.0, not NaN.
+    """
+    return _unary_op(RECT_OP_mish, _uf_mish, "mish", x, out, (), "|x")
+
+
+def hardsigmoid(x, out=None):
+    """hardsigmoid(x, out=None)
+
+    ``relu6(x + 3) / 6`` (PyTorch).
+    """
+    return _unary_op(RECT_OP_hardsigmoid, _uf_hardsigmoid, "hardsigmoid", x, out, (), "|x")
+
+
+def hardswish(x, out=None):
+    """hardswish(x, out=None)
+
+    ``x * relu6(x + 3) / 6`` (PyTorch); ``hardswish(-inf)`` is -0.0.
+    """
+    return _unary_op(RECT_OP_hardswish, _uf_hardswish, "hardswish", x, out, (), "|x")
+
+
+def gelu(x, approximate="none", out=None):
+    """gelu(x, approximate="none", out=None)
+
+    ``x * Phi(x)``; ``approximate="tanh"``: PyTorch's ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
+    x^3)))``, computed as ``x * sigmoid(2u)`` (no cancellation for x < 0). ``gelu(-inf)`` is -0.0.
+    """
+    _gelu_kernel("gelu", approximate)
+    return _unary_op(RECT_OP_gelu_tanh, _uf_gelu_tanh, "gelu", x, out, (), "|x")
+
+
+def elu_grad(x, grad=None, alpha=1.0, out=None):
+    """elu_grad(x, grad=None, alpha=1.0, out=None)
+
+    ``grad`` where ``x > 0``, else ``grad * alpha * exp(x)`` (PyTorch's side of the kink at 0).
+    """
+    return _grad_op(RECT_OP_elu_grad, _uf_elu_grad, "elu_grad", x, grad, out,
+                    (_bounded("elu_grad", "alpha", alpha, 0.0, False),), "xp|x")
+
+
+def celu_grad(x, grad=None, alpha=1.0, out=None):
+    """celu_grad(x, grad=None, alpha=1.0, out=None)
+
+    ``grad`` where ``x > 0``, else ``grad * exp(x / alpha)``.
+    """
+    return _grad_op(RECT_OP_celu_grad, _uf_celu_grad, "celu_grad", x, grad, out,
+                    (_bounded("celu_grad", "alpha", alpha, 0.0, True),), "xp|x")
+
+
+def selu_grad(x, grad=None, out=None):
+    """selu_grad(x, grad=None, out=None)
+
+    ``grad * scale`` where ``x > 0``, else ``grad * scale * alpha * exp(x)``.
+    """
+    return _grad_op(RECT_OP_selu_grad, _uf_selu_grad, "selu_grad", x, grad, out, (), "x|x")
+
+
+def softplus_grad(x, grad=None, beta=1.0, threshold=None, out=None):
+    """softplus_grad(x, grad=None, beta=1.0, threshold=None, out=None)
+
+    ``grad * sigmoid(beta * x)``; ``grad`` where ``beta * x > threshold``.
+    """
+    return _grad_op(RECT_OP_softplus_grad, _uf_softplus_grad, "softplus_grad", x, grad, out,
+                    _softplus_params("softplus_grad", beta, threshold), "xpp|x")
+
+
+def sigmoid_grad(x, grad=None, out=None):
+    """sigmoid_grad(x, grad=None, out=None)
+
+    ``grad * sigmoid(x) * sigmoid(-x)``, computed from ``exp(-|x|)`` without cancellation.
+    """
+    return _grad_op(RECT_OP_sigmoid_grad, _uf_sigmoid_grad, "sigmoid_grad", x, grad, out, (), "x|x")
+
+
+logistic_grad = sigmoid_grad
+
+
+def log_sigmoid_grad(x, grad=None, out=None):
+    """log_sigmoid_grad(x, grad=None, out=None)
+
+    ``grad * sigmoid(-x)``.
+    """
+    return _grad_op(RECT_OP_log_sigmoid_grad, _uf_log_sigmoid_grad, "log_sigmoid_grad", x, grad, out, (), "x|x")
+
+
+def silu_grad(x, grad=None, out=None):
+    """silu_grad(x, grad=None, out=None)
+
+    ``grad * sigmoid(x) * (1 + x * sigmoid(-x))``; 0 at -inf, 1 at +inf.
+    """
+    return _grad_op(RECT_OP_silu_grad, _uf_silu_grad, "silu_grad", x, grad, out, (), "x|x")
+
+
+def mish_grad(x, grad=None, out=None):
+    """mish_grad(x, grad=None, out=None)
+
+    ``grad * (tanh(sp) + x * sech(sp)^2 * sigmoid(x))`` with ``sp = softplus(x)``.
+    """
+    return _grad_op(RECT_OP_mish_grad, _uf_mish_grad, "mish_grad", x, grad, out, (), "x|x")
+
+
+def hardsigmoid_grad(x, grad=None, out=None):
+    """hardsigmoid_grad(x, grad=None, out=None)
+
+    ``grad / 6`` strictly inside (-3, 3), else 0 (PyTorch).
+    """
+    return _grad_op(RECT_OP_hardsigmoid_grad, _uf_hardsigmoid_grad, "hardsigmoid_grad", x, grad, out, (), "x|x")
+
+
+def hardswish_grad(x, grad=None, out=None):
+    """hardswish_grad(x, grad=None, out=None)
+
+    0 below -3, ``grad * (x / 3 + 1/2)`` on [-3, 3], ``grad`` above (PyTorch).
+    """
+    return _grad_op(RECT_OP_hardswish_grad, _uf_hardswish_grad, "hardswish_grad", x, grad, out, (), "x|x")
+
+
+def gelu_grad(x, grad=None, approximate="none", out=None):
+    """gelu_grad(x, grad=None, approximate="none", out=None)
+
+    ``grad * gelu'(x)`` for the chosen form; 0 at -inf, 1 at +inf.
+    """
+    _gelu_kernel("gelu_grad", approximate)
+    return _grad_op(RECT_OP_gelu_tanh_grad, _uf_gelu_tanh_grad, "gelu_grad", x, grad, out, (), "x|x")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,289 @@
+/* The smooth rectifiers and their derivatives, written once in float64 over vmath.h.
+ *
+ * Included by instantiate.h in the float64 instantiation only, after ops.h. The float32 and
+ * float16 kernels widen each vector to float64, apply these ops and round once (loops.h).
+ *
+ * Conventions, beyond ops.h's:
+ *   - transcendental calls only see the lanes they decide (the others see 0), so a discarded lane
+ *     never overflows;
+ *   - a product x * f(x) whose f vanishes at -inf (silu, gelu, mish, hardswish) takes x clamped at
+ *     -1e10, so the limit -0.0 comes out instead of -inf * 0 = NaN; derivatives clamp both sides;
+ *   - derivatives return f'(x); the kernels apply the incoming gradient (ops.h's chain rule), which
+ *     also makes a NaN x give NaN.
+ */
+
+#define SM_SELU_ALPHA 1.6732632423543772848170429916717
+#define SM_SELU_SCALE 1.0507009873554804934193349852946
+#define SM_SQRT_2_OVER_PI 0.79788456080286535587989211986876
+#define SM_GELU_CUBIC 0.044715
+/* Constants as double-double (hi + lo), where rounding them alone would cost float64 an ULP:
+ * scale, scale * alpha, 2 sqrt(2/pi) and 0.044715 (lo = value - hi, computed with mpmath). */
+#define SM_SELU_SCALE_HI 0x1.0cfabd6a91132p+0
+#define SM_SELU_SCALE_LO 0x1.6fc7d272f2695p-55
+#define SM_SELU_SCALE_ALPHA_HI 0x1.c212cc640f031p+0
+#define SM_SELU_SCALE_ALPHA_LO 0x1.05161b045a1fep-56
+#define SM_GELU_C1_HI 0x1.9884533d43651p+0
+#define SM_GELU_C1_LO -0x1.cbc0d30ebfd15p-54
+#define SM_GELU_C2_HI 0x1.6e4e26d4801f7p-5
+#define SM_GELU_C2_LO 0x1.441355475a31ap-59
+
+/* x where x <= 0, else +0: the argument of a branch that only decides non-positive lanes. */
+static inline V sm_nonpositive(V x) { return v_keep(v_le(x, v_zero()), x); }
+static inline V sm_clamp_below(V x) { return v_select(v_lt(x, v_set1(-1e10)), v_set1(-1e10), x); }
+static inline V sm_clamp(V x) {
+    return sm_clamp_below(v_select(v_gt(x, v_set1(1e10)), v_set1(1e10), x));
+}
+
+/* expm1 that keeps the sign of a zero argument (elu(-0.0) = -0.0). */
+static inline V sm_expm1(V x) { return v_select(v_eq(x, v_zero()), x, vm_expm1(x)); }
+
+/* ---- forward ---------------------------------------------------------------------------- */
+
+/* x > 0 ? x : alpha * expm1(x) */
+static inline V OPF(elu)(V x, const P *p) {
+    return v_select(v_le(x, v_zero()), v_mul(p->a, sm_expm1(sm_nonpositive(x))), x);
+}
+
+/* x > 0 ? x : alpha * expm1(x / alpha) */
+static inline V OPF(celu)(V x, const P *p) {
+    return v_select(v_le(x, v_zero()), v_mul(p->a, sm_expm1(v_div(sm_nonpositive(x), p->a))), x);
+}
+
+/* c * v with c = hi + lo a double-double constant */
+static inline V sm_mul_dd(V v, double hi, double lo) {
+    return v_add(v_mul(v_set1(hi), v), v_mul(v_set1(lo), v));
+}
+
+/* scale * (x > 0 ? x : alpha * expm1(x)), with PyTorch's constants */
+static inline V OPF(selu)(V x, const P *p) {
+    (void)p;
+    M nonpositive = v_le(x, v_zero());
+    return v_select(nonpositive, sm_mul_dd(sm_expm1(sm_nonpositive(x)), SM_SELU_SCALE_ALPHA_HI, SM_SELU_SCALE_ALPHA_LO),
+                    sm_mul_dd(v_clear(nonpositive, x), SM_SELU_SCALE_HI, SM_SELU_SCALE_LO));
+}
+
+/* log(1 + exp(beta x)) / beta, computed without overflow; x itself where beta x > threshold
+ * (b; +inf when there is none) */
+static inline V OPF(softplus)(V x, const P *p) {
+    V z = v_mul(p->a, x);
+    return v_select(v_gt(z, p->b), x, v_div(vm_softplus(z), p->a));
+}
+
+static inline V OPF(sigmoid)(V x, const P *p) {
+    (void)p;
+    return vm_sigmoid(x);
+}
+
+/* log(sigmoid(x)) = -(log1p(exp(-|x|)) - min(x, 0)): negative for every x, so where it underflows
+ * (x > 745, +inf included) the result is -0.0 */
+static inline V OPF(log_sigmoid)(V x, const P *p) {
+    (void)p;
+    return v_mul(v_set1(-1.0), v_sub(vm_log1p_unit(vm_exp(v_sub(v_zero(), v_abs(x)))), sm_nonpositive(x)));
+}
+
+/* v * sigmoid(t) for any t, given e^(-|t|) = (a + a_lo) b (vm_exp_parts); v is clamped at -1e10
+ * (the limit -0.0 at -inf). */
+static inline V sm_times_sigmoid(V v, V t, V a, V a_lo, V b) {
+    return vm_times_logistic(sm_clamp_below(v), t, a, a_lo, b);
+}
+
+/* x * sigmoid(x) */
+static inline V OPF(silu)(V x, const P *p) {
+    V b, a_lo, a = vm_exp_parts(v_sub(v_zero(), v_abs(x)), v_zero(), &b, &a_lo);
+    (void)p;
+    return sm_times_sigmoid(x, x, a, a_lo, b);
+}
+
+/* x * tanh(softplus(x)). With e = exp(-|x|): tanh(softplus(x)) = 1 - 2e^2 / (1 + 2e + 2e^2) for
+ * x >= 0, and w / (w + 2) with w = e (e + 2) for x < 0: no overflow, no cancellation. */
+static inline V sm_tanh_softplus(V x, V e) {
+    V two = v_set1(2.0);
+    V e2 = v_mul(e, e);
+    V upper = v_sub(v_set1(1.0), v_div(v_mul(two, e2), v_add(v_add(v_set1(1.0), v_mul(two, e)), v_mul(two, e2))));
+    V w = v_mul(e, v_add(e, two));
+    return v_select(v_lt(x, v_zero()), v_div(w, v_add(w, two)), upper);
+}
+
+/* For x < 0, x w / (w + 2) with w = e (e + 2), e = (a + a_lo) b: numerator x (a + a_lo) (e + 2)
+ * and denominator e (e + 2) + 2 in double-double, b applied last (rounded once in the subnormals
+ * too). */
+static inline V sm_mish_negative(V x, V a, V a_lo, V b) {
+    V two = v_set1(2.0), e = v_mul(a, b);
+    V c, c_lo, n, n_lo, m, m_lo, w, w_lo, d, d_lo;
+    vm_two_sum(e, two, &c, &c_lo);                       /* e + 2 */
+    vm_two_prod(x, a, &n, &n_lo);                        /* x a */
+    n_lo = v_add(n_lo, v_mul(x, a_lo));
+    vm_two_prod(n, c, &m, &m_lo);                        /* x a (e + 2) */
+    m_lo = v_add(m_lo, v_add(v_mul(n, c_lo), v_mul(n_lo, c)));
+    vm_two_prod(e, c, &w, &w_lo);                        /* e (e + 2) */
+    w_lo = v_add(w_lo, v_mul(e, c_lo));
+    vm_two_sum(two, w, &d, &d_lo);                       /* e (e + 2) + 2 */
+    d_lo = v_add(d_lo, w_lo);
+    return v_mul(vm_dd_div(m, m_lo, d, d_lo), b);
+}
+
+/* For x >= 0, x (1 + 2e) / (1 + 2e + 2e^2), e = e^-x, numerator and denominator in
+ * double-double. */
+static inline V sm_mish_positive(V x, V e) {
+    V two_e = v_mul(v_set1(2.0), e);
+    V c, c_lo, n, n_lo, s, s_lo, d, d_lo;
+    vm_two_sum(v_set1(1.0), two_e, &c, &c_lo);          /* 1 + 2e */
+    vm_two_prod(x, c, &n, &n_lo);                        /* x (1 + 2e) */
+    n_lo = v_add(n_lo, v_mul(x, c_lo));
+    vm_two_prod(two_e, e, &s, &s_lo);                    /* 2e^2 */
+    vm_two_sum(c, s, &d, &d_lo);                         /* 1 + 2e + 2e^2 */
+    d_lo = v_add(d_lo, v_add(c_lo, s_lo));
+    return vm_dd_div(n, n_lo, d, d_lo);
+}
+
+static inline V OPF(mish)(V x, const P *p) {
+    V b, a_lo, a = vm_exp_parts(v_sub(v_zero(), v_abs(x)), v_zero(), &b, &a_lo);
+    M negative = v_lt(x, v_zero()), huge = v_gt(x, v_set1(1e290));
+    /* each branch sees 0 in the lanes it does not decide (Dekker's splitting overflows above
+     * 2^996, where mish(x) = x) */
+    V positive = sm_mish_positive(v_clear(v_or(negative, huge), x), v_mul(a, b));
+    (void)p;
+    return v_select(negative, sm_mish_negative(v_keep(negative, sm_clamp_below(x)), a, a_lo, b),
+                    v_select(huge, x, positive));
+}
+
+/* relu6(x + 3) / 6 (PyTorch's order of operations) */
+static inline V sm_relu6_of_x_plus_3(V x) {
+    V y = v_add(x, v_set1(3.0));
+    return v_select(v_gt(y, v_set1(6.0)), v_set1(6.0), v_clear(v_le(y, v_zero()), y));
+}
+
+static inline V OPF(hardsigmoid)(V x, const P *p) {
+    (void)p;
+    return v_div(sm_relu6_of_x_plus_3(x), v_set1(6.0));
+}
+
+/* x * (relu6(x + 3) / 6): the same two roundings as PyTorch's x * relu6(x + 3) / 6, but no
+ * overflow of x * 6 for x near the largest float */
+static inline V OPF(hardswish)(V x, const P *p) {
+    (void)p;
+    return v_mul(sm_clamp_below(x), v_div(sm_relu6_of_x_plus_3(x), v_set1(6.0)));
+}
+
+/* PyTorch's approximate="tanh": 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), computed
+ * as x * sigmoid(2u) (the same function, without the cancellation of 1 + tanh(u) for x < 0).
+ * For x < 0, sigmoid(2u) ~ e^(2u) has |2u| times the relative error of 2u, so 2u is evaluated
+ * in double-double (hi + lo) and e^(2u) as e^hi (1 + lo). */
+static inline V sm_gelu_2u(V x, V *lo) {
+    V x2, x2e, x3, x3e, c, ce, s, se, hi, he;
+    vm_two_prod(x, x, &x2, &x2e);
+    vm_two_prod(x, x2, &x3, &x3e);
+    x3e = v_add(x3e, v_mul(x, x2e));
+    vm_two_prod(v_set1(SM_GELU_C2_HI), x3, &c, &ce);
+    ce = v_add(ce, v_add(v_mul(v_set1(SM_GELU_C2_HI), x3e), v_mul(v_set1(SM_GELU_C2_LO), x3)));
+    vm_two_sum(x, c, &s, &se);
+    se = v_add(se, ce);
+    vm_two_prod(v_set1(SM_GELU_C1_HI), s, &hi, &he);
+    *lo = v_add(he, v_add(v_mul(v_set1(SM_GELU_C1_HI), se), v_mul(v_set1(SM_GELU_C1_LO), s)));
+    return hi;
+}
+
+/* e^(-|2u|) = (a + a_lo) * b from 2u = hi + lo */
+static inline V sm_gelu_exp_parts(V hi, V lo, V *b, V *a_lo) {
+    V toward_zero = v_select(v_lt(hi, v_zero()), lo, v_sub(v_zero(), lo)); /* -|hi + lo| = -|hi| + this */
+    return vm_exp_parts(v_sub(v_zero(), v_abs(hi)), toward_zero, b, a_lo);
+}
+
+static inline V OPF(gelu_tanh)(V x, const P *p) {
+    V lo, b, a_lo;
+    V hi = sm_gelu_2u(sm_clamp(x), &lo);
+    V a = sm_gelu_exp_parts(hi, lo, &b, &a_lo);
+    (void)p;
+    return sm_times_sigmoid(x, hi, a, a_lo, b);
+}
+
+/* ---- derivatives ---------------------------------------------------------------------------- */
+
+/* 1 for x > 0, alpha e^x at and below 0 (PyTorch's side of the kink) */
+static inline V OPF(elu_grad)(V x, const P *p) {
+    return v_select(v_le(x, v_zero()), v_mul(p->a, vm_exp(sm_nonpositive(x))), v_set1(1.0));
+}
+
+static inline V OPF(celu_grad)(V x, const P *p) {
+    return v_select(v_le(x, v_zero()), vm_exp(v_div(sm_nonpositive(x), p->a)), v_set1(1.0));
+}
+
+static inline V OPF(selu_grad)(V x, const P *p) {
+    (void)p;
+    return v_select(v_le(x, v_zero()), sm_mul_dd(vm_exp(sm_nonpositive(x)), SM_SELU_SCALE_ALPHA_HI, SM_SELU_SCALE_ALPHA_LO),
+                    v_set1(SM_SELU_SCALE));
+}
+
+/* sigmoid(beta x); 1 where beta x > threshold (b) */
+static inline V OPF(softplus_grad)(V x, const P *p) {
+    V z = v_mul(p->a, x);
+    return v_select(v_gt(z, p->b), v_set1(1.0), vm_sigmoid(z));
+}
+
+/* sigmoid(x) sigmoid(-x) = e / (1 + e)^2 with e = exp(-|x|): symmetric, no cancellation */
+static inline V OPF(sigmoid_grad)(V x, const P *p) {
+    V e = vm_exp(v_sub(v_zero(), v_abs(x)));
+    (void)p;
+    return v_mul(vm_ratio_one_plus(v_set1(1.0), e), vm_ratio_one_plus(e, e));
+}
+
+/* d/dx log sigmoid(x) = sigmoid(-x) */
+static inline V OPF(log_sigmoid_grad)(V x, const P *p) {
+    (void)p;
+    return vm_sigmoid(v_sub(v_zero(), x));
+}
+
+/* sigmoid(x) + x sigmoid(x) sigmoid(-x) */
+static inline V OPF(silu_grad)(V x, const P *p) {
+    V e = vm_exp(v_sub(v_zero(), v_abs(x)));
+    V big = vm_ratio_one_plus(v_set1(1.0), e), small = vm_ratio_one_plus(e, e); /* sigmoid(|x|), sigmoid(-|x|) */
+    M negative = v_lt(x, v_zero());
+    V s = v_select(negative, small, big);
+    (void)p;
+    return v_add(s, v_mul(v_mul(sm_clamp(x), big), small));
+}
+
+/* tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x). With e = exp(-|x|): sech^2(sp) =
+ * 4 e^2 (1 + e)^2 / (1 + 2e + 2e^2)^2 for x >= 0, 4 (1 + e)^2 / (e (e + 2) + 2)^2 for x < 0. */
+static inline V OPF(mish_grad)(V x, const P *p) {
+    V e = vm_exp(v_sub(v_zero(), v_abs(x)));
+    M negative = v_lt(x, v_zero());
+    V one = v_set1(1.0), two = v_set1(2.0);
+    V one_plus_e = v_add(one, e);
+    V denominator = v_select(negative, v_add(v_mul(e, v_add(e, two)), two),
+                             v_add(v_add(one, v_mul(two, e)), v_mul(two, v_mul(e, e))));
+    V numerator = v_mul(v_set1(4.0), v_mul(one_plus_e, one_plus_e));
+    numerator = v_select(negative, numerator, v_mul(numerator, v_mul(e, e)));
+    V sech2 = v_div(numerator, v_mul(denominator, denominator));
+    V s = vm_sigmoid_from(x, e);
+    (void)p;
+    return v_add(sm_tanh_softplus(x, e), v_mul(v_mul(sm_clamp(x), sech2), s));
+}
+
+/* 1/6 strictly inside (-3, 3), else 0 (PyTorch) */
+static inline V OPF(hardsigmoid_grad)(V x, const P *p) {
+    (void)p;
+    return v_keep(v_and(v_gt(x, v_set1(-3.0)), v_lt(x, v_set1(3.0))), v_set1(1.0 / 6.0));
+}
+
+/* 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (PyTorch) */
+static inline V OPF(hardswish_grad)(V x, const P *p) {
+    V middle = v_add(v_div(x, v_set1(3.0)), v_set1(0.5));
+    (void)p;
+    return v_select(v_lt(x, v_set1(-3.0)), v_zero(), v_select(v_gt(x, v_set1(3.0)), v_set1(1.0), middle));
+}
+
+/* sigmoid(2u) + x sigmoid(2u) sigmoid(-2u) 2u', 2u' = 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2) */
+static inline V OPF(gelu_tanh_grad)(V x, const P *p) {
+    V lo, b, xc = sm_clamp(x);
+    V hi = sm_gelu_2u(xc, &lo);
+    V a_lo, a = sm_gelu_exp_parts(hi, lo, &b, &a_lo);
+    V e = v_mul(a, b);
+    M negative = v_lt(hi, v_zero());
+    V big = vm_ratio_one_plus(v_set1(1.0), e), small = vm_ratio_one_plus(e, e);
+    V s = v_select(negative, small, big), s_neg = v_select(negative, big, small);
+    V du = v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI),
+                 v_add(v_set1(1.0), v_mul(v_set1(3.0 * SM_GELU_CUBIC), v_mul(xc, xc))));
+    (void)p;
+    return v_add(s, v_mul(v_mul(xc, s), v_mul(s_neg, du)));
+}
