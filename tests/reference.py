@@ -356,3 +356,37 @@ def smooth_expected(name, x, **params):
     if grad is not None:
         params["grad"] = np.asarray(grad).astype(work)
     return globals()[name](x.astype(work), **params)
+
+
+def _normal_cdf(x):
+    """Phi(x): mpmath at 100 bits for long double (float64 results), math.erfc otherwise."""
+    if x.dtype == np.longdouble:
+        import mpmath
+        mpmath.mp.prec = 100
+        def phi(v):
+            if np.isnan(v):
+                return np.longdouble(np.nan)
+            if v < -150 or v > 150:   # 0 or 1 in long double
+                return np.longdouble(1 if v > 0 else 0)
+            # mpf(float) is exact (not the shortest decimal, whose error x^2 would amplify)
+            return np.longdouble(mpmath.nstr(mpmath.ncdf(mpmath.mpf(float(v))), 30))
+        return np.vectorize(phi, otypes=[np.longdouble])(x)
+    import math
+    return np.vectorize(lambda v: 0.5 * math.erfc(-v / math.sqrt(2)), otypes=[np.float64])(x)
+
+
+def gelu(x):
+    """x Phi(x); -0.0 at -inf."""
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return _limit_at_minus_inf(x, x * _normal_cdf(x))
+
+
+def gelu_grad(x, grad=None):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        density = np.exp(-_finite(x) ** 2 / 2) / np.sqrt(2 * _const(PI, x))
+        return _chain(x, _normal_cdf(x) + _finite(x) * density, grad)
+
+
+SMOOTH.append("gelu")

@@ -111,7 +111,7 @@ SMOOTH_CASES = [
     ("elu", {"alpha": 1.0}), ("elu", {"alpha": 0.5}), ("celu", {"alpha": 1.0}), ("celu", {"alpha": 2.0}),
     ("selu", {}), ("softplus", {"beta": 1.0, "threshold": np.inf}),
     ("softplus", {"beta": 2.0, "threshold": 20.0}), ("sigmoid", {}), ("log_sigmoid", {}),
-    ("silu", {}), ("mish", {}), ("hardsigmoid", {}), ("hardswish", {}), ("gelu_tanh", {}),
+    ("silu", {}), ("mish", {}), ("hardsigmoid", {}), ("hardswish", {}), ("gelu_tanh", {}), ("gelu", {}),
 ]
 SMOOTH_OPS = {op for op, _ in SMOOTH_CASES} | {op + "_grad" for op, _ in SMOOTH_CASES}
 
@@ -427,7 +427,10 @@ def _assert_within_ulps(data, got, path):
         ulp = np.maximum(np.spacing(np.minimum(np.abs(rounded), info.max)).astype(np.longdouble),
                          np.longdouble(info.smallest_subnormal))
         err = np.abs(got.astype(np.longdouble) - ref.astype(np.longdouble)) / ulp
-    special = ~np.isfinite(rounded) | (rounded == 0)
+    # exact where the input is special or the result is not finite; where both are zero, the
+    # sign too; a nonzero result next to a zero reference is an ULP question (long double cannot
+    # always round at the bottom of float64's subnormals)
+    special = ~np.isfinite(rounded) | ~np.isfinite(data.x) | (data.x == 0) | ((rounded == 0) & (got == 0))
     _assert_same(np.where(special, got, 0).astype(dt), np.where(special, rounded, 0).astype(dt),
                  data.inputs, f"{path} {data.op} {data.dtype} special values vs reference")
     bound = 2.0 if dt == np.float64 else 1.0

@@ -197,6 +197,62 @@ static inline V OPF(gelu_tanh)(V x, const P *p) {
     return sm_times_sigmoid(x, hi, a, a_lo, b);
 }
 
+/* The normal distribution's tail. For z = |x| (x clamped to [-40, 40], beyond which gelu is x or
+ * -0.0 to every precision): Q = Phi(-z) = 0.5 e^(-z^2/2) f(t) / (1 + t), t = z / sqrt2,
+ * f(t) = (1 + t) erfcx(t) (vmath.h). e^(-z^2/2) = (a + a_lo) b comes from the exact square z^2
+ * (double-double), t and 1 + t are double-doubles too, so that only f's evaluation and the final
+ * roundings count. */
+#define SM_SQRT1_2_HI 0x1.6a09e667f3bcdp-1
+#define SM_SQRT1_2_LO -0x1.bdd3413b26456p-55
+
+typedef struct {
+    V a, a_lo, b, f, d, d_lo;
+} sm_normal_tail;
+
+static inline sm_normal_tail sm_normal(V x) {
+    sm_normal_tail n;
+    V xc = v_select(v_gt(x, v_set1(40.0)), v_set1(40.0), v_select(v_lt(x, v_set1(-40.0)), v_set1(-40.0), x));
+    V z = v_abs(xc), sq, sq_lo, t, t_lo;
+    vm_two_prod(z, z, &sq, &sq_lo);
+    n.a = vm_exp_parts(v_mul(sq, v_set1(-0.5)), v_mul(sq_lo, v_set1(-0.5)), &n.b, &n.a_lo);
+    vm_two_prod(z, v_set1(SM_SQRT1_2_HI), &t, &t_lo);
+    t_lo = v_add(t_lo, v_mul(z, v_set1(SM_SQRT1_2_LO)));
+    n.f = vm_erfcx_times_one_plus(t);
+    vm_two_sum(v_set1(1.0), t, &n.d, &n.d_lo);
+    n.d_lo = v_add(n.d_lo, t_lo);
+    return n;
+}
+
+/* v Q / b as a double-double (hi, *lo): 0.5 v (a + a_lo) f / (1 + t) */
+static inline V sm_times_tail(V v, const sm_normal_tail *n, V *lo) {
+    V m, m_lo, k, k_lo;
+    vm_two_prod(v, n->a, &m, &m_lo);
+    m_lo = v_add(m_lo, v_mul(v, n->a_lo));
+    vm_two_prod(m, n->f, &k, &k_lo);
+    k_lo = v_add(k_lo, v_mul(m_lo, n->f));
+    V q = vm_dd_div_parts(k, k_lo, n->d, n->d_lo, lo);
+    *lo = v_mul(*lo, v_set1(0.5));
+    return v_mul(q, v_set1(0.5));
+}
+
+/* x Phi(x), Phi the standard normal distribution: for x < 0, x Q (b applied last: rounded once in
+ * the subnormals); for x >= 0, x - x Q with x Q a double-double. gelu(-inf) = -0.0. */
+static inline V OPF(gelu)(V x, const P *p) {
+    sm_normal_tail n = sm_normal(x);
+    M negative = v_lt(x, v_zero());
+    /* each branch sees 0 in the lanes it does not decide (inf * a_lo could be inf * 0) */
+    V xn = v_keep(negative, v_select(v_lt(x, v_set1(-40.0)), v_set1(-40.0), x));
+    V xp = v_clear(v_or(negative, v_gt(x, v_set1(40.0))), x);
+    V lo_n, lo_p;
+    V tail = sm_times_tail(xn, &n, &lo_n);
+    V xq = sm_times_tail(xp, &n, &lo_p);
+    V upper = v_sub(v_sub(xp, v_mul(xq, n.b)), v_mul(lo_p, n.b));
+    V lower = v_mul(v_select(v_eq(tail, v_zero()), tail, v_add(tail, lo_n)), n.b);
+    (void)p;
+    /* gelu(+-0) = +-0 (x - x Q would make -0.0 into +0.0) */
+    return v_select(negative, lower, v_select(v_or(v_gt(x, v_set1(40.0)), v_eq(x, v_zero())), x, upper));
+}
+
 /* ---- derivatives ---------------------------------------------------------------------------- */
 
 /* 1 for x > 0, alpha e^x at and below 0 (PyTorch's side of the kink) */
@@ -286,4 +342,14 @@ static inline V OPF(gelu_tanh_grad)(V x, const P *p) {
                  v_add(v_set1(1.0), v_mul(v_set1(3.0 * SM_GELU_CUBIC), v_mul(xc, xc))));
     (void)p;
     return v_add(s, v_mul(v_mul(xc, s), v_mul(s_neg, du)));
+}
+
+/* Phi(x) + x phi(x): Q + x phi(x) for x < 0, 1 - Q + x phi(x) above, phi(x) = e^(-x^2/2) / sqrt(2 pi) */
+static inline V OPF(gelu_grad)(V x, const P *p) {
+    sm_normal_tail n = sm_normal(x);
+    V e = v_mul(n.a, n.b), lo;
+    V x_phi = v_mul(v_mul(sm_clamp(x), e), v_set1(0.39894228040143267794)); /* 1/sqrt(2 pi) */
+    V q = v_mul(sm_times_tail(v_set1(1.0), &n, &lo), n.b);
+    (void)p;
+    return v_select(v_lt(x, v_zero()), v_add(q, x_phi), v_add(v_sub(v_set1(1.0), q), x_phi));
 }

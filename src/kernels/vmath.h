@@ -121,6 +121,52 @@ static inline V vm_log1p_unit(V e) {
     return v_add(v_mul(k, v_set1(VM_LN2_HI)), v_add(log_m, v_add(v_mul(k, v_set1(VM_LN2_LO)), correction)));
 }
 
+/* erfcx(t) = e^(t^2) erfc(t) for t >= 0 is f(t) / (1 + t) with f = (1 + t) erfcx(t), which stays
+ * within [1/sqrt(pi), 1]: a Chebyshev series in y = (t - 4) / (t + 4), which maps [0, inf) onto
+ * [-1, 1) (26 coefficients fitted at 160 bits by tools/fit_erfcx.py; the dropped terms sum to
+ * < 2^-60), evaluated by Clenshaw's recurrence. */
+static const double VM_ERFCX_CHEBYSHEV[26] = {
+0x1.79bff02cb0e22p-1,
+    -0x1.bed1cf7182e17p-3,
+    0x1.9588d3f63d0c6p-5,
+    -0x1.51356d81075ddp-9,
+    -0x1.12d09005676e1p-8,
+    0x1.514938e1cd96ap-9,
+    -0x1.f473e7c5cc5d0p-11,
+    0x1.1120ed12a86afp-12,
+    -0x1.bdc9cfb4e5ca7p-15,
+    0x1.f2d24b80275e3p-18,
+    -0x1.ced8dfd26c824p-22,
+    -0x1.743c4d8ba98c8p-24,
+    0x1.a3e5f89f894ecp-26,
+    -0x1.7fadf47ea3090p-30,
+    -0x1.fcfe06d612f19p-32,
+    0x1.92cac75eeaca4p-34,
+    0x1.207cef6887cbap-38,
+    -0x1.b548cf5b2af66p-39,
+    0x1.e90e587fe80f3p-44,
+    0x1.a389e2de488f9p-44,
+    -0x1.3801338465527p-47,
+    -0x1.96ab8104b9efbp-49,
+    0x1.d1a1f974a38d6p-52,
+    0x1.aac445db11bc2p-54,
+    -0x1.32ee281172423p-56,
+    -0x1.f79425d2dd1ddp-59
+};
+
+/* f(t) = (1 + t) erfcx(t) */
+static inline V vm_erfcx_times_one_plus(V t) {
+    V y = v_div(v_sub(t, v_set1(4.0)), v_add(t, v_set1(4.0)));
+    V two_y = v_add(y, y), b1 = v_zero(), b2 = v_zero(), b0;
+    int k;
+    for (k = 25; k >= 1; k--) {
+        b0 = v_add(v_sub(v_mul(two_y, b1), b2), v_set1(VM_ERFCX_CHEBYSHEV[k]));
+        b2 = b1;
+        b1 = b0;
+    }
+    return v_add(v_sub(v_mul(y, b1), b2), v_set1(VM_ERFCX_CHEBYSHEV[0]));
+}
+
 /* e / (1 + e) and 1 / (1 + e) for e in [0, 1], with the rounding error of 1 + e (exact by
  * Fast2Sum, since 1 >= e) put back to first order: q (1 - err / d). These are sigmoid(-|x|) and
  * sigmoid(|x|) for e = exp(-|x|). */
@@ -151,12 +197,18 @@ static inline void vm_two_sum(V a, V b, V *s, V *e) {
 
 /* (n + n_lo) / (d + d_lo) for double-double operands, to about 0.5 ULP: the quotient of the high
  * parts gets one Newton correction from the exact remainder (Dekker). */
-static inline V vm_dd_div(V n, V n_lo, V d, V d_lo) {
+static inline V vm_dd_div_parts(V n, V n_lo, V d, V d_lo, V *lo) {
     V q = v_div(n, d), qd, qd_lo;
     vm_two_prod(q, d, &qd, &qd_lo);
     V remainder = v_sub(v_add(v_sub(v_sub(n, qd), qd_lo), n_lo), v_mul(q, d_lo));
+    *lo = v_div(remainder, d);
+    return q;
+}
+
+static inline V vm_dd_div(V n, V n_lo, V d, V d_lo) {
+    V lo, q = vm_dd_div_parts(n, n_lo, d, d_lo, &lo);
     /* a zero quotient keeps its sign (-0 + +0 would be +0) */
-    return v_select(v_eq(q, v_zero()), q, v_add(q, v_div(remainder, d)));
+    return v_select(v_eq(q, v_zero()), q, v_add(q, lo));
 }
 
 /* 1 + e = d + err exactly (Fast2Sum, e in [0, 1]) */

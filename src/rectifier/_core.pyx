@@ -44,10 +44,10 @@ cdef extern from "_glue.h":
         RECT_OP_leaky_relu_grad
         RECT_OP_elu, RECT_OP_celu, RECT_OP_selu, RECT_OP_softplus, RECT_OP_sigmoid
         RECT_OP_log_sigmoid, RECT_OP_silu, RECT_OP_mish, RECT_OP_hardsigmoid, RECT_OP_hardswish
-        RECT_OP_gelu_tanh
+        RECT_OP_gelu, RECT_OP_gelu_tanh
         RECT_OP_elu_grad, RECT_OP_celu_grad, RECT_OP_selu_grad, RECT_OP_softplus_grad
         RECT_OP_sigmoid_grad, RECT_OP_log_sigmoid_grad, RECT_OP_silu_grad, RECT_OP_mish_grad
-        RECT_OP_hardsigmoid_grad, RECT_OP_hardswish_grad, RECT_OP_gelu_tanh_grad
+        RECT_OP_hardsigmoid_grad, RECT_OP_hardswish_grad, RECT_OP_gelu_grad, RECT_OP_gelu_tanh_grad
         RECT_KIND_UNARY, RECT_KIND_GRAD, RECT_KIND_PRELU, RECT_KIND_PRELU_GRAD
     ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
     ctypedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
@@ -791,6 +791,8 @@ _uf_hardsigmoid = _make_ufunc("hardsigmoid", RECT_KIND_UNARY, RECT_OP_hardsigmoi
                               "hardsigmoid(x) = relu6(x + 3) / 6.")
 _uf_hardswish = _make_ufunc("hardswish", RECT_KIND_UNARY, RECT_OP_hardswish, 0, "x|x",
                             "hardswish(x) = x * relu6(x + 3) / 6.")
+_uf_gelu = _make_ufunc("gelu", RECT_KIND_UNARY, RECT_OP_gelu, 0, "x|x",
+                       "gelu(x) = x * Phi(x), Phi the standard normal distribution function.")
 _uf_gelu_tanh = _make_ufunc("gelu_tanh", RECT_KIND_UNARY, RECT_OP_gelu_tanh, 0, "x|x",
                             "gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).")
 _uf_elu_grad = _make_ufunc("elu_grad", RECT_KIND_GRAD, RECT_OP_elu_grad, 1, "xxp|x",
@@ -813,6 +815,8 @@ _uf_hardsigmoid_grad = _make_ufunc("hardsigmoid_grad", RECT_KIND_GRAD, RECT_OP_h
                                    "hardsigmoid_grad(x, grad) = grad / 6 where -3 < x < 3, else 0.")
 _uf_hardswish_grad = _make_ufunc("hardswish_grad", RECT_KIND_GRAD, RECT_OP_hardswish_grad, 0, "xx|x",
                                  "hardswish_grad(x, grad) = grad * (x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1).")
+_uf_gelu_grad = _make_ufunc("gelu_grad", RECT_KIND_GRAD, RECT_OP_gelu_grad, 0, "xx|x",
+                            "gelu_grad(x, grad) = grad * (Phi(x) + x phi(x)).")
 _uf_gelu_tanh_grad = _make_ufunc("gelu_tanh_grad", RECT_KIND_GRAD, RECT_OP_gelu_tanh_grad, 0, "xx|x",
                                  "gelu_tanh_grad(x, grad) = grad * d/dx gelu_tanh(x).")
 
@@ -864,12 +868,11 @@ cdef tuple _softplus_params(str fname, object beta, object threshold):
     return (b, th)
 
 
-cdef object _gelu_kernel(str fname, object approximate):
-    if approximate == "tanh":
+cdef bint _gelu_is_tanh(str fname, object approximate) except -1:
+    if type(approximate) is str and approximate == "none":
+        return False
+    if type(approximate) is str and approximate == "tanh":
         return True
-    if approximate == "none":
-        raise NotImplementedError(f"{fname}: approximate='none' (the erf form) is not implemented yet; "
-                                  "use approximate='tanh'")
     raise ValueError(f"{fname}: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -966,11 +969,13 @@ def hardswish(x, out=None):
 def gelu(x, approximate="none", out=None):
     """gelu(x, approximate="none", out=None)
 
-    ``x * Phi(x)``; ``approximate="tanh"``: PyTorch's ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
+    ``x * Phi(x)``, Phi the standard normal distribution (the erf form, via a Chebyshev series of
+    erfcx: accurate in the far negative tail); ``approximate="tanh"``: PyTorch's ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
     x^3)))``, computed as ``x * sigmoid(2u)`` (no cancellation for x < 0). ``gelu(-inf)`` is -0.0.
     """
-    _gelu_kernel("gelu", approximate)
-    return _unary_op(RECT_OP_gelu_tanh, _uf_gelu_tanh, "gelu", x, out, (), "|x")
+    if _gelu_is_tanh("gelu", approximate):
+        return _unary_op(RECT_OP_gelu_tanh, _uf_gelu_tanh, "gelu", x, out, (), "|x")
+    return _unary_op(RECT_OP_gelu, _uf_gelu, "gelu", x, out, (), "|x")
 
 
 def elu_grad(x, grad=None, alpha=1.0, out=None):
@@ -1064,8 +1069,9 @@ def gelu_grad(x, grad=None, approximate="none", out=None):
 
     ``grad * gelu'(x)`` for the chosen form; 0 at -inf, 1 at +inf.
     """
-    _gelu_kernel("gelu_grad", approximate)
-    return _grad_op(RECT_OP_gelu_tanh_grad, _uf_gelu_tanh_grad, "gelu_grad", x, grad, out, (), "x|x")
+    if _gelu_is_tanh("gelu_grad", approximate):
+        return _grad_op(RECT_OP_gelu_tanh_grad, _uf_gelu_tanh_grad, "gelu_grad", x, grad, out, (), "x|x")
+    return _grad_op(RECT_OP_gelu_grad, _uf_gelu_grad, "gelu_grad", x, grad, out, (), "x|x")
 
 
 # ---------------------------------------------------------------------------------------------

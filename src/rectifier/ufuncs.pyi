@@ -31,6 +31,8 @@ hardsigmoid: np.ufunc
 hardsigmoid_grad: np.ufunc
 hardswish: np.ufunc
 hardswish_grad: np.ufunc
+gelu: np.ufunc
+gelu_grad: np.ufunc
 gelu_tanh: np.ufunc
 gelu_tanh_grad: np.ufunc
 __all__: list[str]
