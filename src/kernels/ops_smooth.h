@@ -280,7 +280,7 @@ static inline V OPF(softplus_grad)(V x, const P *p) {
 static inline V OPF(sigmoid_grad)(V x, const P *p) {
     V e = vm_exp(v_sub(v_zero(), v_abs(x)));
     (void)p;
-    return v_mul(vm_ratio_one_plus(v_set1(1.0), e), vm_ratio_one_plus(e, e));
+    return v_mul(vm_recip_one_plus(e), vm_ratio_one_plus_self(e));
 }
 
 /* d/dx log sigmoid(x) = sigmoid(-x) */
@@ -292,7 +292,7 @@ static inline V OPF(log_sigmoid_grad)(V x, const P *p) {
 /* sigmoid(x) + x sigmoid(x) sigmoid(-x) */
 static inline V OPF(silu_grad)(V x, const P *p) {
     V e = vm_exp(v_sub(v_zero(), v_abs(x)));
-    V big = vm_ratio_one_plus(v_set1(1.0), e), small = vm_ratio_one_plus(e, e); /* sigmoid(|x|), sigmoid(-|x|) */
+    V big = vm_recip_one_plus(e), small = vm_ratio_one_plus_self(e); /* sigmoid(|x|), sigmoid(-|x|) */
     M negative = v_lt(x, v_zero());
     V s = v_select(negative, small, big);
     (void)p;
@@ -336,7 +336,7 @@ static inline V OPF(gelu_tanh_grad)(V x, const P *p) {
     V a_lo, a = sm_gelu_exp_parts(hi, lo, &b, &a_lo);
     V e = v_mul(a, b);
     M negative = v_lt(hi, v_zero());
-    V big = vm_ratio_one_plus(v_set1(1.0), e), small = vm_ratio_one_plus(e, e);
+    V big = vm_recip_one_plus(e), small = vm_ratio_one_plus_self(e);
     V s = v_select(negative, small, big), s_neg = v_select(negative, big, small);
     V du = v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI),
                  v_add(v_set1(1.0), v_mul(v_set1(3.0 * SM_GELU_CUBIC), v_mul(xc, xc))));

@@ -164,14 +164,25 @@ static inline V vm_erfcx_times_one_plus(V t) {
     return v_add(v_sub(v_mul(y, b1), b2), v_set1(VM_ERFCX_CHEBYSHEV[0]));
 }
 
-/* e / (1 + e) and 1 / (1 + e) for e in [0, 1], with the rounding error of 1 + e (exact by
- * Fast2Sum, since 1 >= e) put back to first order: q (1 - err / d). These are sigmoid(-|x|) and
- * sigmoid(|x|) for e = exp(-|x|). */
-static inline V vm_ratio_one_plus(V numerator, V e) {
-    V d = v_add(v_set1(1.0), e);
-    V err = v_sub(e, v_sub(d, v_set1(1.0))); /* 1 + e = d + err exactly */
-    V q = v_div(numerator, d);
-    return v_sub(q, v_mul(q, v_div(err, d)));
+/* 1 / (1 + e) and e / (1 + e) for e in [0, 1] (sigmoid(|x|) and sigmoid(-|x|) for e = exp(-|x|)),
+ * with the rounding error of 1 + e (exact by Fast2Sum, since 1 >= e) put back to first order:
+ * q (1 - err / d). err / d is below 2^-53, so 1 / d may be taken as q itself (numerator 1) or as
+ * 1 - q (numerator e): one division each, the slowest vector operation. */
+static inline V vm_one_plus_err(V e, V *d) {
+    *d = v_add(v_set1(1.0), e);
+    return v_sub(e, v_sub(*d, v_set1(1.0)));
+}
+
+static inline V vm_recip_one_plus(V e) {
+    V d, err = vm_one_plus_err(e, &d);
+    V q = v_div(v_set1(1.0), d);
+    return v_sub(q, v_mul(q, v_mul(err, q)));
+}
+
+static inline V vm_ratio_one_plus_self(V e) {
+    V d, err = vm_one_plus_err(e, &d);
+    V q = v_div(e, d);
+    return v_sub(q, v_mul(q, v_mul(err, v_sub(v_set1(1.0), q))));
 }
 
 
@@ -195,10 +206,12 @@ static inline void vm_two_sum(V a, V b, V *s, V *e) {
 /* (n + n_lo) / (d + d_lo) for double-double operands, to about 0.5 ULP: the quotient of the high
  * parts gets one Newton correction from the exact remainder (Dekker). */
 static inline V vm_dd_div_parts(V n, V n_lo, V d, V d_lo, V *lo) {
-    V q = v_div(n, d), qd, qd_lo;
+    /* one division: q = n (1/d) may be an ULP off, the exact remainder puts it right */
+    V inv = v_div(v_set1(1.0), d);
+    V q = v_mul(n, inv), qd, qd_lo;
     vm_two_prod(q, d, &qd, &qd_lo);
     V remainder = v_sub(v_add(v_sub(v_sub(n, qd), qd_lo), n_lo), v_mul(q, d_lo));
-    *lo = v_div(remainder, d);
+    *lo = v_mul(remainder, inv);
     return q;
 }
 
@@ -234,7 +247,7 @@ static inline V vm_times_logistic(V v, V t, V a, V a_lo, V b) {
 
 /* sigmoid(x) from e = exp(-|x|): never evaluates exp of a positive number. */
 static inline V vm_sigmoid_from(V x, V e) {
-    return v_select(v_lt(x, v_zero()), vm_ratio_one_plus(e, e), vm_ratio_one_plus(v_set1(1.0), e));
+    return v_select(v_lt(x, v_zero()), vm_ratio_one_plus_self(e), vm_recip_one_plus(e));
 }
 
 static inline V vm_sigmoid(V x) {
