@@ -32,10 +32,23 @@ static inline f32_v f32_zero(void) { return vdupq_n_f32(0.0f); }
 static inline f32_v f32_add(f32_v a, f32_v b) { return vaddq_f32(a, b); }
 static inline f32_v f32_sub(f32_v a, f32_v b) { return vsubq_f32(a, b); }
 static inline f32_v f32_mul(f32_v a, f32_v b) { return vmulq_f32(a, b); }
-static inline f32_m f32_lt(f32_v a, f32_v b) { return vcltq_f32(a, b); }
-static inline f32_m f32_le(f32_v a, f32_v b) { return vcleq_f32(a, b); }
-static inline f32_m f32_gt(f32_v a, f32_v b) { return vcgtq_f32(a, b); }
-static inline f32_m f32_ge(f32_v a, f32_v b) { return vcgeq_f32(a, b); }
+/* AArch64's FCMGT and FCMGE (behind vcgtq, vcgeq, vcltq, vcleq) raise "invalid" on a quiet NaN;
+ * only FCMEQ is quiet. The ordered compares therefore compare operands whose NaN lanes are set to
+ * +0 (by FCMEQ masks) and clear those lanes from the result: false on NaN, as on every path, and
+ * no flag. */
+static inline f32_m rect_neon_ordered32(f32_v a, f32_v b) { return vandq_u32(vceqq_f32(a, a), vceqq_f32(b, b)); }
+static inline f32_v rect_neon_quiet32(f32_v v, f32_m ordered) {
+    return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), ordered));
+}
+#define RECT_NEON_QUIET_COMPARE32(name, instruction)                                             \
+    static inline f32_m f32_##name(f32_v a, f32_v b) {                                           \
+        f32_m ordered = rect_neon_ordered32(a, b);                                              \
+        return vandq_u32(ordered, instruction(rect_neon_quiet32(a, ordered), rect_neon_quiet32(b, ordered))); \
+    }
+RECT_NEON_QUIET_COMPARE32(lt, vcltq_f32)
+RECT_NEON_QUIET_COMPARE32(le, vcleq_f32)
+RECT_NEON_QUIET_COMPARE32(gt, vcgtq_f32)
+RECT_NEON_QUIET_COMPARE32(ge, vcgeq_f32)
 static inline f32_m f32_eq(f32_v a, f32_v b) { return vceqq_f32(a, b); }
 static inline f32_m f32_isnan(f32_v a) { return vmvnq_u32(vceqq_f32(a, a)); }
 static inline f32_m f32_and(f32_m a, f32_m b) { return vandq_u32(a, b); }
@@ -64,10 +77,19 @@ static inline f64_v f64_zero(void) { return vdupq_n_f64(0.0); }
 static inline f64_v f64_add(f64_v a, f64_v b) { return vaddq_f64(a, b); }
 static inline f64_v f64_sub(f64_v a, f64_v b) { return vsubq_f64(a, b); }
 static inline f64_v f64_mul(f64_v a, f64_v b) { return vmulq_f64(a, b); }
-static inline f64_m f64_lt(f64_v a, f64_v b) { return vcltq_f64(a, b); }
-static inline f64_m f64_le(f64_v a, f64_v b) { return vcleq_f64(a, b); }
-static inline f64_m f64_gt(f64_v a, f64_v b) { return vcgtq_f64(a, b); }
-static inline f64_m f64_ge(f64_v a, f64_v b) { return vcgeq_f64(a, b); }
+static inline f64_m rect_neon_ordered64(f64_v a, f64_v b) { return vandq_u64(vceqq_f64(a, a), vceqq_f64(b, b)); }
+static inline f64_v rect_neon_quiet64(f64_v v, f64_m ordered) {
+    return vreinterpretq_f64_u64(vandq_u64(vreinterpretq_u64_f64(v), ordered));
+}
+#define RECT_NEON_QUIET_COMPARE64(name, instruction)                                             \
+    static inline f64_m f64_##name(f64_v a, f64_v b) {                                           \
+        f64_m ordered = rect_neon_ordered64(a, b);                                              \
+        return vandq_u64(ordered, instruction(rect_neon_quiet64(a, ordered), rect_neon_quiet64(b, ordered))); \
+    }
+RECT_NEON_QUIET_COMPARE64(lt, vcltq_f64)
+RECT_NEON_QUIET_COMPARE64(le, vcleq_f64)
+RECT_NEON_QUIET_COMPARE64(gt, vcgtq_f64)
+RECT_NEON_QUIET_COMPARE64(ge, vcgeq_f64)
 static inline f64_m f64_eq(f64_v a, f64_v b) { return vceqq_f64(a, b); }
 static inline f64_m f64_isnan(f64_v a) {
     return vreinterpretq_u64_u32(vmvnq_u32(vreinterpretq_u32_u64(vceqq_f64(a, a))));

@@ -17,10 +17,20 @@
  *                  and f32 data, float64 for f64)
  *   gw=FILE        prelu_grad: where to write grad_w (compute type, one per element)
  *
+ *   driver PATH flags
+ *
+ * runs every op and dtype over quiet special values (NaN, +-inf, +-0, subnormals, large values;
+ * parameters a = 0.5, b = 2.0; grad none and 1.5) at every length 0..17, and prints each call that
+ * raised overflow, invalid or divide-by-zero, none of which these inputs should raise (exit status
+ * 5 if any did).
+ *
  * The kernels are called through the public entry points (rect_<op>_<dtype>). After each call the
  * driver checks that the bytes just past the slice in every output are untouched, and fails with
  * exit status 4 otherwise. Exit status 2: bad usage or I/O error. Assumes a little-endian host. */
 #include <errno.h>
+#include <fenv.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +38,7 @@
 #include "kernels/table.h"
 #include "rectifier/rectifier.h"
 
-enum { EXIT_USAGE = 2, EXIT_NO_PATH = 3, EXIT_OVERRUN = 4 };
+enum { EXIT_USAGE = 2, EXIT_NO_PATH = 3, EXIT_OVERRUN = 4, EXIT_FLAGS = 5 };
 
 /* Bytes after each output slice that must stay untouched, and the byte they are filled with. */
 enum { GUARD_BYTES = 64, CANARY = 0xA5 };
@@ -204,6 +214,58 @@ static void select_path(const char *name) {
     if (rect_active_path() != cap) die(EXIT_USAGE, "could not activate path", name);
 }
 
+/* The `flags` mode (see the top of this file). */
+static int check_flags(void) {
+    enum { N = 17 };
+    const double values[N] = {DBL_MAX / 4, -DBL_MAX / 4, INFINITY, -INFINITY, NAN, -NAN, 0.0, -0.0,
+                              1e-310, -1e-310, 1.0, -1.0, 3.0, -3.0, 700.0, -700.0, 0.5};
+    const float half_values[N] = {60000.0f, -60000.0f, INFINITY, -INFINITY, NAN, -NAN, 0.0f, -0.0f,
+                                  1e-7f, -1e-7f, 1.0f, -1.0f, 3.0f, -3.0f, 11.0f, -11.0f, 0.5f};
+    const rect_params params = {0.5, 2.0, 0.0, 0.0};
+    double x64[N], g64[N], w64[N], y64[N], gw64[N];
+    float x32[N], g32[N], w32[N], y32[N], gw32[N];
+    rect_f16 x16[N], g16[N], y16[N];
+    size_t i, k, n;
+    int problems = 0, d, with_grad;
+    for (i = 0; i < N; i++) {
+        x64[i] = values[i], g64[i] = 1.5, w64[i] = 0.5;
+        x32[i] = (float)(fabs(values[i]) > 1e30 ? values[i] / 1e280 : values[i]), g32[i] = 1.5f, w32[i] = 0.5f;
+        x16[i] = rect_f32_to_f16(half_values[i]), g16[i] = rect_f32_to_f16(1.5f);
+    }
+    for (k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        const struct op *op = &ops[k];
+        for (d = 0; d < RECT_NDTYPES; d++) {
+            const void *x = d == RECT_F64 ? (const void *)x64 : d == RECT_F32 ? (const void *)x32 : (const void *)x16;
+            const void *g = d == RECT_F64 ? (const void *)g64 : d == RECT_F32 ? (const void *)g32 : (const void *)g16;
+            const void *w = d == RECT_F64 ? (const void *)w64 : (const void *)w32;
+            void *y = d == RECT_F64 ? (void *)y64 : d == RECT_F32 ? (void *)y32 : (void *)y16;
+            void *gw = d == RECT_F64 ? (void *)gw64 : (void *)gw32;
+            for (with_grad = 0; with_grad < 2; with_grad++) {
+                if (with_grad && (op->kind == KIND_UNARY || op->kind == KIND_PRELU)) continue;
+                for (n = 0; n <= N; n++) {
+                    int raised;
+                    feclearexcept(FE_ALL_EXCEPT);
+                    switch (op->kind) {
+                    case KIND_UNARY: op->unary[d](n, x, y, &params); break;
+                    case KIND_GRAD: op->grad[d](n, x, with_grad ? g : NULL, y, &params); break;
+                    case KIND_PRELU: op->prelu[d](n, x, w, y); break;
+                    default: op->prelu_grad[d](n, x, w, with_grad ? g : NULL, y, gw); break;
+                    }
+                    raised = fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO);
+                    if (raised) {
+                        printf("%s %s n=%zu%s raised%s%s%s\n", op->name, dtypes[d].name, n,
+                               with_grad ? " with grad" : "", raised & FE_OVERFLOW ? " overflow" : "",
+                               raised & FE_INVALID ? " invalid" : "", raised & FE_DIVBYZERO ? " divide-by-zero" : "");
+                        problems++;
+                    }
+                }
+            }
+        }
+    }
+    printf("%s: %d calls raised flags\n", rect_path_name(rect_active_path()), problems);
+    return problems ? EXIT_FLAGS : 0;
+}
+
 int main(int argc, char **argv) {
     const struct op *op = NULL;
     const struct dtype *dt = NULL;
@@ -214,6 +276,10 @@ int main(int argc, char **argv) {
     size_t x_bytes, total, n_lengths, *lengths, sum = 0, offset = 0, i;
     int d;
 
+    if (argc == 3 && strcmp(argv[2], "flags") == 0) {
+        select_path(argv[1]);
+        return check_flags();
+    }
     if (argc < 6) usage();
     for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (strcmp(ops[i].name, argv[2]) == 0) op = &ops[i];
