@@ -1,5 +1,5 @@
-"""`python -m rectifier`: a short demonstration on this machine: the CPU path in use, the exact
-rectifiers and their derivatives on a few values, and a quick speed comparison with NumPy."""
+"""`python -m rectifier`: a short demonstration on this machine: the CPU path in use, the
+rectifiers and some derivatives on a few values, and a quick speed comparison with NumPy."""
 import timeit
 
 import numpy as np
@@ -24,6 +24,11 @@ def main():
         ("relu_grad(x)", rectifier.relu_grad(x)),
         ("relu_grad(x, at_zero=.5)", rectifier.relu_grad(x, at_zero=0.5)),
         ("leaky_relu_grad(x, g, .1)", rectifier.leaky_relu_grad(x, np.full_like(x, 2.0), 0.1)),
+        ("elu(x)", rectifier.elu(x)),
+        ("softplus(x)", rectifier.softplus(x)),
+        ("sigmoid(x)", rectifier.sigmoid(x)),
+        ("gelu(x)", rectifier.gelu(x)),
+        ("silu_grad(x)", rectifier.silu_grad(x)),
     ]
     for label, values in rows:
         print(f"{label:>26s} = {values}")
