@@ -239,18 +239,14 @@ static inline V sm_times_tail(V v, const sm_normal_tail *n, V *lo) {
  * the subnormals); for x >= 0, x - x Q with x Q a double-double. gelu(-inf) = -0.0. */
 static inline V OPF(gelu)(V x, const P *p) {
     sm_normal_tail n = sm_normal(x);
-    M negative = v_lt(x, v_zero());
-    /* each branch sees 0 in the lanes it does not decide (inf * a_lo could be inf * 0) */
-    V xn = v_keep(negative, v_select(v_lt(x, v_set1(-40.0)), v_set1(-40.0), x));
-    V xp = v_clear(v_or(negative, v_gt(x, v_set1(40.0))), x);
-    V lo_n, lo_p;
-    V tail = sm_times_tail(xn, &n, &lo_n);
-    V xq = sm_times_tail(xp, &n, &lo_p);
-    V upper = v_sub(v_sub(xp, v_mul(xq, n.b)), v_mul(lo_p, n.b));
-    V lower = v_mul(v_select(v_eq(tail, v_zero()), tail, v_add(tail, lo_n)), n.b);
+    /* x Q for both signs at once, x clamped to [-40, 40] (no inf * 0 anywhere) */
+    V xc = v_select(v_gt(x, v_set1(40.0)), v_set1(40.0), v_select(v_lt(x, v_set1(-40.0)), v_set1(-40.0), x));
+    V lo, xq = sm_times_tail(xc, &n, &lo);
+    V upper = v_sub(v_sub(xc, v_mul(xq, n.b)), v_mul(lo, n.b));
+    V lower = v_mul(v_select(v_eq(xq, v_zero()), xq, v_add(xq, lo)), n.b);
     (void)p;
-    /* gelu(+-0) = +-0 (x - x Q would make -0.0 into +0.0) */
-    return v_select(negative, lower, v_select(v_or(v_gt(x, v_set1(40.0)), v_eq(x, v_zero())), x, upper));
+    /* gelu(+-0) = +-0 (x - x Q would make -0.0 into +0.0); beyond 40, x itself */
+    return v_select(v_lt(x, v_zero()), lower, v_select(v_or(v_gt(x, v_set1(40.0)), v_eq(x, v_zero())), x, upper));
 }
 
 /* ---- derivatives ---------------------------------------------------------------------------- */
