@@ -34,6 +34,35 @@ static void scatter(char *dst, intptr_t stride, const char *src, size_t count, s
     for (i = 0; i < count; i++) memcpy(dst + (intptr_t)i * stride, src + i * size, size);
 }
 
+/* The bytes an operand of `count` elements of `size` bytes at `step` spans: [*lo, *hi). */
+static void span(const char *p, intptr_t step, intptr_t count, size_t size, uintptr_t *lo, uintptr_t *hi) {
+    const intptr_t extent = step * (count - 1);
+    *lo = (uintptr_t)p + (uintptr_t)(extent < 0 ? extent : 0);
+    *hi = (uintptr_t)p + (uintptr_t)(extent > 0 ? extent : 0) + size;
+}
+
+/* Whether an output overlaps an input other than exactly (same address, same non-zero step, same
+ * size: in place, which a vector at a time handles). NumPy copies any other overlapping operand of
+ * an ordinary call, but not for reduce and accumulate: there the output aliases input 0 at stride
+ * 0, or one element ahead of it, and element i must see what element i-1 wrote. */
+static int overlap_needs_order(char **args, const intptr_t *steps, intptr_t n, const int *ins,
+                               const size_t *in_sizes, int n_ins, const int *outs,
+                               const size_t *out_sizes, int n_outs) {
+    int i, o;
+    for (o = 0; o < n_outs; o++) {
+        uintptr_t olo, ohi;
+        span(args[outs[o]], steps[outs[o]], n, out_sizes[o], &olo, &ohi);
+        for (i = 0; i < n_ins; i++) {
+            uintptr_t ilo, ihi;
+            const int same = args[ins[i]] == args[outs[o]] && steps[ins[i]] == steps[outs[o]] &&
+                             steps[ins[i]] != 0 && in_sizes[i] == out_sizes[o];
+            span(args[ins[i]], steps[ins[i]], n, in_sizes[i], &ilo, &ihi);
+            if (!same && ilo < ohi && olo < ihi) return 1;
+        }
+    }
+    return 0;
+}
+
 void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *steps, void *data) {
     const rect_loop_desc *desc = (const rect_loop_desc *)data;
     const size_t esize = element_size[desc->dtype], csize = compute_size[desc->dtype];
@@ -43,7 +72,7 @@ void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *st
     const intptr_t n_total = dimensions[0];
     double buffers[RECT_MAX_OPERANDS][RECT_BLOCK]; /* RECT_BLOCK elements of up to 8 bytes */
     int params_vary = 0;
-    intptr_t start;
+    intptr_t start, block_max = RECT_BLOCK;
 
     switch (desc->kind) {
     case RECT_KIND_UNARY:
@@ -75,8 +104,19 @@ void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *st
 
     for (k = 0; k < desc->nparams; k++) params_vary |= steps[first_param + k] != 0;
 
-    for (start = 0; start < n_total; start += RECT_BLOCK) {
-        size_t block = (size_t)(n_total - start < RECT_BLOCK ? n_total - start : RECT_BLOCK);
+    /* reduce and accumulate: one element per kernel call, in order (see overlap_needs_order) */
+    {
+        int ins[RECT_MAX_OPERANDS + 4], n_ins = 0;
+        size_t in_sizes[RECT_MAX_OPERANDS + 4];
+        for (k = 0; k < n_in; k++) ins[n_ins] = arrays[k], in_sizes[n_ins++] = sizes[k];
+        for (k = 0; k < desc->nparams; k++) ins[n_ins] = first_param + k, in_sizes[n_ins++] = csize;
+        if (n_total > 1 && overlap_needs_order(args, steps, n_total, ins, in_sizes, n_ins, arrays + n_in,
+                                               sizes + n_in, n_arrays - n_in))
+            block_max = 1;
+    }
+
+    for (start = 0; start < n_total; start += block_max) {
+        size_t block = (size_t)(n_total - start < block_max ? n_total - start : block_max);
         size_t run_start, run_end;
         for (run_start = 0; run_start < block; run_start = run_end) {
             rect_params params = {0.0, 0.0, 0.0, 0.0};

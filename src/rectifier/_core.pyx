@@ -572,6 +572,8 @@ cdef object _prelu_fast(object x, object weight, object axis, object out):
     o = _fast_out(a, out, None)
     if o is None:
         return None
+    if cnp.PyArray_SIZE(a) == 0:
+        return o    # (an empty dimension would make a channel row of length 0)
     # Memory order: an F-contiguous array is the C-contiguous array of the reversed shape.
     cdef bint reversed_order = not cnp.PyArray_IS_C_CONTIGUOUS(a)
     cdef Py_ssize_t outer = 1, inner = 1, i
