@@ -400,6 +400,37 @@ cdef object _grad_or_ones(object grad):
     return 1.0 if grad is None else grad
 
 
+cdef object _unary_op(int op, object uf, str fname, object x, object out, tuple params, str roles):
+    """f(x, *params): the direct path when every parameter is a float, else the ufunc."""
+    cdef rect_params p = _params()
+    cdef Py_ssize_t k = len(params)
+    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
+        if k > 0:
+            p.a = params[0]
+        if k > 1:
+            p.b = params[1]
+        r = _unary_fast(op, x, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(uf, fname, x, params, roles, out)
+
+
+cdef object _grad_op(int op, object uf, str fname, object x, object grad, object out, tuple params,
+                     str roles):
+    """grad * f'(x, *params): the direct path when every parameter is a float, else the ufunc."""
+    cdef rect_params p = _params()
+    cdef Py_ssize_t k = len(params)
+    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
+        if k > 0:
+            p.a = params[0]
+        if k > 1:
+            p.b = params[1]
+        r = _grad_fast(op, x, grad, out, &p)
+        if r is not None:
+            return r
+    return _via_ufunc(uf, fname, x, (_grad_or_ones(grad),) + params, roles, out)
+
+
 # ---------------------------------------------------------------------------------------------
 # The rectifier family (SPEC 2.1)
 # ---------------------------------------------------------------------------------------------
@@ -435,9 +466,7 @@ def relu(x, out=None):
     ``+0.0`` (as NumPy and JAX). float16, float32 and float64 keep their dtype (float16 is computed
     in float32); integers and bool give float64. ``out`` may be ``x`` (in place).
     """
-    cdef rect_params p = _params()
-    r = _unary_fast(RECT_OP_relu, x, out, &p)
-    return r if r is not None else _via_ufunc(_uf_relu, "relu", x, (), "|x", out)
+    return _unary_op(RECT_OP_relu, _uf_relu, "relu", x, out, (), "|x")
 
 
 def relu6(x, out=None):
@@ -445,9 +474,7 @@ def relu6(x, out=None):
 
     ``min(max(x, 0), 6)``. NaN stays NaN; ``relu6(-0.0)`` is ``+0.0`` (as `relu`).
     """
-    cdef rect_params p = _params()
-    r = _unary_fast(RECT_OP_relu6, x, out, &p)
-    return r if r is not None else _via_ufunc(_uf_relu6, "relu6", x, (), "|x", out)
+    return _unary_op(RECT_OP_relu6, _uf_relu6, "relu6", x, out, (), "|x")
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
@@ -460,13 +487,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
     lo = _param("hardtanh", "min_val", min_val)
     hi = _param("hardtanh", "max_val", max_val)
     _check_bounds("hardtanh", lo, hi)
-    cdef rect_params p
-    if type(lo) is float and type(hi) is float:
-        p = _params(lo, hi)
-        r = _unary_fast(RECT_OP_hardtanh, x, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(_uf_hardtanh, "hardtanh", x, (lo, hi), "pp|x", out)
+    return _unary_op(RECT_OP_hardtanh, _uf_hardtanh, "hardtanh", x, out, (lo, hi), "pp|x")
 
 
 def threshold(x, threshold, value, out=None):
@@ -478,13 +499,7 @@ def threshold(x, threshold, value, out=None):
     """
     th = _param("threshold", "threshold", threshold)
     val = _param("threshold", "value", value, False, False)
-    cdef rect_params p
-    if type(th) is float and type(val) is float:
-        p = _params(th, val)
-        r = _unary_fast(RECT_OP_threshold, x, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(_uf_threshold, "threshold", x, (th, val), "pp|x", out)
+    return _unary_op(RECT_OP_threshold, _uf_threshold, "threshold", x, out, (th, val), "pp|x")
 
 
 def leaky_relu(x, negative_slope=0.01, out=None):
@@ -680,13 +695,7 @@ def relu_grad(x, grad=None, at_zero=0.0, out=None):
     the derivative at the kink, 0 as in PyTorch and JAX), 0 below. NaN in x gives NaN.
     """
     az = _param("relu_grad", "at_zero", at_zero, finite=True)
-    cdef rect_params p
-    if type(az) is float:
-        p = _params(az)
-        r = _grad_fast(RECT_OP_relu_grad, x, grad, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(_uf_relu_grad, "relu_grad", x, (_grad_or_ones(grad), az), "xp|x", out)
+    return _grad_op(RECT_OP_relu_grad, _uf_relu_grad, "relu_grad", x, grad, out, (az,), "xp|x")
 
 
 def relu6_grad(x, grad=None, out=None):
@@ -694,10 +703,7 @@ def relu6_grad(x, grad=None, out=None):
 
     ``grad`` where ``0 < x < 6``, else 0 (0 at both kinks, as PyTorch and JAX).
     """
-    cdef rect_params p = _params()
-    r = _grad_fast(RECT_OP_relu6_grad, x, grad, out, &p)
-    return r if r is not None else _via_ufunc(_uf_relu6_grad, "relu6_grad", x,
-                                              (_grad_or_ones(grad),), "x|x", out)
+    return _grad_op(RECT_OP_relu6_grad, _uf_relu6_grad, "relu6_grad", x, grad, out, (), "x|x")
 
 
 def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
@@ -708,13 +714,7 @@ def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
     lo = _param("hardtanh_grad", "min_val", min_val)
     hi = _param("hardtanh_grad", "max_val", max_val)
     _check_bounds("hardtanh_grad", lo, hi)
-    cdef rect_params p
-    if type(lo) is float and type(hi) is float:
-        p = _params(lo, hi)
-        r = _grad_fast(RECT_OP_hardtanh_grad, x, grad, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(_uf_hardtanh_grad, "hardtanh_grad", x, (_grad_or_ones(grad), lo, hi), "xpp|x", out)
+    return _grad_op(RECT_OP_hardtanh_grad, _uf_hardtanh_grad, "hardtanh_grad", x, grad, out, (lo, hi), "xpp|x")
 
 
 def threshold_grad(x, grad=None, *, threshold, value=None, out=None):
@@ -724,13 +724,7 @@ def threshold_grad(x, grad=None, *, threshold, value=None, out=None):
     forward call's keywords can be passed unchanged.
     """
     th = _param("threshold_grad", "threshold", threshold)
-    cdef rect_params p
-    if type(th) is float:
-        p = _params(th)
-        r = _grad_fast(RECT_OP_threshold_grad, x, grad, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(_uf_threshold_grad, "threshold_grad", x, (_grad_or_ones(grad), th), "xp|x", out)
+    return _grad_op(RECT_OP_threshold_grad, _uf_threshold_grad, "threshold_grad", x, grad, out, (th,), "xp|x")
 
 
 def leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None):
@@ -739,13 +733,7 @@ def leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None):
     ``grad`` where ``x > 0``, else ``negative_slope * grad`` (the slope at 0, as PyTorch).
     """
     slope = _param("leaky_relu_grad", "negative_slope", negative_slope, finite=True)
-    cdef rect_params p
-    if type(slope) is float:
-        p = _params(slope)
-        r = _grad_fast(RECT_OP_leaky_relu_grad, x, grad, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(_uf_leaky_relu_grad, "leaky_relu_grad", x, (_grad_or_ones(grad), slope), "xp|x", out)
+    return _grad_op(RECT_OP_leaky_relu_grad, _uf_leaky_relu_grad, "leaky_relu_grad", x, grad, out, (slope,), "xp|x")
 
 
 def prelu_grad(x, weight, grad=None, axis=1):
@@ -821,37 +809,6 @@ _uf_gelu_grad = _make_ufunc("gelu_grad", RECT_KIND_GRAD, RECT_OP_gelu_grad, 0, "
                             "gelu_grad(x, grad) = grad * (Phi(x) + x phi(x)).")
 _uf_gelu_tanh_grad = _make_ufunc("gelu_tanh_grad", RECT_KIND_GRAD, RECT_OP_gelu_tanh_grad, 0, "xx|x",
                                  "gelu_tanh_grad(x, grad) = grad * d/dx gelu_tanh(x).")
-
-
-cdef object _unary_op(int op, object uf, str fname, object x, object out, tuple params, str roles):
-    """f(x, *params): the direct path when every parameter is a float, else the ufunc."""
-    cdef rect_params p = _params()
-    cdef Py_ssize_t k = len(params)
-    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
-        if k > 0:
-            p.a = params[0]
-        if k > 1:
-            p.b = params[1]
-        r = _unary_fast(op, x, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(uf, fname, x, params, roles, out)
-
-
-cdef object _grad_op(int op, object uf, str fname, object x, object grad, object out, tuple params,
-                     str roles):
-    """grad * f'(x, *params): the direct path when every parameter is a float, else the ufunc."""
-    cdef rect_params p = _params()
-    cdef Py_ssize_t k = len(params)
-    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
-        if k > 0:
-            p.a = params[0]
-        if k > 1:
-            p.b = params[1]
-        r = _grad_fast(op, x, grad, out, &p)
-        if r is not None:
-            return r
-    return _via_ufunc(uf, fname, x, (_grad_or_ones(grad),) + params, roles, out)
 
 
 cdef object _bounded(str fname, str pname, object value, double lower, bint strict):

@@ -43,33 +43,7 @@ enum { EXIT_USAGE = 2, EXIT_NO_PATH = 3, EXIT_OVERRUN = 4, EXIT_FLAGS = 5 };
 /* Bytes after each output slice that must stay untouched, and the byte they are filled with. */
 enum { GUARD_BYTES = 64, CANARY = 0xA5 };
 
-/* ---- the public entry points, as type-erased functions (one per op and dtype) ---------------- */
-
-#define WRAP_UNARY_DT(op, dt, T, C)                                                               \
-    static void call_##op##_##dt(size_t n, const void *x, void *y, const rect_params *p) {       \
-        rect_##op##_##dt(n, (const T *)x, (T *)y, p);                                            \
-    }
-#define WRAP_GRAD_DT(op, dt, T, C)                                                                \
-    static void call_##op##_##dt(size_t n, const void *x, const void *g, void *y,                \
-                                 const rect_params *p) {                                         \
-        rect_##op##_##dt(n, (const T *)x, (const T *)g, (T *)y, p);                              \
-    }
-#define WRAP_PRELU_DT(dt, T, C)                                                                   \
-    static void call_prelu_##dt(size_t n, const void *x, const void *w, void *y) {               \
-        rect_prelu_##dt(n, (const T *)x, (const C *)w, (T *)y);                                  \
-    }                                                                                           \
-    static void call_prelu_grad_##dt(size_t n, const void *x, const void *w, const void *g,      \
-                                     void *gx, void *gw) {                                       \
-        rect_prelu_grad_##dt(n, (const T *)x, (const C *)w, (const T *)g, (T *)gx, (C *)gw);     \
-    }
-
-#define WRAP_UNARY(op) WRAP_UNARY_DT(op, f16, rect_f16, float) WRAP_UNARY_DT(op, f32, float, float) \
-    WRAP_UNARY_DT(op, f64, double, double)
-#define WRAP_GRAD(op) WRAP_GRAD_DT(op, f16, rect_f16, float) WRAP_GRAD_DT(op, f32, float, float)  \
-    WRAP_GRAD_DT(op, f64, double, double)
-RECT_UNARY_OPS(WRAP_UNARY)
-RECT_GRAD_OPS(WRAP_GRAD)
-RECT_DTYPES(WRAP_PRELU_DT)
+#include "entry_points.h"
 
 /* ---- what the driver knows about each op and dtype ------------------------------------------ */
 
