@@ -400,15 +400,25 @@ cdef object _grad_or_ones(object grad):
     return 1.0 if grad is None else grad
 
 
+cdef inline bint _scalar_params(tuple params, rect_params *p):
+    """Fills p from up to two float parameters; False if any parameter is an array."""
+    cdef Py_ssize_t k = len(params)
+    p[0] = _params()
+    if k > 0:
+        if type(params[0]) is not float:
+            return False
+        p.a = params[0]
+    if k > 1:
+        if type(params[1]) is not float:
+            return False
+        p.b = params[1]
+    return True
+
+
 cdef object _unary_op(int op, object uf, str fname, object x, object out, tuple params, str roles):
     """f(x, *params): the direct path when every parameter is a float, else the ufunc."""
-    cdef rect_params p = _params()
-    cdef Py_ssize_t k = len(params)
-    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
-        if k > 0:
-            p.a = params[0]
-        if k > 1:
-            p.b = params[1]
+    cdef rect_params p
+    if _scalar_params(params, &p):
         r = _unary_fast(op, x, out, &p)
         if r is not None:
             return r
@@ -418,13 +428,8 @@ cdef object _unary_op(int op, object uf, str fname, object x, object out, tuple 
 cdef object _grad_op(int op, object uf, str fname, object x, object grad, object out, tuple params,
                      str roles):
     """grad * f'(x, *params): the direct path when every parameter is a float, else the ufunc."""
-    cdef rect_params p = _params()
-    cdef Py_ssize_t k = len(params)
-    if (k == 0 or type(params[0]) is float) and (k < 2 or type(params[1]) is float):
-        if k > 0:
-            p.a = params[0]
-        if k > 1:
-            p.b = params[1]
+    cdef rect_params p
+    if _scalar_params(params, &p):
         r = _grad_fast(op, x, grad, out, &p)
         if r is not None:
             return r
