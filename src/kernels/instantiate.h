@@ -73,8 +73,10 @@ RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
 #include "vmath.h"
 #include "ops_smooth.h"
 #define RECT_NATIVE_UNARY(op) RECT_DEFINE_UNARY(op, f64, double, v_load, v_store)
+#define RECT_NATIVE_PINNED(op) RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _pinned), f64, double, v_load, v_store)
 #define RECT_NATIVE_GRAD(op) RECT_DEFINE_GRAD(op, f64, double, v_load, v_store)
-RECT_UNARY_OPS(RECT_NATIVE_UNARY)
+RECT_EXACT_UNARY_OPS(RECT_NATIVE_UNARY)
+RECT_SMOOTH_UNARY_OPS(RECT_NATIVE_PINNED)
 RECT_GRAD_OPS(RECT_NATIVE_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)

@@ -44,10 +44,11 @@
         else STORE##_part(p, v, r);                                                             \
     } while (0)
 
-/* y = op(x) */
-#define RECT_DEFINE_UNARY(op, dt, T, LOAD, STORE)                                                 \
+/* y = fn(x) as the kernel of op (fn is op itself but for the smooth ops, see ops_smooth.h) */
+#define RECT_DEFINE_UNARY(op, dt, T, LOAD, STORE) RECT_DEFINE_UNARY_FN(op, op, dt, T, LOAD, STORE)
+#define RECT_DEFINE_UNARY_FN(op, fn, dt, T, LOAD, STORE)                                          \
     static inline void RECT_STEP(op, dt)(const T *x, T *y, const P *p, size_t i, size_t r) {     \
-        RECT_STORE(STORE, y + i, OPF(op)(RECT_LOAD(LOAD, x + i, r), p), r);                     \
+        RECT_STORE(STORE, y + i, OPF(fn)(RECT_LOAD(LOAD, x + i, r), p), r);                     \
     }                                                                                           \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, void *yv, const rect_params *rp) {  \
         const P p = VT(params)(rp);                                                             \
@@ -107,7 +108,7 @@
 #define RECT_DEFINE_WIDE_UNARY(op, dt, T, LOAD, STORE)                                            \
     static inline void RECT_STEP(op, dt)(const T *x, T *y, const f64_params_t *p, size_t i,      \
                                          size_t r) {                                            \
-        RECT_STORE(STORE, y + i, RECT_WIDE1(f64_op_##op, RECT_LOAD(LOAD, x + i, r), p), r);      \
+        RECT_STORE(STORE, y + i, RECT_WIDE1(f64_op_##op##_pinned, RECT_LOAD(LOAD, x + i, r), p), r); \
     }                                                                                           \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, void *yv, const rect_params *rp) {  \
         const f64_params_t p = f64_params(rp);                                                  \

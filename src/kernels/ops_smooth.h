@@ -349,3 +349,15 @@ static inline V OPF(gelu_grad)(V x, const P *p) {
     (void)p;
     return v_select(v_lt(x, v_zero()), v_add(q, x_phi), v_add(v_sub(v_set1(1.0), q), x_phi));
 }
+
+/* What the kernels call for each smooth op: NaN in, that same NaN out. The smooth ops make their
+ * NaN results through several operations, and x86 returns the first operand's NaN; the compiler
+ * may order the operands of a commutative operation differently in differently inlined copies of
+ * an op (a full vector, a tail), which would make a NaN's sign depend on its position. Taking x's
+ * NaN keeps every call's bits the same (found by the fuzzer: in place vs out of place). */
+#define SM_PINNED(op)                                                                             \
+    static inline V OPF(RECT_CAT(op, _pinned))(V x, const P *p) {                                 \
+        return v_select(v_isnan(x), x, OPF(op)(x, p));                                          \
+    }
+RECT_SMOOTH_UNARY_OPS(SM_PINNED)
+#undef SM_PINNED
