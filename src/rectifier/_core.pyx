@@ -9,7 +9,7 @@ which brings broadcasting, strides, casting and `__array_ufunc__` (dask, xarray,
 paths run the same kernel on the same values, so their results are bit-identical.
 """
 cimport numpy as cnp
-from libc.math cimport isfinite, isnan
+from libc.math cimport isfinite, isinf, isnan
 from libc.stdint cimport intptr_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
@@ -134,6 +134,7 @@ def show_config():
 
 UFUNCS = {}
 cdef list _ufunc_keepalive = []   # the name and doc bytes the ufunc objects point into
+cdef dict _OPERAND_NAMES = {}      # ufunc name -> the names of its inputs
 cdef int[3] _DTYPE_INDEX = [RECT_F16, RECT_F32, RECT_F64]
 cdef int[3] _STORAGE = [NPY_HALF, cnp.NPY_FLOAT, cnp.NPY_DOUBLE]
 cdef int[3] _COMPUTE = [cnp.NPY_FLOAT, cnp.NPY_FLOAT, cnp.NPY_DOUBLE]
@@ -166,6 +167,8 @@ cdef _make_ufunc(str name, int kind, int op, int nparams, str roles, str doc):
     uf = cnp.PyUFunc_FromFuncAndData(funcs, data, types, 3, nin, nargs - nin, cnp.PyUFunc_None,
                                      name_b, doc_b, 0)
     UFUNCS[name] = uf
+    # the operand names, for error messages: each doc starts with the call, "name(x, grad, ...)"
+    _OPERAND_NAMES[name] = tuple(a.strip() for a in doc[doc.index("(") + 1:doc.index(")")].split(","))
     return uf
 
 
@@ -174,6 +177,7 @@ cdef _make_ufunc(str name, int kind, int op, int nparams, str roles, str doc):
 # ---------------------------------------------------------------------------------------------
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+_FLOAT32_OVERFLOW = float.fromhex("0x1.ffffffp127")   # the smallest double that rounds to float32 inf
 
 
 cdef inline int _fast_dtype(object x) noexcept:
@@ -233,6 +237,16 @@ cdef inline object _fast_out(cnp.ndarray a, object out, object other):
     if _overlaps_partly(a, o) or (other is not None and _overlaps_partly(<cnp.ndarray>other, o)):
         return None
     return o
+
+
+cdef inline bint _beyond_float32(double v) noexcept nogil:
+    """A finite parameter that rounds to infinity in float32, the compute type of float16 and
+    float32 data (the kernel would see inf: a slope of 1e300 would make -0.0 * inf = NaN)."""
+    return isinf(<float>v) and not isinf(v)
+
+
+cdef inline bint _params_fit(int dt, const rect_params *p) noexcept nogil:
+    return dt == RECT_F64 or not (_beyond_float32(p.a) or _beyond_float32(p.b))
 
 
 cdef inline rect_params _params(double a=0.0, double b=0.0) noexcept nogil:
@@ -304,7 +318,10 @@ cdef tuple _float_input(str fname, object x):
     elif hasattr(x, "__array_ufunc__") and hasattr(x, "dtype") and not isinstance(x, np.generic):
         dt = np.dtype(x.dtype)   # dask, xarray, pandas...: the ufunc dispatches to the container
     else:
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except ValueError as error:   # a ragged nested sequence
+            raise ValueError(f"{fname}: x is not a regular array: {error}") from error
         dt = x.dtype
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
         return x, dt.newbyteorder("=")
@@ -325,13 +342,18 @@ cdef _check_out(str fname, object out, object dt, tuple shape):
         raise ValueError(f"{fname}: out is read-only")
 
 
-cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out):
+cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out,
+                       tuple names=None):
     """Call the ufunc with the package's dtype rules: the loop is chosen by x's result dtype
     (parameters in its compute type), and `out` must match exactly. roles: one letter per operand
-    after x, then '|', then one per output: 'x' stored like x, 'p' in the compute type."""
+    after x, then '|', then one per output: 'x' stored like x, 'p' in the compute type. names: the
+    operands after x as the caller calls them, for errors (default: the ufunc's own names)."""
     x, dt = _float_input(fname, x)
     pdt = _F32 if dt == _F16 else dt
     letters = roles.replace("|", "")
+    if names is None:
+        names = _OPERAND_NAMES[uf.__name__][1:]
+    _check_operands(fname, x, args, letters, names, pdt)
     if out is not None:
         _check_out(fname, out, dt, np.broadcast_shapes(np.shape(x), *[np.shape(a) for a in args]))
     if isinstance(x, np.ndarray):
@@ -347,6 +369,35 @@ cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, ob
     return uf(x, *args, **kwargs)
 
 
+cdef _check_operands(str fname, object x, tuple args, str letters, tuple names, object pdt):
+    """The errors NumPy would raise for the operands after x, naming the function and the operand
+    instead of the ufunc and 'input 1': an unsupported dtype, a shape that does not broadcast
+    against x, a parameter beyond float32's range for float16/float32 data."""
+    shape = np.shape(x)
+    for value, letter, name in zip(args, letters, names):
+        if hasattr(value, "__array_ufunc__") and not isinstance(value, (np.ndarray, np.generic)):
+            continue   # a container (dask...) checks its own operands
+        if not isinstance(value, (np.ndarray, float)):
+            try:
+                value = np.asarray(value)
+            except ValueError as error:
+                raise ValueError(f"{fname}: {name} is not a regular array: {error}") from error
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"{fname}: {name} has unsupported dtype {value.dtype!r}; "
+                                "expected real numbers")
+            try:
+                np.broadcast_shapes(shape, value.shape)
+            except ValueError:
+                raise ValueError(f"{fname}: {name} has shape {value.shape}, which does not broadcast "
+                                 f"against x's shape {shape}") from None
+        if letter == "p" and pdt == _F32:
+            magnitude = np.abs(value)
+            if np.any((magnitude >= _FLOAT32_OVERFLOW) & (magnitude != np.inf)):
+                raise ValueError(f"{fname}: {name} must be within float32's range for {pdt} data "
+                                 f"(its compute type), got {value!r}")
+
+
 cdef inline void _run_unary(rect_unary_fn fn, Py_ssize_t n, const void *x, void *y,
                             const rect_params *p) noexcept:
     if n >= NOGIL_MIN_ELEMENTS:
@@ -359,7 +410,7 @@ cdef inline void _run_unary(rect_unary_fn fn, Py_ssize_t n, const void *x, void 
 cdef inline object _unary_fast(int op, object x, object out, const rect_params *p):
     """The direct path of y = f(x); None when the call needs the ufunc."""
     cdef int dt = _fast_dtype(x)
-    if dt < 0:
+    if dt < 0 or not _params_fit(dt, p):
         return None
     cdef cnp.ndarray a = <cnp.ndarray>x
     o = _fast_out(a, out, None)
@@ -373,7 +424,7 @@ cdef inline object _unary_fast(int op, object x, object out, const rect_params *
 cdef inline object _grad_fast(int op, object x, object grad, object out, const rect_params *p):
     """The direct path of y = grad * f'(x); None when the call needs the ufunc."""
     cdef int dt = _fast_dtype(x)
-    if dt < 0:
+    if dt < 0 or not _params_fit(dt, p):
         return None
     cdef cnp.ndarray a = <cnp.ndarray>x
     cdef const void *g = NULL
@@ -514,18 +565,20 @@ def leaky_relu(x, negative_slope=0.01, out=None):
     NaN stays NaN. ``negative_slope`` must be finite and may be an array broadcast against ``x``;
     a zero slope gives `relu` exactly (+0.0 for every x <= 0, including -inf).
     """
-    return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out)
+    return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out,
+                   "negative_slope")
 
 
-cdef object _sloped(str fname, object x, object slope, object out):
-    """leaky_relu and prelu: one slope (a float) or slopes broadcast against x."""
+cdef object _sloped(str fname, object x, object slope, object out, str pname):
+    """leaky_relu and prelu: one slope (a float) or slopes broadcast against x (pname: the
+    slope's name, for errors)."""
     cdef rect_params p
     if type(slope) is float:
         p = _params(slope)
         r = _unary_fast(RECT_OP_leaky_relu, x, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_leaky_relu, fname, x, (slope,), "p|x", out)
+    return _via_ufunc(_uf_leaky_relu, fname, x, (slope,), "p|x", out, (pname,))
 
 
 cdef tuple _prelu_weight(str fname, object x, object weight, object axis):
@@ -560,8 +613,9 @@ def prelu(x, weight, axis=1, out=None):
     r = _prelu_fast(x, weight, axis, out)
     if r is not None:
         return r
+    x, _ = _float_input("prelu", x)   # x's errors before the weight's, which is checked against x
     w, _ = _prelu_weight("prelu", x, weight, axis)
-    return _sloped("prelu", x, w, out)
+    return _sloped("prelu", x, w, out, "weight")
 
 
 # Channel blocks at least this long run the one-slope kernel each; shorter ones (channels last)
@@ -626,7 +680,7 @@ cdef bint _compute_type_weights(const void *src, int src_type, Py_ssize_t n, bin
     cdef double v
     for i in range(n):
         v = (<const double *>src)[i] if src_type == cnp.NPY_DOUBLE else (<const float *>src)[i]
-        if not isfinite(v):
+        if not isfinite(v) or (not to_double and _beyond_float32(v)):
             return False
         if to_double:
             (<double *>dst)[i] = v
@@ -749,6 +803,7 @@ def prelu_grad(x, weight, grad=None, axis=1):
     ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
     An array container keeps its type if it takes two-output ufuncs (dask does not: TypeError).
     """
+    x, dt = _float_input("prelu_grad", x)   # x's errors before the weight's
     w, axes = _prelu_weight("prelu_grad", x, weight, axis)
     try:
         grad_x, contribution = _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)),
@@ -758,7 +813,6 @@ def prelu_grad(x, weight, grad=None, axis=1):
             raise
         raise TypeError(f"prelu_grad: {type(x).__name__} does not take two-output ufuncs; "
                         "pass numpy.asarray(x)") from error
-    _, dt = _float_input("prelu_grad", x)
     # methods, not np.sum: a container (dask...) keeps its type and laziness
     return grad_x, contribution.sum(axis=axes).astype(dt).reshape(np.shape(weight))
 
