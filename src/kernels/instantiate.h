@@ -84,16 +84,28 @@ RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
 #undef S
 #undef VPFX
 
-/* ---- the smooth ops for float32 and float16 storage, computed in float64 ---- */
+/* ---- the smooth ops for float32 and float16 storage: natively in float32 where that is proved
+ * within 1 ULP (ops_smooth_f32.h), else computed in float64 and rounded once. Every op of
+ * RECT_SMOOTH_UNARY_OPS is in exactly one of the two lists (the table below fails to compile for
+ * an op in neither, the kernels for an op in both). ---- */
+#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(selu) X(sigmoid) X(silu)
+#define RECT_F32_WIDE_SMOOTH_OPS(X) X(softplus) X(log_sigmoid) X(mish) X(hardsigmoid) X(hardswish) \
+    X(gelu) X(gelu_tanh)
 #define VPFX f32
 #define S float
+#include "vmath_f32.h"
+#include "ops_smooth_f32.h"
+#define RECT_NATIVE32_UNARY(op)                                                                   \
+    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f32, float, v_load, v_store)         \
+    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f16, rect_f16, f32_load_f16, f32_store_f16)
 #define RECT_WIDE_UNARY(op)                                                                       \
     RECT_DEFINE_WIDE_UNARY(op, f32, float, v_load, v_store)                                     \
     RECT_DEFINE_WIDE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16)
 #define RECT_WIDE_GRAD(op)                                                                        \
     RECT_DEFINE_WIDE_GRAD(op, f32, float, v_load, v_store)                                      \
     RECT_DEFINE_WIDE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
-RECT_SMOOTH_UNARY_OPS(RECT_WIDE_UNARY)
+RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
+RECT_F32_WIDE_SMOOTH_OPS(RECT_WIDE_UNARY)
 RECT_SMOOTH_GRAD_OPS(RECT_WIDE_GRAD)
 #undef S
 #undef VPFX

@@ -68,4 +68,76 @@ static inline f32_v vm32_exp(f32_v x) {
     return f32_select(f32_gt(x, f32_set1(VM32_EXP_MAX)), f32_set1(INFINITY), y);
 }
 
+/* ---- two-part results, for compositions that must stay within 1 ULP (ops_smooth_f32.h) ----
+ * A float32 composition such as 1 / (1 + e^-x) or x sigmoid(x) rounds at every step; computed
+ * from single-float pieces its error reaches 1.5 ULP. These helpers return a value as hi + lo with
+ * a relative error near 2^-28, so that the composition rounds once, at its end, to 0.5 ULP plus a
+ * little. */
+
+/* e^r - 1 = hi + lo for |r| <= ln(2)/2 (a hair more is fine): r + r^2 q(r), q the Taylor series
+ * of (e^r - 1 - r) / r^2 to r^6 / 8! (truncation below 2^-29 relative), by Horner with FMAs;
+ * hi = r + r^2 q rounded, lo its rounding error (Fast2Sum: |r| >= |r^2 q|). */
+static inline f32_v vm32_expm1_reduced(f32_v r, f32_v *lo) {
+    f32_v q = f32_set1(1.0f / 40320.0f);
+    q = f32_fma(q, r, f32_set1(1.0f / 5040.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 720.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 120.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 24.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 6.0f));
+    q = f32_fma(q, r, f32_set1(0.5f));
+    f32_v rq = f32_mul(r, q);
+    f32_v hi = f32_fma(r, rq, r);
+    *lo = f32_fma(r, rq, f32_sub(r, hi)); /* r - hi is exact (Sterbenz) */
+    return hi;
+}
+
+/* k = round(x / ln 2) (a whole number, as a float) and x = k ln 2 + r + r_lo: r exact by one FMA
+ * (see vm32_exp), r_lo = -k ln2_lo the rest of ln 2's 48 bits. */
+static inline f32_v vm32_reduce_ln2(f32_v x, f32_v *k, f32_v *r_lo) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    *k = f32_sub(f32_fma(x, f32_set1(VM32_LOG2E), magic), magic);
+    *r_lo = f32_mul(*k, f32_set1(-VM32_LN2_LO));
+    return f32_fma(*k, f32_set1(-VM32_LN2_HI), x);
+}
+
+/* e^x = (hi + lo) 2^k, hi in [0.7, 1.42], for |x| <= 160 (callers clamp; k is returned, not
+ * applied, so that a caller can round a product with e^x once, deep in the subnormals too). */
+static inline f32_v vm32_exp_unscaled(f32_v x, f32_v *lo, f32_v *k) {
+    const f32_v one = f32_set1(1.0f);
+    f32_v r_lo, em_lo, r = vm32_reduce_ln2(x, k, &r_lo);
+    f32_v em = vm32_expm1_reduced(r, &em_lo);
+    f32_v hi = f32_add(one, em);
+    em_lo = f32_add(em_lo, f32_fma(r_lo, em, r_lo)); /* e^(r + r_lo) = e^r (1 + r_lo) */
+    *lo = f32_add(f32_add(f32_sub(one, hi), em), em_lo); /* (1 - hi) + em exactly: Fast2Sum */
+    return hi;
+}
+
+/* 2^k = a b for k a whole number in [-252, 254], a and b powers of two within float32's normal
+ * exponents: v 2^k computed as (v a) b rounds once (into the subnormals or to infinity) however far
+ * k is outside them. */
+static inline f32_v vm32_pow2_split(f32_v k, f32_v *b) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
+    *b = f32_pow2i(f32_sub(k, k1));
+    return f32_pow2i(k1);
+}
+
+/* e^x - 1 = hi + lo for -17.5 <= x <= 0 (callers clamp: below, the float32 result is -1): with
+ * x = k ln 2 + r, e^x - 1 = 2^k (e^r - 1) + (2^k - 1), summed exactly (Fast2Sum, |2^k - 1| >=
+ * |2^k (e^r - 1)| or 2^k - 1 = 0), 2^k - 1 itself carried in two parts (for k = -25 it is not a
+ * float). */
+static inline f32_v vm32_expm1_nonpositive(f32_v x, f32_v *lo) {
+    const f32_v one = f32_set1(1.0f);
+    f32_v k, r_lo, em_lo, r = vm32_reduce_ln2(x, &k, &r_lo);
+    f32_v em = vm32_expm1_reduced(r, &em_lo);
+    f32_v pk = f32_pow2i(k); /* k in [-26, 0] */
+    f32_v a = f32_mul(pk, em);  /* exact: a power of two */
+    f32_v c = f32_sub(pk, one); /* 2^k - 1, exact for k >= -24 ... */
+    f32_v c_lo = f32_sub(pk, f32_add(c, one)); /* ... and what rounding lost otherwise */
+    f32_v s = f32_add(c, a);
+    em_lo = f32_add(em_lo, f32_fma(r_lo, em, r_lo));
+    *lo = f32_add(f32_add(f32_sub(c, s), a), f32_fma(pk, em_lo, c_lo));
+    return s;
+}
+
 #endif
