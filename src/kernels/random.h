@@ -208,7 +208,8 @@ static inline void VT(rand_normal_pair)(const uint32_t *w, V *z0, V *z1) {
 
 /* noisy_relu: noise = s z rounded to the storage type, z ~ N(0, 1), s = sigma (the scalar a, or
  * one per element), or sqrt(logistic(x)) when params b = 1; y = relu(x + noise) in the compute
- * type. Lanes past the end of a partial vector get s = 0, so they raise no overflow. */
+ * type (a NaN x gives x itself). Lanes past the end of a partial vector get s = 0, so they raise
+ * no overflow. */
 #define RECT_DEFINE_NOISY_RELU(dt, T, LOAD, STORE)                                                \
     static inline void RECT_CAT(RECT_STEP(noisy_relu, dt), _emit)(const T *x, const S *sigma,     \
                                                                   T *y, T *noise, V z, V scalar, \
@@ -225,7 +226,8 @@ static inline void VT(rand_normal_pair)(const uint32_t *w, V *z0, V *z1) {
             added = LOAD(rounded);                                                              \
         }                                                                                       \
         if (noise) RECT_STORE(STORE, noise + i, added, r);                                      \
-        RECT_STORE(STORE, y + i, OPF(relu)(v_add(xi, added), NULL), r);                         \
+        /* x's own NaN (x + noise would pick either NaN operand where both are NaN) */         \
+        RECT_STORE(STORE, y + i, v_select(v_isnan(xi), xi, OPF(relu)(v_add(xi, added), NULL)), r); \
     }                                                                                           \
     static void RECT_KNAME(noisy_relu, dt)(size_t n, const void *xv, const void *sigmav, void *yv, \
                                            void *noisev, const rect_params *rp, uint64_t key,    \
