@@ -65,34 +65,38 @@ def compute_dtype(dtype):
     return np.dtype(np.float64) if np.dtype(dtype) == np.float64 else np.dtype(np.float32)
 
 
-def _words_for(key, stream, n, group_size):
-    """Words of every group that elements 0 .. n-1 touch, and each element's group and index."""
-    i = np.arange(n, dtype=np.int64)
-    groups = np.arange((n + group_size - 1) // group_size)
-    return group_words(key, stream, groups) if n else np.zeros((0, 32), np.uint32), i // group_size, i % group_size
+def _words_for(key, stream, n, group_size, first=0):
+    """Words of every group that elements first .. first + n - 1 touch (rows), and each element's
+    row and index in its group."""
+    i = first + np.arange(n, dtype=np.uint64)
+    g = i // np.uint64(group_size)
+    groups = np.unique(g)
+    words = group_words(key, stream, groups) if n else np.zeros((0, 32), np.uint32)
+    return words, np.searchsorted(groups, g), (i % np.uint64(group_size)).astype(np.int64)
 
 
-def rrelu_slopes(key, n, lower, upper, dtype):
+def rrelu_slopes(key, n, lower, upper, dtype, first=0):
     """rrelu's slope of each element 0 .. n-1 in the compute type, by the kernels' operations:
     float32 u = (w >> 8) 2^-24; float64 u = w_t 2^-32 + w_(t+16) 2^-64; a = lower + (upper -
     lower) u, at most upper."""
     ct = compute_dtype(dtype)
     lo, hi = ct.type(lower), ct.type(upper)
     if ct == np.float32:
-        words, g, t = _words_for(key, STREAM_RRELU, n, 32)
+        words, g, t = _words_for(key, STREAM_RRELU, n, 32, first)
         u = (words[g, t] >> 8).astype(np.float32) * np.float32(2.0 ** -24)
     else:
-        words, g, t = _words_for(key, STREAM_RRELU, n, 16)
+        words, g, t = _words_for(key, STREAM_RRELU, n, 16, first)
         u = words[g, t].astype(np.float64) * 2.0 ** -32 + words[g, t + 16].astype(np.float64) * 2.0 ** -64
     a = lo + (hi - lo) * u
     return np.where(a > hi, hi, a).astype(ct)
 
 
-def rrelu_expected(x, lower, upper, key):
-    """(y, noise) of rrelu(x, lower, upper, training=True, seed=key) for x in C order."""
+def rrelu_expected(x, lower, upper, key, first=0):
+    """(y, noise) of rrelu(x, lower, upper, training=True, seed=key) for x in C order (element i
+    of x having the logical index first + i)."""
     x = np.asarray(x)
     ct = compute_dtype(x.dtype)
-    a = rrelu_slopes(key, x.size, lower, upper, x.dtype).reshape(x.shape)
+    a = rrelu_slopes(key, x.size, lower, upper, x.dtype, first).reshape(x.shape)
     xc = x.astype(ct)
     nonpositive = xc <= 0
     with np.errstate(all="ignore"):
@@ -102,20 +106,20 @@ def rrelu_expected(x, lower, upper, key):
     return y, noise
 
 
-def normal_variates(key, n, dtype):
+def normal_variates(key, n, dtype, first=0):
     """The standard normal variate of each element 0 .. n-1 of noisy_relu, in np.longdouble,
     from the kernels' uniforms: radius sqrt(-2 log u1), angle f pi/2 with signs from two bits."""
     ct = compute_dtype(dtype)
     L = np.longdouble
     if ct == np.float32:
-        words, g, t = _words_for(key, STREAM_NOISY_RELU, n, 32)
+        words, g, t = _words_for(key, STREAM_NOISY_RELU, n, 32, first)
         p, second = t % 16, t >= 16
         u1 = ((words[g, p] >> 8).astype(L) + 1) * L(2.0 ** -24)
         angle = (words[g, p + 16] >> 8).astype(np.int64)
         negative_c, negative_s = angle >= 1 << 23, (angle >> 22) & 1 == 1
         f = (angle & ((1 << 22) - 1)).astype(L) * L(2.0 ** -22)
     else:
-        words, g, t = _words_for(key, STREAM_NOISY_RELU, n, 16)
+        words, g, t = _words_for(key, STREAM_NOISY_RELU, n, 16, first)
         p, second = t % 8, t >= 8
         # the kernel's u1, rounded to float64 as it rounds it
         u1 = (words[g, p].astype(np.float64) * 2.0 ** -32

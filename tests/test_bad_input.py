@@ -168,8 +168,12 @@ def test_grad_of_an_unsupported_dtype(row, bad):
     assert unchanged(before, out, *ops.values())
 
 
-@BUG_BROADCAST
-@pytest.mark.parametrize("row", GRAD_ROWS, ids=[r.name for r in GRAD_ROWS])
+# functions that check the broadcast themselves and name grad
+NAMES_BAD_GRAD_SHAPE = {"noisy_relu_grad"}
+
+
+@pytest.mark.parametrize("row", [r if r.function in NAMES_BAD_GRAD_SHAPE else pytest.param(r, marks=BUG_BROADCAST)
+                                 for r in GRAD_ROWS], ids=[r.name for r in GRAD_ROWS])
 def test_grad_of_the_wrong_shape(row):
     ops, out = good_call(row)
     ops["grad"] = np.ones(ops["x"].shape[:-1] + (N - 1,))

@@ -84,11 +84,11 @@ RECT_DEFINE_PRELU(f64, double, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
 /* the randomized rectifiers (random.h) */
 #define RECT_RANDOM_DOUBLE 1
-#define RECT_RANDOM_LOGISTIC(x) vm_sigmoid(x)
+#define RECT_RANDOM_LOGISTIC_STD(x) f64_sqrt(vm_sigmoid(x))
 #include "random.h"
 RECT_DEFINE_RRELU(f64, double, v_load, v_store)
 RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
-#undef RECT_RANDOM_LOGISTIC
+#undef RECT_RANDOM_LOGISTIC_STD
 #undef RECT_RANDOM_DOUBLE
 #undef S
 #undef VPFX
@@ -105,19 +105,20 @@ RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
 RECT_SMOOTH_UNARY_OPS(RECT_WIDE_UNARY)
 RECT_SMOOTH_GRAD_OPS(RECT_WIDE_GRAD)
 /* the randomized rectifiers for float32 and float16 data, computed in float32; sigma="sigmoid"
- * takes the logistic function of the float64 math (vmath.h), rounded once */
-static inline f64_v rect_random_logistic64(f64_v x, const void *unused) {
+ * takes sqrt(logistic(x)) in float64 (vmath.h), rounded once: no float32 underflow of the
+ * variance before its square root */
+static inline f64_v rect_random_logistic_std64(f64_v x, const void *unused) {
     (void)unused;
-    return vm_sigmoid(x);
+    return f64_sqrt(vm_sigmoid(x));
 }
 #define RECT_RANDOM_DOUBLE 0
-#define RECT_RANDOM_LOGISTIC(x) RECT_WIDE1(rect_random_logistic64, x, NULL)
+#define RECT_RANDOM_LOGISTIC_STD(x) RECT_WIDE1(rect_random_logistic_std64, x, NULL)
 #include "random.h"
 RECT_DEFINE_RRELU(f32, float, v_load, v_store)
 RECT_DEFINE_RRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_NOISY_RELU(f32, float, v_load, v_store)
 RECT_DEFINE_NOISY_RELU(f16, rect_f16, f32_load_f16, f32_store_f16)
-#undef RECT_RANDOM_LOGISTIC
+#undef RECT_RANDOM_LOGISTIC_STD
 #undef RECT_RANDOM_DOUBLE
 #undef S
 #undef VPFX

@@ -3,7 +3,7 @@
  *
  * Included by instantiate.h twice, after ops.h and loops.h: with VPFX = f64 (RECT_RANDOM_DOUBLE 1)
  * for float64 data, and with VPFX = f32 (RECT_RANDOM_DOUBLE 0) for float32 and float16 data
- * (float16 is computed in float32). RECT_RANDOM_LOGISTIC(x) is the logistic function in the
+ * (float16 is computed in float32). RECT_RANDOM_LOGISTIC_STD(x) is sqrt(logistic(x)) in the
  * compute type (noisy_relu's sigma="sigmoid"). No include guard on purpose.
  *
  * Which words an element gets depends on its logical index i (the C-order position in the output,
@@ -216,7 +216,7 @@ static inline void VT(rand_normal_pair)(const uint32_t *w, V *z0, V *z1) {
                                                                   int logistic, size_t i,        \
                                                                   size_t r) {                    \
         V xi = RECT_LOAD(LOAD, x + i, r);                                                       \
-        V s = sigma ? RECT_LOAD(v_load, sigma + i, r) : logistic ? VT(sqrt)(RECT_RANDOM_LOGISTIC(xi)) : scalar; \
+        V s = sigma ? RECT_LOAD(v_load, sigma + i, r) : logistic ? RECT_RANDOM_LOGISTIC_STD(xi) : scalar; \
         V added;                                                                                \
         if (r < LANES) s = v_mul(s, v_load_part(VT(rand_ones), r));                             \
         added = v_mul(s, z);                                                                    \
