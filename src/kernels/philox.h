@@ -24,7 +24,7 @@
 #define RECT_GROUP_COUNTERS 8
 #define RECT_GROUP_WORDS 32
 /* a group's word buffer, with room for a whole vector read past its last word */
-#define RECT_GROUP_BUFFER (RECT_GROUP_WORDS + 16)
+#define RECT_GROUP_BUFFER (2 * RECT_GROUP_WORDS + 16)
 
 /* the stream tags (counter word c2) */
 #define RECT_STREAM_RRELU 0x72726c75u      /* "rrlu" */
@@ -57,18 +57,49 @@ static inline void rect_philox_lanes(u32_v c[4], const rect_philox_key *ks) {
     }
 }
 
-/* The 32 words of group `group` (see the top of this file) into words[0..32). The counters of a
+/* The counters of vector h of the groups from `group` on: 8 group + h L + lane. The counters of a
  * group are 8g .. 8g + 7, so their low words never wrap inside one vector. */
+static inline void rect_philox_counters(uint64_t group, int h, uint32_t c2, uint32_t c3, u32_v c[4]) {
+    const uint64_t first = group * RECT_GROUP_COUNTERS + (uint64_t)h * u32_LANES;
+    c[0] = u32_add(u32_set1((uint32_t)first), u32_iota());
+    c[1] = u32_set1((uint32_t)(first >> 32));
+    c[2] = u32_set1(c2);
+    c[3] = u32_set1(c3);
+}
+
+/* Groups g and g + 1 into words[0..64): the same words as two rect_philox_group calls, with the
+ * rounds of the two interleaved (each round's multiplications wait for the previous round's; two
+ * independent chains keep the multipliers busy). */
+static inline void rect_philox_group_pair(uint64_t group, uint32_t c2, uint32_t c3,
+                                          const rect_philox_key *ks, uint32_t *words) {
+    int h, k, r;
+    for (h = 0; h < RECT_GROUP_COUNTERS / u32_LANES; h++) {
+        u32_v a[4], b[4];
+        rect_philox_counters(group, h, c2, c3, a);
+        rect_philox_counters(group + 1, h, c2, c3, b);
+        for (r = 0; r < RECT_PHILOX_ROUNDS; r++) {
+            const u32_v k0 = u32_set1(ks->k0[r]), k1 = u32_set1(ks->k1[r]);
+            u32_v ahi0, ahi1, bhi0, bhi1;
+            u32_v alo0 = u32_mulhilo(a[0], RECT_PHILOX_M0, &ahi0), blo0 = u32_mulhilo(b[0], RECT_PHILOX_M0, &bhi0);
+            u32_v alo1 = u32_mulhilo(a[2], RECT_PHILOX_M1, &ahi1), blo1 = u32_mulhilo(b[2], RECT_PHILOX_M1, &bhi1);
+            a[0] = u32_xor(u32_xor(ahi1, a[1]), k0), a[2] = u32_xor(u32_xor(ahi0, a[3]), k1);
+            b[0] = u32_xor(u32_xor(bhi1, b[1]), k0), b[2] = u32_xor(u32_xor(bhi0, b[3]), k1);
+            a[1] = alo1, a[3] = alo0, b[1] = blo1, b[3] = blo0;
+        }
+        for (k = 0; k < 4; k++) {
+            u32_store(words + RECT_GROUP_COUNTERS * k + h * u32_LANES, a[k]);
+            u32_store(words + RECT_GROUP_WORDS + RECT_GROUP_COUNTERS * k + h * u32_LANES, b[k]);
+        }
+    }
+}
+
+/* The 32 words of group `group` (see the top of this file) into words[0..32). */
 static inline void rect_philox_group(uint64_t group, uint32_t c2, uint32_t c3, const rect_philox_key *ks,
                                      uint32_t *words) {
     int h, k;
     for (h = 0; h < RECT_GROUP_COUNTERS / u32_LANES; h++) {
-        const uint64_t first = group * RECT_GROUP_COUNTERS + (uint64_t)h * u32_LANES;
         u32_v c[4];
-        c[0] = u32_add(u32_set1((uint32_t)first), u32_iota());
-        c[1] = u32_set1((uint32_t)(first >> 32));
-        c[2] = u32_set1(c2);
-        c[3] = u32_set1(c3);
+        rect_philox_counters(group, h, c2, c3, c);
         rect_philox_lanes(c, ks);
         for (k = 0; k < 4; k++) u32_store(words + RECT_GROUP_COUNTERS * k + h * u32_LANES, c[k]);
     }

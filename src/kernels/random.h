@@ -158,18 +158,28 @@ static inline void VT(rand_normal_pair)(const uint32_t *w, V *z0, V *z1) {
 
 /* ---- the kernels ------------------------------------------------------------------------------ */
 
-/* Runs BODY once per group that elements [first, first + n) of the output touch, after filling
- * `words` with that group's words. BODY sees `done` (elements of this call before the group's part)
+/* Runs BODY once per group that elements [first, first + n) of the output touch, with `words`
+ * pointing at that group's words (two whole groups at a time where they fit, see
+ * rect_philox_group_pair; the buffer holds two groups). BODY sees `done` (elements of this call before the group's part)
  * and the part's bounds lo <= t < hi within the group: the element of group index t is element
  * done + t - lo of the call's arrays. */
-#define RAND_FOR_EACH_GROUP(n, first, stream, ks, words, ...)                                   \
+#define RAND_FOR_EACH_GROUP(n, first, stream, ks, words_buffer, ...)                            \
     do {                                                                                        \
-        size_t done = 0;                                                                        \
+        size_t done = 0, pending_ = 0;                                                          \
+        const uint32_t *words = (words_buffer);                                                  \
         while (done < (n)) {                                                                    \
             const uint64_t index_ = (first) + done;                                             \
             const size_t lo = (size_t)(index_ % RAND_GROUP);                                     \
             const size_t hi = lo + ((n) - done < RAND_GROUP - lo ? (n) - done : RAND_GROUP - lo); \
-            rect_philox_group(index_ / RAND_GROUP, (stream), 0, (ks), (words));                 \
+            if (pending_) { /* the second group of a pair made last time */                     \
+                words = (words_buffer) + RECT_GROUP_WORDS, pending_ = 0;                        \
+            } else if (lo == 0 && (n) - done >= 2 * RAND_GROUP) {                               \
+                rect_philox_group_pair(index_ / RAND_GROUP, (stream), 0, (ks), (words_buffer)); \
+                words = (words_buffer), pending_ = 1;                                           \
+            } else {                                                                            \
+                rect_philox_group(index_ / RAND_GROUP, (stream), 0, (ks), (words_buffer));      \
+                words = (words_buffer);                                                         \
+            }                                                                                   \
             __VA_ARGS__;                                                                        \
             done += hi - lo;                                                                    \
         }                                                                                       \
@@ -194,11 +204,11 @@ static inline void VT(rand_normal_pair)(const uint32_t *w, V *z0, V *z1) {
         T *y = (T *)yv, *noise = (T *)noisev;                                                   \
         const S lower_s = (S)rp->a, upper_s = (S)rp->b;                                         \
         const V lower = v_set1(lower_s), upper = v_set1(upper_s), width = v_set1(upper_s - lower_s); \
-        uint32_t words[RECT_GROUP_BUFFER] = {0};                                                \
+        uint32_t words_buffer[RECT_GROUP_BUFFER] = {0};                                                \
         rect_philox_key ks;                                                                     \
         (void)sigma;                                                                            \
         rect_philox_schedule(key, &ks);                                                         \
-        RAND_FOR_EACH_GROUP(n, first, RECT_STREAM_RRELU, &ks, words, {                          \
+        RAND_FOR_EACH_GROUP(n, first, RECT_STREAM_RRELU, &ks, words_buffer, {                          \
             size_t t;                                                                           \
             for (t = lo; t < hi; t += LANES)                                                    \
                 RECT_STEP(rrelu, dt)(x, y, noise, words + t, lower, width, upper, done + t - lo, \
@@ -237,10 +247,10 @@ static inline void VT(rand_normal_pair)(const uint32_t *w, V *z0, V *z1) {
         T *y = (T *)yv, *noise = (T *)noisev;                                                   \
         const V scalar = v_set1((S)rp->a);                                                      \
         const int logistic = rp->b == 1.0;                                                      \
-        uint32_t words[RECT_GROUP_BUFFER] = {0};                                                \
+        uint32_t words_buffer[RECT_GROUP_BUFFER] = {0};                                                \
         rect_philox_key ks;                                                                     \
         rect_philox_schedule(key, &ks);                                                         \
-        RAND_FOR_EACH_GROUP(n, first, RECT_STREAM_NOISY_RELU, &ks, words, {                     \
+        RAND_FOR_EACH_GROUP(n, first, RECT_STREAM_NOISY_RELU, &ks, words_buffer, {                     \
             V z0, z1;                                                                           \
             size_t t, h;                                                                        \
             if (lo == 0 && hi == RAND_GROUP) { /* a whole group: both variates of every pair */ \
