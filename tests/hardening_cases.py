@@ -191,7 +191,8 @@ ROWS = {row.name: row for row in [
         bad=_rrelu_bad({"training": True, "seed": 1234})),
     Row("rrelu:eval", params={"lower": 0.1, "upper": 0.3}, exact=False,
         bad=_rrelu_bad({"training": False})),
-    Row("rrelu_grad", grad=True, exact=True),
+    # x is rrelu's noise, a multiplier: moderate values (huge ones times grad overflow for real)
+    Row("rrelu_grad", grad=True, exact=True, quiet_x="moderate"),
     Row("noisy_relu", params={"sigma": 0.5, "seed": 99}, quiet_x="moderate", positional=True,
         bad=_noisy_relu_bad({"seed": 99})),
     Row("noisy_relu:sigmoid", params={"sigma": "sigmoid", "seed": 5}, quiet_x="moderate", positional=True),
