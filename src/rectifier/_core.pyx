@@ -1189,7 +1189,8 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
     ``seed``: an int in [0, 2**64) (the Philox4x32-10 key: the same seed, shape and parameters
     give the same bits on every CPU path, memory layout and thread), a ``numpy.random.Generator``
     (a key is drawn from it, so successive calls differ), a ``numpy.random.SeedSequence``, or
-    None (fresh entropy from the operating system). Element i of the output (in C order) gets
+    None (fresh entropy from the operating system); eval mode checks the seed's type and draws
+    nothing. Element i of the output (in C order) gets
     the variates of counter i whatever the layout. ``0 <= lower <= upper``, finite; the slopes are
     drawn in the compute type (float32 for float16 and float32 data, 24-bit uniforms; float64
     with 53 bits) and lie in [lower, upper]. Not a ufunc: containers are converted to ndarrays.
