@@ -1210,8 +1210,8 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
         if not with_noise:
             return y
         _, dt = _float_input("rrelu", x)
-        xa = np.asarray(x)
-        return y, np.where(np.less_equal(xa, 0), slope, 1.0).astype(dt)
+        ct = _F64 if dt == _F64 else _F32     # the slope as the kernel rounds it, then stored
+        return y, np.where(np.less_equal(np.asarray(x), 0), ct.type(slope), ct.type(1)).astype(dt)
     key = _random_key("rrelu", seed)
     xc = _random_input("rrelu", x)
     if hi > _compute_type_max(xc.dtype):
