@@ -96,7 +96,7 @@ def test_rrelu_slopes_lie_in_the_interval(cpu_path, dtype):
         assert a.min() >= lo and a.max() <= hi
 
 
-NOISY_BOUND_ULP = 4.0   # measured worst: 2.8 ULP (float32), 2.9 ULP (float64)
+NOISY_BOUND_ULP = 4.0   # measured worst over 2e6 variates: 3.3 ULP (float32), 3.0 ULP (float64)
 
 
 @pytest.mark.parametrize("n", [1, 9, 16, 17, 33, 5000])
