@@ -32,6 +32,7 @@
 #define v_or VT(or)
 #define v_pow2i VT(pow2i)
 #define P VT(params_t)
+#include "philox.h"
 
 /* leaky_relu with a zero slope is relu (so -inf gives +0, not 0 * -inf = NaN). That is decided once
  * per call, here, which keeps the zero test out of the loop of ops.h's leaky_relu. */
@@ -81,6 +82,14 @@ RECT_GRAD_OPS(RECT_NATIVE_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
+/* the randomized rectifiers (random.h) */
+#define RECT_RANDOM_DOUBLE 1
+#define RECT_RANDOM_LOGISTIC_STD(x) f64_sqrt(vm_sigmoid(x))
+#include "random.h"
+RECT_DEFINE_RRELU(f64, double, v_load, v_store)
+RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
+#undef RECT_RANDOM_LOGISTIC_STD
+#undef RECT_RANDOM_DOUBLE
 #undef S
 #undef VPFX
 
@@ -107,8 +116,33 @@ RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
 RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
 RECT_F32_WIDE_SMOOTH_OPS(RECT_WIDE_UNARY)
 RECT_SMOOTH_GRAD_OPS(RECT_WIDE_GRAD)
+/* the randomized rectifiers for float32 and float16 data, computed in float32; sigma="sigmoid"
+ * takes sqrt(logistic(x)) in float64 (vmath.h), rounded once: no float32 underflow of the
+ * variance before its square root */
+static inline f64_v rect_random_logistic_std64(f64_v x, const void *unused) {
+    (void)unused;
+    return f64_sqrt(vm_sigmoid(x));
+}
+#define RECT_RANDOM_DOUBLE 0
+#define RECT_RANDOM_LOGISTIC_STD(x) RECT_WIDE1(rect_random_logistic_std64, x, NULL)
+#include "random.h"
+RECT_DEFINE_RRELU(f32, float, v_load, v_store)
+RECT_DEFINE_RRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_NOISY_RELU(f32, float, v_load, v_store)
+RECT_DEFINE_NOISY_RELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+#undef RECT_RANDOM_LOGISTIC_STD
+#undef RECT_RANDOM_DOUBLE
 #undef S
 #undef VPFX
+
+/* Philox4x32-10 itself, for the known-answer tests: n_groups groups of 32 words (philox.h) */
+static void RECT_CAT(philox_groups_, RECT_ISA)(size_t n_groups, uint64_t first_group, uint32_t c2,
+                                               uint32_t c3, uint64_t key, uint32_t *out) {
+    rect_philox_key ks;
+    size_t g;
+    rect_philox_schedule(key, &ks);
+    for (g = 0; g < n_groups; g++) rect_philox_group(first_group + g, c2, c3, &ks, out + RECT_GROUP_WORDS * g);
+}
 
 void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
 #define RECT_FILL(kind, op)                                                                       \
@@ -128,4 +162,7 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     t->prelu_grad[RECT_F16] = RECT_KNAME(prelu_grad, f16);
     t->prelu_grad[RECT_F32] = RECT_KNAME(prelu_grad, f32);
     t->prelu_grad[RECT_F64] = RECT_KNAME(prelu_grad, f64);
+#define RECT_FILL_RANDOM(op) RECT_FILL(random, op)
+    RECT_RANDOM_OPS(RECT_FILL_RANDOM)
+    t->philox_groups = RECT_CAT(philox_groups_, RECT_ISA);
 }

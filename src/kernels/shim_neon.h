@@ -149,4 +149,41 @@ static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
     memcpy(p, buffer, n * sizeof(uint16_t));
 }
 
+/* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
+ * u32_v holds as many 32-bit words as f32_v holds floats (4). */
+typedef uint32x4_t u32_v;
+#define u32_LANES 4
+static inline u32_v u32_set1(uint32_t s) { return vdupq_n_u32(s); }
+static inline u32_v u32_iota(void) {
+    static const uint32_t iota[4] = {0, 1, 2, 3};
+    return vld1q_u32(iota);
+}
+static inline u32_v u32_load(const uint32_t *p) { return vld1q_u32(p); }
+static inline void u32_store(uint32_t *p, u32_v v) { vst1q_u32(p, v); }
+static inline u32_v u32_add(u32_v a, u32_v b) { return vaddq_u32(a, b); }
+static inline u32_v u32_xor(u32_v a, u32_v b) { return veorq_u32(a, b); }
+/* UMULL / UMULL2 give the 64-bit products of the low and high halves; UZP splits them */
+static inline u32_v u32_mulhilo(u32_v a, uint32_t m, u32_v *hi) {
+    const uint32x4_t factor = vdupq_n_u32(m);
+    uint32x4_t low = vreinterpretq_u32_u64(vmull_u32(vget_low_u32(a), vget_low_u32(factor)));
+    uint32x4_t high = vreinterpretq_u32_u64(vmull_high_u32(a, factor));
+    *hi = vuzp2q_u32(low, high);
+    return vuzp1q_u32(low, high);
+}
+static inline f32_v f32_from_top24(u32_v w) { return vcvtq_f32_u32(vshrq_n_u32(w, 8)); }
+static inline f64_v f64_load_u32(const uint32_t *p) { return vcvtq_f64_u64(vmovl_u32(vld1_u32(p))); }
+static inline f32_v f32_sqrt(f32_v a) { return vsqrtq_f32(a); }
+static inline f64_v f64_sqrt(f64_v a) { return vsqrtq_f64(a); }
+static inline f32_v f32_split_exponent(f32_v x, f32_v *k) {
+    uint32x4_t bits = vreinterpretq_u32_f32(x);
+    *k = vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(vshrq_n_u32(bits, 23)), vdupq_n_s32(127)));
+    return vreinterpretq_f32_u32(vorrq_u32(vandq_u32(bits, vdupq_n_u32(0x7fffff)), vdupq_n_u32(0x3f800000)));
+}
+static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
+    uint64x2_t bits = vreinterpretq_u64_f64(x);
+    *k = vsubq_f64(vcvtq_f64_u64(vshrq_n_u64(bits, 52)), vdupq_n_f64(1023.0));
+    return vreinterpretq_f64_u64(vorrq_u64(vandq_u64(bits, vdupq_n_u64(0xfffffffffffffull)),
+                                           vdupq_n_u64(0x3ff0000000000000ull)));
+}
+
 #endif
