@@ -95,10 +95,12 @@ RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
 
 /* ---- the smooth ops for float32 and float16 storage: natively in float32 where that is proved
  * within 1 ULP (ops_smooth_f32.h), else computed in float64 and rounded once. Every op of
- * RECT_SMOOTH_UNARY_OPS is in exactly one of the two lists (the table below fails to compile for
+ * RECT_SMOOTH_UNARY_OPS is in exactly one of the lists (the table below fails to compile for
  * an op in neither, the kernels for an op in both). ---- */
 #define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(silu)
-#define RECT_F32_WIDE_SMOOTH_OPS(X) X(mish) X(hardsigmoid) X(hardswish) X(gelu) X(gelu_tanh)
+#define RECT_F32_WIDE_SMOOTH_OPS(X) X(mish) X(hardsigmoid) X(hardswish) X(gelu_tanh)
+/* ... and those computed in float64 by a variant accurate enough for float32 only (ops_smooth.h) */
+#define RECT_F32_WIDE_LITE_SMOOTH_OPS(X) X(gelu)
 #define VPFX f32
 #define S float
 #include "vmath_f32.h"
@@ -114,6 +116,10 @@ RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
     RECT_DEFINE_WIDE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
 RECT_F32_WIDE_SMOOTH_OPS(RECT_WIDE_UNARY)
+#define RECT_WIDE_LITE_UNARY(op)                                                                  \
+    RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)      \
+    RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_F32_WIDE_LITE_SMOOTH_OPS(RECT_WIDE_LITE_UNARY)
 RECT_SMOOTH_GRAD_OPS(RECT_WIDE_GRAD)
 /* the randomized rectifiers for float32 and float16 data, computed in float32; sigma="sigmoid"
  * takes sqrt(logistic(x)) in float64 (vmath.h), rounded once: no float32 underflow of the

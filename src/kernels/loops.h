@@ -105,10 +105,12 @@
 #define RECT_WIDE2(FN, x, g, p) f64_narrow1(FN(f32_widen_lo(x), f32_widen_lo(g), p))
 #endif
 
-#define RECT_DEFINE_WIDE_UNARY(op, dt, T, LOAD, STORE)                                            \
+#define RECT_DEFINE_WIDE_UNARY(op, dt, T, LOAD, STORE) RECT_DEFINE_WIDE_UNARY_FN(op, op, dt, T, LOAD, STORE)
+/* fn: the float64 op to run (op itself, or a variant accurate enough for float32 results only) */
+#define RECT_DEFINE_WIDE_UNARY_FN(op, fn, dt, T, LOAD, STORE)                                     \
     static inline void RECT_STEP(op, dt)(const T *x, T *y, const f64_params_t *p, size_t i,      \
                                          size_t r) {                                            \
-        RECT_STORE(STORE, y + i, RECT_WIDE1(f64_op_##op##_pinned, RECT_LOAD(LOAD, x + i, r), p), r); \
+        RECT_STORE(STORE, y + i, RECT_WIDE1(RECT_CAT(RECT_CAT(f64_op_, fn), _pinned), RECT_LOAD(LOAD, x + i, r), p), r); \
     }                                                                                           \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, void *yv, const rect_params *rp) {  \
         const f64_params_t p = f64_params(rp);                                                  \

@@ -37,6 +37,16 @@ static inline V sm_clamp(V x) {
 /* expm1 that keeps the sign of a zero argument (elu(-0.0) = -0.0). */
 static inline V sm_expm1(V x) { return v_select(v_eq(x, v_zero()), x, vm_expm1(x)); }
 
+/* What the kernels call for each smooth op: NaN in, that same NaN out. The smooth ops make their
+ * NaN results through several operations, and x86 returns the first operand's NaN; the compiler
+ * may order the operands of a commutative operation differently in differently inlined copies of
+ * an op (a full vector, a tail), which would make a NaN's sign depend on its position. Taking x's
+ * NaN keeps every call's bits the same (found by the fuzzer: in place vs out of place). */
+#define SM_PINNED(op)                                                                             \
+    static inline V OPF(RECT_CAT(op, _pinned))(V x, const P *p) {                                 \
+        return v_select(v_isnan(x), x, OPF(op)(x, p));                                          \
+    }
+
 /* ---- forward ---------------------------------------------------------------------------- */
 
 /* x > 0 ? x : alpha * expm1(x) */
@@ -249,6 +259,21 @@ static inline V OPF(gelu)(V x, const P *p) {
     return v_select(v_lt(x, v_zero()), lower, v_select(v_or(v_gt(x, v_set1(40.0)), v_eq(x, v_zero())), x, upper));
 }
 
+/* gelu for float32 and float16 results, which need a relative error near 2^-36, not float64's
+ * 2 ULP: the same formula (Q = 0.5 e^(-z^2/2) f(t) / (1 + t), t = z / sqrt 2) in plain float64,
+ * without the double-double products, and f from 16 terms by Estrin (vmath.h). |x| is clamped at
+ * 16: beyond, float32 gelu is x or -0.0 (t <= 11.4 where it matters). */
+static inline V OPF(gelu_for_float32)(V x, const P *p) {
+    V xc = v_select(v_gt(x, v_set1(16.0)), v_set1(16.0), v_select(v_lt(x, v_set1(-16.0)), v_set1(-16.0), x));
+    V z = v_abs(xc), t = v_mul(z, v_set1(SM_SQRT1_2_HI));
+    V e = vm_exp(v_mul(v_mul(z, z), v_set1(-0.5)));
+    V q = v_div(v_mul(v_mul(e, vm_erfcx_times_one_plus_for_float32(t)), v_set1(0.5)), v_add(v_set1(1.0), t));
+    V xq = v_mul(xc, q);
+    (void)p;
+    return v_select(v_lt(x, v_zero()), xq, v_select(v_or(v_gt(x, v_set1(16.0)), v_eq(x, v_zero())), x, v_sub(xc, xq)));
+}
+SM_PINNED(gelu_for_float32)
+
 /* ---- derivatives ---------------------------------------------------------------------------- */
 
 /* 1 for x > 0, alpha e^x at and below 0 (PyTorch's side of the kink) */
@@ -350,14 +375,5 @@ static inline V OPF(gelu_grad)(V x, const P *p) {
     return v_select(v_lt(x, v_zero()), v_add(q, x_phi), v_add(v_sub(v_set1(1.0), q), x_phi));
 }
 
-/* What the kernels call for each smooth op: NaN in, that same NaN out. The smooth ops make their
- * NaN results through several operations, and x86 returns the first operand's NaN; the compiler
- * may order the operands of a commutative operation differently in differently inlined copies of
- * an op (a full vector, a tail), which would make a NaN's sign depend on its position. Taking x's
- * NaN keeps every call's bits the same (found by the fuzzer: in place vs out of place). */
-#define SM_PINNED(op)                                                                             \
-    static inline V OPF(RECT_CAT(op, _pinned))(V x, const P *p) {                                 \
-        return v_select(v_isnan(x), x, OPF(op)(x, p));                                          \
-    }
 RECT_SMOOTH_UNARY_OPS(SM_PINNED)
 #undef SM_PINNED
