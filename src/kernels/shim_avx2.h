@@ -82,6 +82,19 @@ static inline f64_v f64_pow2i(f64_v n) {
     return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52));
 }
 
+/* ---- float32 math support (vmath_f32.h) ---- */
+static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return _mm256_fmadd_ps(a, b, c); }
+static inline f32_v f32_div(f32_v a, f32_v b) { return _mm256_div_ps(a, b); }
+static inline f32_v f32_abs(f32_v a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+/* a > b ? a : b (b when either is NaN): maxps itself */
+static inline f32_v f32_max(f32_v a, f32_v b) { return _mm256_max_ps(a, b); }
+static inline f32_m f32_or(f32_m a, f32_m b) { return _mm256_or_ps(a, b); }
+/* 2^n for n a whole number in [-126, 127], from the bits of n + 0x1.8p23 */
+static inline f32_v f32_pow2i(f32_v n) {
+    __m256i bits = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(127)), 23));
+}
+
 /* float32 <-> float64: an f32 vector holds two f64 vectors */
 #define RECT_F64_PER_F32 2
 static inline f64_v f32_widen_lo(f32_v v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }

@@ -113,6 +113,19 @@ static inline f64_v f64_pow2i(f64_v n) {
     return vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(bits, vdupq_n_s64(1023)), 52));
 }
 
+/* ---- float32 math support (vmath_f32.h) ---- */
+static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return vfmaq_f32(c, a, b); }
+static inline f32_v f32_div(f32_v a, f32_v b) { return vdivq_f32(a, b); }
+static inline f32_v f32_abs(f32_v a) { return vabsq_f32(a); }
+/* a > b ? a : b (b when either is NaN), as x86's maxps: FMAX would return the NaN */
+static inline f32_v f32_max(f32_v a, f32_v b) { return vbslq_f32(f32_gt(a, b), a, b); }
+static inline f32_m f32_or(f32_m a, f32_m b) { return vorrq_u32(a, b); }
+/* 2^n for n a whole number in [-126, 127], built as on AVX2 from the bits of n + 0x1.8p23 */
+static inline f32_v f32_pow2i(f32_v n) {
+    int32x4_t bits = vreinterpretq_s32_f32(vaddq_f32(n, vdupq_n_f32(0x1.8p23f)));
+    return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(bits, vdupq_n_s32(127)), 23));
+}
+
 /* float32 <-> float64: an f32 vector holds two f64 vectors */
 #define RECT_F64_PER_F32 2
 static inline f64_v f32_widen_lo(f32_v v) { return vcvt_f64_f32(vget_low_f32(v)); }

@@ -9,6 +9,8 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include "f16_soft.h"
 
 #define RECT_SCALAR_SHIM(T, S)                                                                  \
@@ -53,6 +55,25 @@ static inline f64_v f64_pow2i(f64_v n) {
     memcpy(&bits, &biased, 8);
     bits = (bits + 1023u) << 52;
     memcpy(&result, &bits, 8);
+    return result;
+}
+
+/* ---- float32 math support (vmath_f32.h): fused multiply-add and friends. fmaf is the one IEEE
+ * fused operation, so this path returns the same bits as AVX2's vfmadd and NEON's fmla. ---- */
+static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return fmaf(a, b, c); }
+static inline f32_v f32_div(f32_v a, f32_v b) { return a / b; }
+static inline f32_v f32_abs(f32_v a) { return fabsf(a); }
+/* a > b ? a : b, so b when either is NaN: x86's maxps, which NEON and this path imitate */
+static inline f32_v f32_max(f32_v a, f32_v b) { return isgreater(a, b) ? a : b; }
+static inline f32_m f32_or(f32_m a, f32_m b) { return a | b; }
+/* 2^n for n a whole number in [-126, 127], built as on the SIMD paths from the bits of
+ * n + 0x1.8p23 */
+static inline f32_v f32_pow2i(f32_v n) {
+    float biased = n + 0x1.8p23f, result;
+    uint32_t bits;
+    memcpy(&bits, &biased, 4);
+    bits = (bits + 127u) << 23;
+    memcpy(&result, &bits, 4);
     return result;
 }
 
