@@ -63,6 +63,13 @@ RECT_DEFINE_PRELU(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_PRELU_GRAD(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
+/* the reductions: float32 natively (e stored between passes), float16 computed in float32 */
+#include "vmath_f32.h"
+#define RED_F32 1
+#include "reduce.h"
+RECT_DEFINE_REDUCE(f32, float, v_load, v_store, 1, -INFINITY)
+RECT_DEFINE_REDUCE(f16, rect_f16, f32_load_f16, f32_store_f16, 0, (rect_f16)0xFC00)
+#undef RED_F32
 #undef S
 #undef VPFX
 
@@ -81,6 +88,10 @@ RECT_GRAD_OPS(RECT_NATIVE_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
+#define RED_F32 0
+#include "reduce.h"
+RECT_DEFINE_REDUCE(f64, double, v_load, v_store, 1, -INFINITY)
+#undef RED_F32
 #undef S
 #undef VPFX
 
@@ -116,4 +127,7 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     t->prelu_grad[RECT_F16] = RECT_KNAME(prelu_grad, f16);
     t->prelu_grad[RECT_F32] = RECT_KNAME(prelu_grad, f32);
     t->prelu_grad[RECT_F64] = RECT_KNAME(prelu_grad, f64);
+    t->reduce[RECT_F16] = RECT_KNAME(reduce, f16);
+    t->reduce[RECT_F32] = RECT_KNAME(reduce, f32);
+    t->reduce[RECT_F64] = RECT_KNAME(reduce, f64);
 }

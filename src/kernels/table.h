@@ -22,11 +22,16 @@ typedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y);
 typedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
                                    void *grad_x, void *grad_w);
 
+/* Reductions (src/kernels/reduce.h): one kernel per dtype, the op an argument */
+typedef void (*rect_reduce_fn)(int op, size_t outer, size_t n, size_t inner, const void *x,
+                               const void *grad, void *y, const rect_params *p);
+
 typedef struct rect_kernel_table {
     rect_unary_fn unary[RECT_N_UNARY][RECT_NDTYPES];
     rect_grad_fn grad[RECT_N_GRAD][RECT_NDTYPES];
     rect_prelu_fn prelu[RECT_NDTYPES];
     rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
+    rect_reduce_fn reduce[RECT_NDTYPES];
 } rect_kernel_table;
 
 /* The active kernels. Filled by rect_init() (the Python module calls it at import) and refilled by

@@ -16,8 +16,9 @@
  *
  * Floating-point flags: none but those the true result raises. The polynomial is a Horner chain of
  * FMAs whose results are near 1, so a tiny argument underflows nowhere; +inf and every x above the
- * overflow threshold give +inf by a select, without the overflow flag; results below the smallest
- * subnormal give +0 with underflow and inexact (the true result is inexact and tiny). A quiet NaN
+ * overflow threshold give +inf by a select, without the overflow flag; -inf and every x below -104
+ * (where e^x is below half the smallest subnormal) give +0 by a select, without underflow; only
+ * results in the subnormal range raise underflow and inexact, as the true result does. A quiet NaN
  * comes out NaN (the payload of x on x86 and AArch64) and raises nothing: the clamps are ordered
  * selects, which keep a NaN as it is.
  *
@@ -35,7 +36,7 @@
 #define VM32_LN2_LO -0x1.05c610p-29f /* ... and the rest: together ln 2 to 48 bits */
 /* The largest float32 whose e^x is finite (e^x rounds to FLT_MAX); above it e^x is +inf. */
 #define VM32_EXP_MAX 0x1.62e42ep6f
-/* Below this e^x is under half the smallest subnormal, so it rounds to +0 */
+/* Below this e^x is under half the smallest subnormal: +0 */
 #define VM32_EXP_MIN -104.0f
 
 /* e^x for every float32 x (see the header comment for accuracy, flags and NaN).
@@ -48,8 +49,10 @@
 static inline f32_v vm32_exp(f32_v x) {
     const f32_v magic = f32_set1(0x1.8p23f); /* adding it rounds a float below 2^22 to a whole number */
     const f32_v one = f32_set1(1.0f);
-    f32_v xc = f32_select(f32_gt(x, f32_set1(VM32_EXP_MAX)), f32_set1(VM32_EXP_MAX), x);
-    xc = f32_select(f32_lt(xc, f32_set1(VM32_EXP_MIN)), f32_set1(VM32_EXP_MIN), xc);
+    const f32_m overflows = f32_gt(x, f32_set1(VM32_EXP_MAX));
+    const f32_m underflows = f32_lt(x, f32_set1(VM32_EXP_MIN));
+    /* lanes whose result is decided by a select at the end compute e^0 meanwhile: no flag */
+    f32_v xc = f32_clear(f32_or(overflows, underflows), x);
     f32_v k = f32_sub(f32_fma(xc, f32_set1(VM32_LOG2E), magic), magic);
     f32_v r = f32_fma(k, f32_set1(-VM32_LN2_HI), xc);
     r = f32_fma(k, f32_set1(-VM32_LN2_LO), r);
@@ -65,7 +68,7 @@ static inline f32_v vm32_exp(f32_v x) {
     /* k is in [-150, 128]: k1 = k / 2 rounded, k2 = k - k1, both in [-75, 64] */
     f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
     f32_v y = f32_mul(f32_mul(p, f32_pow2i(k1)), f32_pow2i(f32_sub(k, k1)));
-    return f32_select(f32_gt(x, f32_set1(VM32_EXP_MAX)), f32_set1(INFINITY), y);
+    return f32_clear(underflows, f32_select(overflows, f32_set1(INFINITY), y));
 }
 
 #endif

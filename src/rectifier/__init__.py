@@ -49,6 +49,14 @@ from ._core import (
     threshold,
     threshold_grad,
 )
+from ._reduce import (
+    log_softmax,
+    log_softmax_grad,
+    logsumexp,
+    logsumexp_grad,
+    softmax,
+    softmax_grad,
+)
 from . import ufuncs
 
 __version__ = "0.1.0"
@@ -60,6 +68,7 @@ __all__ = [
     "hardsigmoid", "hardswish",
     "elu_grad", "celu_grad", "selu_grad", "softplus_grad", "sigmoid_grad", "logistic_grad",
     "log_sigmoid_grad", "silu_grad", "gelu_grad", "mish_grad", "hardsigmoid_grad", "hardswish_grad",
+    "logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
 ]
 

@@ -9,4 +9,5 @@ static inline rect_unary_fn rect_unary_kernel(int op, int dtype) { return rect_k
 static inline rect_grad_fn rect_grad_kernel(int op, int dtype) { return rect_kernels.grad[op][dtype]; }
 static inline rect_prelu_fn rect_prelu_kernel(int dtype) { return rect_kernels.prelu[dtype]; }
 static inline rect_prelu_grad_fn rect_prelu_grad_kernel(int dtype) { return rect_kernels.prelu_grad[dtype]; }
+static inline rect_reduce_fn rect_reduce_kernel(int dtype) { return rect_kernels.reduce[dtype]; }
 #endif
