@@ -43,7 +43,7 @@
 #undef RED_NW
 #if RED_F32
 #define RED_NW RECT_F64_PER_F32
-static inline f64_v RED_NAME(wide)(V v, int half) {
+VM32_INLINE f64_v RED_NAME(wide)(V v, int half) {
 #if RECT_F64_PER_F32 == 2
     return half ? f32_widen_hi(v) : f32_widen_lo(v);
 #else
@@ -51,23 +51,29 @@ static inline f64_v RED_NAME(wide)(V v, int half) {
     return f32_widen_lo(v);
 #endif
 }
-static inline V RED_NAME(narrow)(const f64_v *parts) {
+VM32_INLINE V RED_NAME(narrow)(const f64_v *parts) {
 #if RECT_F64_PER_F32 == 2
     return f64_narrow(parts[0], parts[1]);
 #else
     return f64_narrow1(parts[0]);
 #endif
 }
-static inline V RED_NAME(exp)(V d) { return vm32_exp(d); }
+VM32_INLINE V RED_NAME(exp)(V d) { return vm32_exp(d); }
+/* e^d for d <= 0 without NaN (an ordinary slice, after the max is subtracted): the short form
+ * unless a lane's result may be subnormal; the same bits either way */
+VM32_INLINE V RED_NAME(exp_shifted)(V d) {
+    return f32_any(f32_lt(d, f32_set1(VM32_EXP_FAST_MIN))) ? vm32_exp(d) : vm32_exp_normal(d);
+}
 #else
 #define RED_NW 1
-static inline f64_v RED_NAME(wide)(V v, int half) { (void)half; return v; }
-static inline V RED_NAME(narrow)(const f64_v *parts) { return parts[0]; }
+VM32_INLINE f64_v RED_NAME(wide)(V v, int half) { (void)half; return v; }
+VM32_INLINE V RED_NAME(narrow)(const f64_v *parts) { return parts[0]; }
 /* vm_exp below its range computes an underflowing product; those lanes get +0 by a select */
-static inline V RED_NAME(exp)(V d) {
+VM32_INLINE V RED_NAME(exp)(V d) {
     M tiny = v_lt(d, v_set1(-746.0));
     return v_clear(tiny, vm_exp(v_clear(tiny, d)));
 }
+VM32_INLINE V RED_NAME(exp_shifted)(V d) { return RED_NAME(exp)(d); }
 #endif
 
 /* e^d of one value, the same bits as the vector lanes */
@@ -144,10 +150,10 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         memcpy(buffer, p, k * sizeof(T));                                                       \
         return LOAD(buffer);                                                                    \
     }                                                                                           \
-    static inline V RED_F(load, dt)(const T *p, size_t k, T fill) {                             \
+    VM32_INLINE V RED_F(load, dt)(const T *p, size_t k, T fill) {                             \
         return k >= LANES ? LOAD(p) : RED_F(tail, dt)(p, k, fill);                              \
     }                                                                                           \
-    static inline void RED_F(store, dt)(T *p, V v, size_t k) {                                  \
+    VM32_INLINE void RED_F(store, dt)(T *p, V v, size_t k) {                                  \
         if (k >= LANES) {                                                                       \
             STORE(p, v);                                                                        \
         } else {                                                                                \
@@ -226,6 +232,17 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         return 1;                                                                               \
     }
 
+/* one whole chunk of RED_W elements at x + i into the partial sums (inside RED_ROWS) */
+#define RED_ROW_CHUNK(EXP, STORING, LOAD, STORE)                                                              \
+    do {                                                                                        \
+        for (q = 0; q < RED_NV; q++) {                                                          \
+            V e = EXP(v_sub(LOAD(x + i + q * LANES), m));                                       \
+            if (STORING) STORE(y + i + q * LANES, e);                                           \
+            for (h = 0; h < RED_NW; h++)                                                        \
+                acc[q * RED_NW + h] = f64_add(acc[q * RED_NW + h], RED_NAME(wide)(e, h));       \
+        }                                                                                       \
+    } while (0)
+
 /* ---- rows: inner == 1, vectors along the slice ---- */
 #define RED_ROWS(dt, T, LOAD, STORE, STORE_E, NEG_INF)                                           \
     static inline S RED_F(row_max, dt)(const T *x, size_t n, int *has_nan) {                    \
@@ -237,7 +254,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         for (; i + RED_W <= n; i += RED_W)                                                      \
             for (q = 0; q < RED_NV; q++) {                                                      \
                 v = LOAD(x + i + q * LANES);                                                    \
-                acc[q] = v_select(v_gt(v, acc[q]), v, acc[q]);                                  \
+                acc[q] = VT(max)(v, acc[q]); /* acc where v is NaN */                           \
                 nan = v_or(nan, v_isnan(v));                                                    \
             }                                                                                   \
         for (; i < n; i += LANES) {                                                             \
@@ -252,21 +269,29 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         for (q = 0; q < LANES; q++) *has_nan |= lanes[q] != 0;                                  \
         return max;                                                                             \
     }                                                                                           \
-    /* the sum of e^(x - shift) over a row; e stored in y when y is not NULL */                  \
-    static inline double RED_F(row_expsum, dt)(const T *x, size_t n, S shift, T *y) {           \
+    /* the sum of e^(x - shift) over a row; e stored in y when y is not NULL. ordinary: the   \
+     * slice has no NaN and shift is its max, so every x - shift <= 0 */                        \
+    static inline double RED_F(row_expsum, dt)(const T *x, size_t n, S shift, T *y, int ordinary) { \
         f64_v acc[RED_W / f64_LANES];                                                           \
         V m = v_set1(shift);                                                                    \
-        size_t i, q, k;                                                                         \
+        size_t i = 0, q, k;                                                                     \
         int h;                                                                                  \
         for (k = 0; k < RED_W / f64_LANES; k++) acc[k] = f64_zero();                            \
-        for (i = 0; i < n; i += RED_W)                                                          \
-            for (q = 0; q < RED_NV && i + q * LANES < n; q++) {                                 \
-                size_t at = i + q * LANES;                                                      \
-                V e = RED_NAME(exp)(v_sub(RED_F(load, dt)(x + at, n - at, NEG_INF), m));        \
-                if (STORE_E && y) RED_F(store, dt)(y + at, e, n - at);                          \
-                for (h = 0; h < RED_NW; h++)                                                    \
-                    acc[q * RED_NW + h] = f64_add(acc[q * RED_NW + h], RED_NAME(wide)(e, h));   \
-            }                                                                                   \
+        /* whole chunks: loads, exp and stores without tail tests, one loop per case */         \
+        if (ordinary && STORE_E && y) {                                                         \
+            for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp_shifted), 1, LOAD, STORE);          \
+        } else if (ordinary) {                                                                  \
+            for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp_shifted), 0, LOAD, STORE);          \
+        } else {                                                                                \
+            for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp), STORE_E && y, LOAD, STORE);       \
+        }                                                                                       \
+        for (q = 0; q < RED_NV && i + q * LANES < n; q++) {                                     \
+            size_t at = i + q * LANES;                                                          \
+            V e = RED_NAME(exp)(v_sub(RED_F(load, dt)(x + at, n - at, NEG_INF), m));            \
+            if (STORE_E && y) RED_F(store, dt)(y + at, e, n - at);                              \
+            for (h = 0; h < RED_NW; h++)                                                        \
+                acc[q * RED_NW + h] = f64_add(acc[q * RED_NW + h], RED_NAME(wide)(e, h));       \
+        }                                                                                       \
         return RED_NAME(tree)(acc);                                                             \
     }                                                                                           \
     static void RED_F(row_forward, dt)(int op, const T *x, size_t n, int include_zero,         \
@@ -275,7 +300,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         S max = RED_F(row_max, dt)(x, n, &has_nan);                                             \
         RED_NAME(slice) r = RED_NAME(start)(max, has_nan, include_zero);                        \
         int keep_e = STORE_E && (op == RECT_RED_softmax || op == RECT_RED_logsumexp_grad);      \
-        double sum = RED_F(row_expsum, dt)(x, n, r.shift, keep_e ? y : NULL);                   \
+        double sum = RED_F(row_expsum, dt)(x, n, r.shift, keep_e ? y : NULL, !r.special);       \
         RED_F(exact_ctx, dt) ctx = {x, n, 1, r.shift, include_zero};                            \
         double lse[LANES];                                                                      \
         size_t i, k;                                                                            \
@@ -332,12 +357,13 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         int has_nan[RED_COLS];                                                                  \
         size_t nv = (c + LANES - 1) / LANES, i, q, j;                                           \
         int h, keep_e = STORE_E && (op == RECT_RED_softmax || op == RECT_RED_logsumexp_grad);   \
+        int ordinary = 1; /* every slice of the block: no NaN, shift its max */                  \
         for (q = 0; q < nv; q++) acc[q] = v_set1(-(S)INFINITY), nan[q] = v_lt(v_zero(), v_zero()); \
         for (i = 0; i < n; i++) {                                                               \
             const T *row = x + i * inner;                                                       \
             for (q = 0; q < nv; q++) {                                                          \
                 V v = RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF);                 \
-                acc[q] = v_select(v_gt(v, acc[q]), v, acc[q]);                                  \
+                acc[q] = VT(max)(v, acc[q]);                                                    \
                 nan[q] = v_or(nan[q], v_isnan(v));                                              \
             }                                                                                   \
         }                                                                                       \
@@ -347,14 +373,20 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         }                                                                                       \
         for (j = 0; j < nv * LANES; j++) {                                                      \
             has_nan[j] = scale[j] != 0;                                                         \
-            shift[j] = j < c ? RED_NAME(start)(max[j], has_nan[j], include_zero).shift : (S)0;  \
+            shift[j] = (S)0;                                                                    \
+            if (j < c) {                                                                        \
+                RED_NAME(slice) r = RED_NAME(start)(max[j], has_nan[j], include_zero);          \
+                shift[j] = r.shift;                                                             \
+                ordinary &= !r.special;                                                         \
+            }                                                                                   \
         }                                                                                       \
         for (q = 0; q < nv * RED_NW; q++) sums_v[q] = f64_zero();                               \
         for (i = 0; i < n; i++) {                                                               \
             const T *row = x + i * inner;                                                       \
             for (q = 0; q < nv; q++) {                                                          \
-                V e = RED_NAME(exp)(v_sub(RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF), \
-                                          v_load(shift + q * LANES)));                          \
+                V d = v_sub(RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF),           \
+                            v_load(shift + q * LANES));                                         \
+                V e = ordinary ? RED_NAME(exp_shifted)(d) : RED_NAME(exp)(d);                   \
                 if (keep_e) RED_F(store, dt)(y + i * inner + q * LANES, e, c - q * LANES);       \
                 for (h = 0; h < RED_NW; h++)                                                    \
                     sums_v[q * RED_NW + h] = f64_add(sums_v[q * RED_NW + h], RED_NAME(wide)(e, h)); \

@@ -95,6 +95,14 @@ static inline f32_v f32_pow2i(f32_v n) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(127)), 23));
 }
 
+/* p 2^k for k in the low bits of k_biased = k + 0x1.8p23, when p 2^k is a normal number */
+static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p),
+                                                _mm256_slli_epi32(_mm256_castps_si256(k_biased), 23)));
+}
+static inline int f32_any(f32_m m) { return _mm256_movemask_ps(m) != 0; }
+static inline f64_v f64_max(f64_v a, f64_v b) { return _mm256_max_pd(a, b); }
+
 /* float32 <-> float64: an f32 vector holds two f64 vectors */
 #define RECT_F64_PER_F32 2
 static inline f64_v f32_widen_lo(f32_v v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
