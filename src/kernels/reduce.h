@@ -21,7 +21,9 @@
  * logsumexp = m + log1p(t), m the max (or 0 when include_zero and the max is negative), t the sum of
  * the other terms: one term equal to 1 is left out, so that [0, -40] gives 4.2e-18, not 0 (SciPy's
  * fix for gh-18295). t is taken as sum - 1 unless that is below 2^-20, when an extra pass sums the
- * terms below the max on their own.
+ * terms below the max on their own; for float32 data that pass (exact x - max in float64, libm's
+ * exp) also runs where |logsumexp| < 2, where the float32 terms' error would exceed 0.5 ULP of
+ * the result. (The float32 softmax is e^(x - max) with x - max rounded to float32, as in PyTorch.)
  *
  * Specials (SciPy's semantics): a NaN gives NaN; +inf (without NaN): logsumexp +inf, softmax NaN,
  * log_softmax NaN where x is +inf and -inf elsewhere; an all -inf or empty slice: logsumexp -inf,
@@ -41,7 +43,13 @@
 
 /* float64 pieces of a compute vector: RED_NW float64 vectors per V */
 #undef RED_NW
+#undef RED_WIDE
+#undef RED_WIDE_EXP
+#undef RED_WIDE_LOG1P
 #if RED_F32
+#define RED_WIDE double
+#define RED_WIDE_EXP exp
+#define RED_WIDE_LOG1P log1p
 #define RED_NW RECT_F64_PER_F32
 VM32_INLINE f64_v RED_NAME(wide)(V v, int half) {
 #if RECT_F64_PER_F32 == 2
@@ -65,6 +73,9 @@ VM32_INLINE V RED_NAME(exp_shifted)(V d) {
     return f32_any(f32_lt(d, f32_set1(VM32_EXP_FAST_MIN))) ? vm32_exp(d) : vm32_exp_normal(d);
 }
 #else
+#define RED_WIDE long double
+#define RED_WIDE_EXP expl
+#define RED_WIDE_LOG1P log1pl
 #define RED_NW 1
 VM32_INLINE f64_v RED_NAME(wide)(V v, int half) { (void)half; return v; }
 VM32_INLINE V RED_NAME(narrow)(const f64_v *parts) { return parts[0]; }
@@ -76,6 +87,21 @@ VM32_INLINE V RED_NAME(exp)(V d) {
 VM32_INLINE V RED_NAME(exp_shifted)(V d) { return RED_NAME(exp)(d); }
 #endif
 
+/* acc += term. float64 data: compensated (Knuth's TwoSum), the rounding errors gathered in comp,
+ * so that a long float64 sum keeps the 2 ULP bound; float32 data needs no compensation (float64
+ * sums of float32 terms). */
+VM32_INLINE void RED_NAME(add)(f64_v *acc, f64_v *comp, f64_v term) {
+#if RED_F32
+    (void)comp;
+    *acc = f64_add(*acc, term);
+#else
+    f64_v sum = f64_add(*acc, term), term_part = f64_sub(sum, *acc);
+    f64_v acc_part = f64_sub(sum, term_part);
+    *comp = f64_add(*comp, f64_add(f64_sub(*acc, acc_part), f64_sub(term, term_part)));
+    *acc = sum;
+#endif
+}
+
 /* e^d of one value, the same bits as the vector lanes */
 static inline double RED_NAME(exp1)(S d) {
     S lanes[LANES];
@@ -84,10 +110,10 @@ static inline double RED_NAME(exp1)(S d) {
 }
 
 /* the fixed-order sum of RED_W float64 partial sums */
-static inline double RED_NAME(tree)(const f64_v *acc) {
+static inline double RED_NAME(tree)(const f64_v *acc, const f64_v *comp) {
     double s[RED_W];
     int k, h;
-    for (k = 0; k < RED_W / f64_LANES; k++) f64_store(s + k * f64_LANES, acc[k]);
+    for (k = 0; k < RED_W / f64_LANES; k++) f64_store(s + k * f64_LANES, f64_add(acc[k], comp[k]));
     for (h = RED_W / 2; h >= 1; h /= 2)
         for (k = 0; k < h; k++) s[k] += s[k + h];
     return s[0];
@@ -96,7 +122,8 @@ static inline double RED_NAME(tree)(const f64_v *acc) {
 /* What a slice's statistics give (see the header comment for the specials). */
 typedef struct {
     S shift;       /* subtracted before exp: the max (or 0), or 0 for special slices */
-    double lse;    /* logsumexp, or the value x - lse uses for log_softmax */
+    double lse;    /* logsumexp */
+    double log_sum; /* lse - shift (log_softmax is (x - shift) - log_sum): NaN, +-inf in specials */
     double scale;  /* softmax: 1/sum; logsumexp_grad: grad/sum; NaN or 0 for special slices */
     int special;   /* 1: NaN or +inf, 2: all -inf (or empty) without include_zero */
 } RED_NAME(slice);
@@ -106,32 +133,36 @@ static inline RED_NAME(slice) RED_NAME(start)(S max, int has_nan, int include_ze
     S m = (include_zero && !(max > 0)) ? (S)0 : max;
     r.special = has_nan || m == (S)INFINITY ? 1 : (m == -(S)INFINITY ? 2 : 0);
     r.shift = r.special ? (S)0 : m;
-    r.lse = r.scale = 0.0;
+    r.lse = r.scale = r.log_sum = 0.0;
     return r;
 }
 
 static inline double RED_NAME(nan)(void) { return (double)NAN; }
 
-/* After the sum of e^(x - shift) (the zero logit not in it): lse and scale. t_exact, when not
- * NULL, recomputes the sum of the terms other than one equal to 1 (called only when that sum is
- * below 2^-20). */
+/* After the sum of e^(x - shift) (the zero logit not in it): lse and scale. exact_lse, when not
+ * NULL, recomputes lse in a wider type for the slices that need it (see below). */
 static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, double sum,
-                                    int include_zero, double grad, double (*t_exact)(const void *),
+                                    int include_zero, double grad, double (*exact_lse)(const void *, double *),
                                     const void *ctx) {
     if (r->special == 1) {
-        r->lse = (has_nan || !(max == (S)INFINITY)) ? RED_NAME(nan)() : (double)INFINITY;
+        r->lse = r->log_sum = (has_nan || !(max == (S)INFINITY)) ? RED_NAME(nan)() : (double)INFINITY;
         r->scale = RED_NAME(nan)();
         return;
     }
     if (r->special == 2) {
         r->lse = -(double)INFINITY;
+        r->log_sum = RED_NAME(nan)(); /* log_softmax of an all -inf slice: NaN */
         r->scale = 0.0;
         return;
     }
     double zero_term = include_zero ? exp(-(double)r->shift) : 0.0;
     double total = sum + zero_term, t = total - 1.0;
-    if (t_exact && t < 0x1p-20) t = t_exact(ctx);
-    r->lse = (double)r->shift + log1p(t);
+    r->log_sum = log1p(t);
+    r->lse = (double)r->shift + r->log_sum;
+    /* The terms carry their exp's error (up to 1 ULP) and the rounding of x - max, about one
+     * ULP of the sum; below |lse| = 2 that is more than 0.5 ULP of lse, so such slices (and those
+     * where t = sum - 1 lost digits) are summed again in a wider type (exact_lse) */
+    if (exact_lse && (t < 0x1p-20 || fabs(r->lse) < 2.0)) r->lse = exact_lse(ctx, &r->log_sum);
     r->scale = grad / total;
 }
 
@@ -168,13 +199,16 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         return lanes[0];                                                                        \
     }                                                                                           \
     static inline void RED_F(put, dt)(T *p, S value) { RED_F(store, dt)(p, v_set1(value), 1); } \
-    /* x - lse in float64, +inf - +inf giving NaN without a flag */                              \
-    static inline V RED_F(minus, dt)(V x, const double *lse) {                                  \
+    /* log_softmax: (x - shift) - log_sum in float64 (exact x - shift for float32 data, and no \
+     * shift + log_sum rounded first: [-1e30, -1e30] gives -log 2), +inf - +inf giving NaN     \
+     * without a flag */                                                                       \
+    static inline V RED_F(minus, dt)(V x, V shift, const double *log_sum) {                     \
         f64_v parts[RED_NW];                                                                    \
         int h;                                                                                  \
         x = v_select(v_eq(x, v_set1((S)INFINITY)), v_set1((S)NAN), x);                          \
         for (h = 0; h < RED_NW; h++)                                                            \
-            parts[h] = f64_sub(RED_NAME(wide)(x, h), f64_load(lse + h * f64_LANES));            \
+            parts[h] = f64_sub(f64_sub(RED_NAME(wide)(x, h), RED_NAME(wide)(shift, h)),         \
+                               f64_load(log_sum + h * f64_LANES));                              \
         return RED_NAME(narrow)(parts);                                                         \
     }                                                                                           \
     /* softmax_grad: y (g - dot); log_softmax_grad: g - e^y sum(g); in float64 */               \
@@ -194,12 +228,12 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         return RED_NAME(narrow)(parts);                                                         \
     }                                                                                           \
     /* acc[0 .. RED_NW) += the float64 pieces of y g (softmax_grad) or of g */                  \
-    static inline void RED_F(grad_acc, dt)(int op, f64_v *acc, V y, V g) {                      \
+    static inline void RED_F(grad_acc, dt)(int op, f64_v *acc, f64_v *comp, V y, V g) {                      \
         int h;                                                                                  \
         for (h = 0; h < RED_NW; h++) {                                                          \
             f64_v term = RED_NAME(wide)(g, h);                                                  \
             if (op == RECT_RED_softmax_grad) term = f64_mul(RED_NAME(wide)(y, h), term);        \
-            acc[h] = f64_add(acc[h], term);                                                     \
+            RED_NAME(add)(acc + h, comp + h, term);                                             \
         }                                                                                       \
     }                                                                                           \
     typedef struct {                                                                            \
@@ -208,21 +242,25 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         S shift;                                                                                \
         int include_zero;                                                                       \
     } RED_F(exact_ctx, dt);                                                                     \
-    /* the sum of the terms but one equal to 1, in index order (rare: see finish) */            \
-    static double RED_F(t_exact, dt)(const void *vctx) {                                        \
+    /* logsumexp again, in index order, for the rare slices finish sends here: x - shift and  \
+     * the sum of the terms but one equal to 1 in RED_WIDE (float64 for float32 data, long      \
+     * double for float64: 80-bit on x86-64, 128-bit on AArch64 Linux), with libm's exp */      \
+    static double RED_F(exact_lse, dt)(const void *vctx, double *log_sum) {                     \
         const RED_F(exact_ctx, dt) *c = (const RED_F(exact_ctx, dt) *)vctx;                    \
-        double rest = 0.0, equal = 0.0;                                                         \
+        RED_WIDE rest = 0, equal = 0, shift = (RED_WIDE)c->shift;                               \
         size_t i;                                                                               \
         for (i = 0; i < c->n; i++) {                                                            \
             S xi = RED_F(get, dt)(c->x + i * c->stride);                                        \
-            if (xi == c->shift) equal += 1.0;                                                   \
-            else rest += RED_NAME(exp1)(xi - c->shift);                                         \
+            if (xi == c->shift) equal += 1;                                                     \
+            else rest += RED_WIDE_EXP((RED_WIDE)xi - shift);                                    \
         }                                                                                       \
         if (c->include_zero) {                                                                  \
-            if (c->shift == 0) equal += 1.0;                                                    \
-            else rest += exp(-(double)c->shift);                                                \
+            if (c->shift == 0) equal += 1;                                                      \
+            else rest += RED_WIDE_EXP(-shift);                                                  \
         }                                                                                       \
-        return rest + (equal - 1.0);                                                            \
+        RED_WIDE wide_log_sum = RED_WIDE_LOG1P(rest + (equal - 1));                             \
+        *log_sum = (double)wide_log_sum;                                                        \
+        return (double)(shift + wide_log_sum);                                                  \
     }                                                                                           \
     /* whether the n values at p (stride apart) are all NaN */                                  \
     static inline int RED_F(all_nan, dt)(const T *p, size_t n, size_t stride) {                \
@@ -239,7 +277,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
             V e = EXP(v_sub(LOAD(x + i + q * LANES), m));                                       \
             if (STORING) STORE(y + i + q * LANES, e);                                           \
             for (h = 0; h < RED_NW; h++)                                                        \
-                acc[q * RED_NW + h] = f64_add(acc[q * RED_NW + h], RED_NAME(wide)(e, h));       \
+                RED_NAME(add)(acc + q * RED_NW + h, comp + q * RED_NW + h, RED_NAME(wide)(e, h)); \
         }                                                                                       \
     } while (0)
 
@@ -272,11 +310,11 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
     /* the sum of e^(x - shift) over a row; e stored in y when y is not NULL. ordinary: the   \
      * slice has no NaN and shift is its max, so every x - shift <= 0 */                        \
     static inline double RED_F(row_expsum, dt)(const T *x, size_t n, S shift, T *y, int ordinary) { \
-        f64_v acc[RED_W / f64_LANES];                                                           \
+        f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES];                                  \
         V m = v_set1(shift);                                                                    \
         size_t i = 0, q, k;                                                                     \
         int h;                                                                                  \
-        for (k = 0; k < RED_W / f64_LANES; k++) acc[k] = f64_zero();                            \
+        for (k = 0; k < RED_W / f64_LANES; k++) acc[k] = comp[k] = f64_zero();                  \
         /* whole chunks: loads, exp and stores without tail tests, one loop per case */         \
         if (ordinary && STORE_E && y) {                                                         \
             for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp_shifted), 1, LOAD, STORE);          \
@@ -290,9 +328,9 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
             V e = RED_NAME(exp)(v_sub(RED_F(load, dt)(x + at, n - at, NEG_INF), m));            \
             if (STORE_E && y) RED_F(store, dt)(y + at, e, n - at);                              \
             for (h = 0; h < RED_NW; h++)                                                        \
-                acc[q * RED_NW + h] = f64_add(acc[q * RED_NW + h], RED_NAME(wide)(e, h));       \
+                RED_NAME(add)(acc + q * RED_NW + h, comp + q * RED_NW + h, RED_NAME(wide)(e, h)); \
         }                                                                                       \
-        return RED_NAME(tree)(acc);                                                             \
+        return RED_NAME(tree)(acc, comp);                                                             \
     }                                                                                           \
     static void RED_F(row_forward, dt)(int op, const T *x, size_t n, int include_zero,         \
                                        const T *grad, T *y) {                                   \
@@ -305,13 +343,14 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         double lse[LANES];                                                                      \
         size_t i, k;                                                                            \
         RED_NAME(finish)(&r, max, has_nan, sum, include_zero, grad ? (double)RED_F(get, dt)(grad) : 1.0, \
-                         op == RECT_RED_logsumexp ? RED_F(t_exact, dt) : NULL, &ctx);           \
+                         (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax) ? RED_F(exact_lse, dt) : NULL, &ctx);           \
         if (op == RECT_RED_logsumexp) {                                                         \
             RED_F(put, dt)(y, (S)r.lse);                                                        \
         } else if (op == RECT_RED_log_softmax) {                                                \
-            for (k = 0; k < LANES; k++) lse[k] = r.special == 2 ? RED_NAME(nan)() : r.lse;      \
+            for (k = 0; k < LANES; k++) lse[k] = r.log_sum;                                     \
             for (i = 0; i < n; i += LANES)                                                      \
-                RED_F(store, dt)(y + i, RED_F(minus, dt)(RED_F(load, dt)(x + i, n - i, NEG_INF), lse), n - i); \
+                RED_F(store, dt)(y + i, RED_F(minus, dt)(RED_F(load, dt)(x + i, n - i, NEG_INF),  \
+                                                         v_set1(r.shift), lse), n - i);         \
         } else {                                                                                \
             V scale = v_set1((S)(r.special == 2 && op == RECT_RED_softmax ? RED_NAME(nan)() : r.scale)); \
             V m = v_set1(r.shift);                                                              \
@@ -323,21 +362,21 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         }                                                                                       \
     }                                                                                           \
     static void RED_F(row_grad, dt)(int op, const T *y, const T *g, T *out, size_t n) {         \
-        f64_v acc[RED_W / f64_LANES];                                                           \
+        f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES];                                  \
         double sums[LANES];                                                                     \
         size_t i, q, k;                                                                         \
         if (n > 0 && isnan(RED_F(get, dt)(y)) && RED_F(all_nan, dt)(y, n, 1)) {                 \
             for (i = 0; i < n; i += LANES) RED_F(store, dt)(out + i, v_zero(), n - i);          \
             return;                                                                             \
         }                                                                                       \
-        for (k = 0; k < RED_W / f64_LANES; k++) acc[k] = f64_zero();                            \
+        for (k = 0; k < RED_W / f64_LANES; k++) acc[k] = comp[k] = f64_zero();                  \
         for (i = 0; i < n; i += RED_W)                                                          \
             for (q = 0; q < RED_NV && i + q * LANES < n; q++) {                                 \
                 size_t at = i + q * LANES;                                                      \
-                RED_F(grad_acc, dt)(op, acc + q * RED_NW, RED_F(load, dt)(y + at, n - at, (T)0), \
+                RED_F(grad_acc, dt)(op, acc + q * RED_NW, comp + q * RED_NW, RED_F(load, dt)(y + at, n - at, (T)0), \
                                     RED_F(load, dt)(g + at, n - at, (T)0));                     \
             }                                                                                   \
-        sums[0] = RED_NAME(tree)(acc);                                                          \
+        sums[0] = RED_NAME(tree)(acc, comp);                                                          \
         for (k = 1; k < LANES; k++) sums[k] = sums[0];                                          \
         for (i = 0; i < n; i += LANES)                                                          \
             RED_F(store, dt)(out + i, RED_F(grad_out, dt)(op, RED_F(load, dt)(y + i, n - i, (T)0), \
@@ -351,7 +390,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                                        int include_zero, const T *grad, T *y) {                 \
         V acc[RED_CV];                                                                          \
         M nan[RED_CV];                                                                          \
-        f64_v sums_v[RED_CV * RED_NW];                                                          \
+        f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
         S max[RED_COLS], shift[RED_COLS], scale[RED_COLS];                                      \
         double sums[RED_COLS], lse[RED_COLS];                                                   \
         int has_nan[RED_COLS];                                                                  \
@@ -380,7 +419,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                 ordinary &= !r.special;                                                         \
             }                                                                                   \
         }                                                                                       \
-        for (q = 0; q < nv * RED_NW; q++) sums_v[q] = f64_zero();                               \
+        for (q = 0; q < nv * RED_NW; q++) sums_v[q] = comps_v[q] = f64_zero();                  \
         for (i = 0; i < n; i++) {                                                               \
             const T *row = x + i * inner;                                                       \
             for (q = 0; q < nv; q++) {                                                          \
@@ -389,10 +428,11 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                 V e = ordinary ? RED_NAME(exp_shifted)(d) : RED_NAME(exp)(d);                   \
                 if (keep_e) RED_F(store, dt)(y + i * inner + q * LANES, e, c - q * LANES);       \
                 for (h = 0; h < RED_NW; h++)                                                    \
-                    sums_v[q * RED_NW + h] = f64_add(sums_v[q * RED_NW + h], RED_NAME(wide)(e, h)); \
+                    RED_NAME(add)(sums_v + q * RED_NW + h, comps_v + q * RED_NW + h, RED_NAME(wide)(e, h)); \
             }                                                                                   \
         }                                                                                       \
-        for (q = 0; q < nv * RED_NW; q++) f64_store(sums + q * f64_LANES, sums_v[q]);           \
+        for (q = 0; q < nv * RED_NW; q++)                                                       \
+            f64_store(sums + q * f64_LANES, f64_add(sums_v[q], comps_v[q]));                    \
         for (j = 0; j < nv * LANES; j++) {                                                      \
             lse[j] = 0.0, scale[j] = (S)0;                                                      \
             if (j >= c) continue;                                                               \
@@ -400,8 +440,8 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
             RED_F(exact_ctx, dt) ctx = {x + j, n, inner, r.shift, include_zero};                \
             RED_NAME(finish)(&r, max[j], has_nan[j], sums[j], include_zero,                     \
                              grad ? (double)RED_F(get, dt)(grad + j) : 1.0,                     \
-                             op == RECT_RED_logsumexp ? RED_F(t_exact, dt) : NULL, &ctx);       \
-            lse[j] = r.special == 2 && op == RECT_RED_log_softmax ? RED_NAME(nan)() : r.lse;    \
+                             (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax) ? RED_F(exact_lse, dt) : NULL, &ctx);       \
+            lse[j] = op == RECT_RED_log_softmax ? r.log_sum : r.lse;                           \
             scale[j] = (S)(r.special == 2 && op == RECT_RED_softmax ? RED_NAME(nan)() : r.scale); \
         }                                                                                       \
         if (op == RECT_RED_logsumexp) {                                                         \
@@ -415,7 +455,8 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                 size_t k = c - q * LANES;                                                       \
                 V r;                                                                            \
                 if (op == RECT_RED_log_softmax) {                                               \
-                    r = RED_F(minus, dt)(RED_F(load, dt)(row + q * LANES, k, NEG_INF), lse + q * LANES); \
+                    r = RED_F(minus, dt)(RED_F(load, dt)(row + q * LANES, k, NEG_INF),            \
+                                         v_load(shift + q * LANES), lse + q * LANES);           \
                 } else {                                                                        \
                     V e = keep_e ? RED_F(load, dt)(out + q * LANES, k, (T)0)                    \
                                  : RED_NAME(exp)(v_sub(RED_F(load, dt)(row + q * LANES, k, NEG_INF), \
@@ -428,17 +469,18 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
     }                                                                                           \
     static void RED_F(col_grad, dt)(int op, const T *y, const T *g, T *out, size_t n,           \
                                     size_t inner, size_t c) {                                   \
-        f64_v sums_v[RED_CV * RED_NW];                                                          \
+        f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
         double sums[RED_COLS];                                                                  \
         size_t nv = (c + LANES - 1) / LANES, i, q, j;                                           \
-        for (q = 0; q < nv * RED_NW; q++) sums_v[q] = f64_zero();                               \
+        for (q = 0; q < nv * RED_NW; q++) sums_v[q] = comps_v[q] = f64_zero();                  \
         for (i = 0; i < n; i++)                                                                 \
             for (q = 0; q < nv; q++) {                                                          \
                 size_t at = i * inner + q * LANES, k = c - q * LANES;                           \
-                RED_F(grad_acc, dt)(op, sums_v + q * RED_NW, RED_F(load, dt)(y + at, k, (T)0),  \
+                RED_F(grad_acc, dt)(op, sums_v + q * RED_NW, comps_v + q * RED_NW, RED_F(load, dt)(y + at, k, (T)0),  \
                                     RED_F(load, dt)(g + at, k, (T)0));                          \
             }                                                                                   \
-        for (q = 0; q < nv * RED_NW; q++) f64_store(sums + q * f64_LANES, sums_v[q]);           \
+        for (q = 0; q < nv * RED_NW; q++)                                                       \
+            f64_store(sums + q * f64_LANES, f64_add(sums_v[q], comps_v[q]));                    \
         for (i = 0; i < n; i++)                                                                 \
             for (q = 0; q < nv; q++) {                                                          \
                 size_t at = i * inner + q * LANES, k = c - q * LANES;                           \
