@@ -79,10 +79,12 @@ VM32_INLINE V RED_NAME(exp_shifted)(V d) {
 #define RED_NW 1
 VM32_INLINE f64_v RED_NAME(wide)(V v, int half) { (void)half; return v; }
 VM32_INLINE V RED_NAME(narrow)(const f64_v *parts) { return parts[0]; }
-/* vm_exp below its range computes an underflowing product; those lanes get +0 by a select */
+/* vm_exp outside its range computes an underflowing or overflowing product; those lanes get +0
+ * or +inf by a select instead, without a flag (a special slice exponentiates x itself) */
 VM32_INLINE V RED_NAME(exp)(V d) {
-    M tiny = v_lt(d, v_set1(-746.0));
-    return v_clear(tiny, vm_exp(v_clear(tiny, d)));
+    M tiny = v_lt(d, v_set1(-746.0)), huge = v_gt(d, v_set1(0x1.62e42fefa39efp9)); /* ln(DBL_MAX) */
+    V e = vm_exp(v_clear(v_or(tiny, huge), d));
+    return v_clear(tiny, v_select(huge, v_set1(INFINITY), e));
 }
 VM32_INLINE V RED_NAME(exp_shifted)(V d) { return RED_NAME(exp)(d); }
 #endif
@@ -338,7 +340,8 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         S max = RED_F(row_max, dt)(x, n, &has_nan);                                             \
         RED_NAME(slice) r = RED_NAME(start)(max, has_nan, include_zero);                        \
         int keep_e = STORE_E && (op == RECT_RED_softmax || op == RECT_RED_logsumexp_grad);      \
-        double sum = RED_F(row_expsum, dt)(x, n, r.shift, keep_e ? y : NULL, !r.special);       \
+        /* a special slice's result needs no sum (and its terms may be +inf) */                  \
+        double sum = r.special ? 0.0 : RED_F(row_expsum, dt)(x, n, r.shift, keep_e ? y : NULL, 1); \
         RED_F(exact_ctx, dt) ctx = {x, n, 1, r.shift, include_zero};                            \
         double lse[LANES];                                                                      \
         size_t i, k;                                                                            \
@@ -354,6 +357,10 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         } else {                                                                                \
             V scale = v_set1((S)(r.special == 2 && op == RECT_RED_softmax ? RED_NAME(nan)() : r.scale)); \
             V m = v_set1(r.shift);                                                              \
+            if (r.special) { /* NaN throughout, or 0 (the gradient of an all -inf slice) */     \
+                for (i = 0; i < n; i += LANES) RED_F(store, dt)(y + i, scale, n - i);           \
+                return;                                                                         \
+            }                                                                                   \
             for (i = 0; i < n; i += LANES) {                                                    \
                 V e = keep_e ? RED_F(load, dt)(y + i, n - i, (T)0)                              \
                              : RED_NAME(exp)(v_sub(RED_F(load, dt)(x + i, n - i, NEG_INF), m)); \
@@ -391,7 +398,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         V acc[RED_CV];                                                                          \
         M nan[RED_CV];                                                                          \
         f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
-        S max[RED_COLS], shift[RED_COLS], scale[RED_COLS];                                      \
+        S max[RED_COLS], shift[RED_COLS], scale[RED_COLS], special[RED_COLS];                   \
         double sums[RED_COLS], lse[RED_COLS];                                                   \
         int has_nan[RED_COLS];                                                                  \
         size_t nv = (c + LANES - 1) / LANES, i, q, j;                                           \
@@ -412,10 +419,11 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         }                                                                                       \
         for (j = 0; j < nv * LANES; j++) {                                                      \
             has_nan[j] = scale[j] != 0;                                                         \
-            shift[j] = (S)0;                                                                    \
+            shift[j] = special[j] = (S)0;                                                       \
             if (j < c) {                                                                        \
                 RED_NAME(slice) r = RED_NAME(start)(max[j], has_nan[j], include_zero);          \
                 shift[j] = r.shift;                                                             \
+                special[j] = (S)(r.special != 0);                                               \
                 ordinary &= !r.special;                                                         \
             }                                                                                   \
         }                                                                                       \
@@ -425,10 +433,12 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
             for (q = 0; q < nv; q++) {                                                          \
                 V d = v_sub(RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF),           \
                             v_load(shift + q * LANES));                                         \
-                V e = ordinary ? RED_NAME(exp_shifted)(d) : RED_NAME(exp)(d);                   \
+                V e = ordinary ? RED_NAME(exp_shifted)(d) : RED_NAME(exp)(d), term = e;         \
                 if (keep_e) RED_F(store, dt)(y + i * inner + q * LANES, e, c - q * LANES);       \
+                /* special slices need no sum, and +inf terms would make NaN in the compensation */ \
+                if (!ordinary) term = v_clear(v_gt(v_load(special + q * LANES), v_zero()), e);  \
                 for (h = 0; h < RED_NW; h++)                                                    \
-                    RED_NAME(add)(sums_v + q * RED_NW + h, comps_v + q * RED_NW + h, RED_NAME(wide)(e, h)); \
+                    RED_NAME(add)(sums_v + q * RED_NW + h, comps_v + q * RED_NW + h, RED_NAME(wide)(term, h)); \
             }                                                                                   \
         }                                                                                       \
         for (q = 0; q < nv * RED_NW; q++)                                                       \
