@@ -168,8 +168,9 @@ def test_grad_of_an_unsupported_dtype(row, bad):
     assert unchanged(before, out, *ops.values())
 
 
-@BUG_BROADCAST
-@pytest.mark.parametrize("row", GRAD_ROWS, ids=[r.name for r in GRAD_ROWS])
+# (the reductions check grad's shape themselves: no broadcasting bug there)
+@pytest.mark.parametrize("row", [pytest.param(r, marks=() if r.reduction else BUG_BROADCAST) for r in GRAD_ROWS],
+                         ids=[r.name for r in GRAD_ROWS])
 def test_grad_of_the_wrong_shape(row):
     ops, out = good_call(row)
     ops["grad"] = np.ones(ops["x"].shape[:-1] + (N - 1,))
@@ -244,7 +245,7 @@ def test_in_place_on_integers_refuses_the_integer_out(row):
 def test_partially_overlapping_out_gives_the_result_of_copies(row, dtype, shift):
     """out and x (or grad) in one buffer, shifted: the result is that of the copied inputs."""
     n = 40
-    for victim in ("x", "grad") if row.grad else ("x",):
+    for victim in ("x", "grad") if row.grad and row.grad_shape == "x" else ("x",):
         ops = hc.operands(row, hc.data(dtype, n))
         buf = np.concatenate([np.zeros(8, dtype), ops[victim].reshape(-1), np.zeros(8, dtype)])
         ops[victim] = buf[8:8 + n].reshape(ops[victim].shape)

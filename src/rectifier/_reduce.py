@@ -35,7 +35,7 @@ def _float_array(fname, x, pname="x"):
         return arr, dt.newbyteorder("=")
     if dt.kind in "biu":
         return arr, _F64
-    raise TypeError(f"{fname}: {pname} has unsupported dtype {dt}; "
+    raise TypeError(f"{fname}: {pname} has unsupported dtype {dt} ({dt!r}); "
                     "expected float16, float32, float64, an integer or bool")
 
 
@@ -66,6 +66,11 @@ def _bool(fname, pname, value):
     raise TypeError(f"{fname}: {pname} must be True or False, got {value!r}")
 
 
+def _c_aligned(a, dtype):
+    """a as a flat C-contiguous, aligned, native array of dtype (a copy only where needed)."""
+    return np.require(a, dtype=dtype, requirements=["C", "A"]).reshape(-1)
+
+
 class _Layout:
     """x as the kernels' (outer, n, inner) C-ordered array, and the way back to x's shape."""
 
@@ -78,13 +83,13 @@ class _Layout:
             first = axes[0] if axes else x.ndim
             last = axes[-1] + 1 if axes else x.ndim
             self.perm = None
-            self.data = np.ascontiguousarray(x, dtype=dtype).reshape(-1)
+            self.data = _c_aligned(x, dtype)
             self.outer = int(np.prod(shape[:first], dtype=np.int64))
             self.n = int(np.prod(shape[first:last], dtype=np.int64))
             self.inner = int(np.prod(shape[last:], dtype=np.int64))
         else:
             self.perm = kept + list(axes)
-            self.data = np.ascontiguousarray(np.transpose(x, self.perm), dtype=dtype).reshape(-1)
+            self.data = _c_aligned(np.transpose(x, self.perm), dtype)
             self.outer = int(np.prod([shape[a] for a in kept], dtype=np.int64))
             self.n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
             self.inner = 1
@@ -94,7 +99,7 @@ class _Layout:
         """Another operand shaped like x (a gradient), in the same C-ordered form."""
         if self.perm is not None:
             a = np.transpose(a, self.perm)
-        return np.ascontiguousarray(a, dtype=dtype).reshape(-1)
+        return _c_aligned(a, dtype)
 
     def back(self, flat):
         """A result laid out like self.data, as an array of x's shape."""
@@ -124,6 +129,10 @@ def _deliver(result, out):
         return result
     np.copyto(out, result)
     return out
+
+
+def _ones_if_none(grad, like):
+    return np.ones(np.shape(like)) if grad is None else grad
 
 
 def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad"):
@@ -170,33 +179,37 @@ def log_softmax(x, axis=-1, include_zero=False, out=None):
     return _elementwise_shaped("log_softmax", "log_softmax", x, axis, include_zero, out)
 
 
-def softmax_grad(y, grad, axis=-1, out=None):
-    """softmax_grad(y, grad, axis=-1, out=None)
+def softmax_grad(y, grad=None, axis=-1, out=None):
+    """softmax_grad(y, grad=None, axis=-1, out=None)
 
     The gradient through softmax from its output ``y = softmax(x, axis)`` (either include_zero):
     ``y * (grad - sum(grad * y, axis, keepdims=True))``, in one pass after the sum. A slice of y
-    that is NaN throughout (the softmax of an all -inf slice) gets 0, never NaN.
+    that is NaN throughout (the softmax of an all -inf slice) gets 0, never NaN. grad None means
+    ones (the gradient of the sum of the outputs), as for the elementwise gradients.
     """
-    return _elementwise_shaped("softmax_grad", "softmax_grad", y, axis, False, out, grad)
+    return _elementwise_shaped("softmax_grad", "softmax_grad", y, axis, False, out, _ones_if_none(grad, y))
 
 
-def log_softmax_grad(y, grad, axis=-1, out=None):
-    """log_softmax_grad(y, grad, axis=-1, out=None)
+def log_softmax_grad(y, grad=None, axis=-1, out=None):
+    """log_softmax_grad(y, grad=None, axis=-1, out=None)
 
     The gradient through log_softmax from its output ``y = log_softmax(x, axis)`` (either
     include_zero): ``grad - exp(y) * sum(grad, axis, keepdims=True)``. A slice of y that is NaN
-    throughout (an all -inf slice) gets 0, never NaN.
+    throughout (an all -inf slice) gets 0, never NaN. grad None means ones.
     """
-    return _elementwise_shaped("log_softmax_grad", "log_softmax_grad", y, axis, False, out, grad)
+    return _elementwise_shaped("log_softmax_grad", "log_softmax_grad", y, axis, False, out, _ones_if_none(grad, y))
 
 
-def logsumexp_grad(x, grad, axis=None, include_zero=False, out=None):
-    """logsumexp_grad(x, grad, axis=None, include_zero=False, out=None)
+def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
+    """logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None)
 
     The gradient of ``logsumexp(x, axis, include_zero=...)``: ``grad * softmax(x, axis,
     include_zero)``, `grad` shaped like the logsumexp result (with or without the reduced axes
-    kept as length 1, or anything that broadcasts to that). 0, never NaN, on a slice of only -inf.
+    kept as length 1, or anything that broadcasts to that; None means 1). 0, never NaN, on a slice
+    of only -inf.
     """
+    if grad is None:
+        grad = 1.0
     fname = "logsumexp_grad"
     x, dtype = _float_array(fname, x)
     include_zero = _bool(fname, "include_zero", include_zero)
@@ -214,8 +227,7 @@ def logsumexp_grad(x, grad, axis=None, include_zero=False, out=None):
         raise ValueError(f"{fname}: grad has shape {g.shape}; it must broadcast to the logsumexp "
                          f"result's shape {reduced_shape} (or {kept_dims} with keepdims)") from None
     layout = _Layout(x, dtype, axes)
-    g = np.ascontiguousarray(g.reshape(layout.kept_shape) if layout.kept_shape else g.reshape(()),
-                             dtype=dtype).reshape(-1)
+    g = _c_aligned(g.reshape(layout.kept_shape) if layout.kept_shape else g.reshape(()), dtype)
     y = np.empty(layout.data.size, dtype)
     if y.size:
         layout.run("logsumexp_grad", y, g, include_zero)
