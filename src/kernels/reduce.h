@@ -43,6 +43,7 @@
 
 /* float64 pieces of a compute vector: RED_NW float64 vectors per V */
 #undef RED_NW
+#undef RED_SUMS
 #undef RED_WIDE
 #undef RED_WIDE_EXP
 #undef RED_WIDE_LOG1P
@@ -111,15 +112,38 @@ static inline double RED_NAME(exp1)(S d) {
     return (double)lanes[0];
 }
 
-/* the fixed-order sum of RED_W float64 partial sums */
-static inline double RED_NAME(tree)(const f64_v *acc, const f64_v *comp) {
+/* One chunk of RED_W terms (e[q] holds elements q LANES .. q LANES + LANES - 1) into the row's
+ * RED_SUMS float64 partial sums. float32 data: elements l and l + RED_W/2 are first added in
+ * float32 (half the conversions; the pair's rounding is 2^-25 of the terms), partial sum l
+ * (mod RED_W/2) then takes the pair; float64: partial sum l (mod RED_W) takes element l,
+ * compensated. The same order on every path, whatever LANES is. */
+#if RED_F32
+#define RED_SUMS (RED_W / 2)
+VM32_INLINE void RED_NAME(chunk_sum)(f64_v *acc, f64_v *comp, const V *e) {
+    int q, h;
+    for (q = 0; q < RED_NV / 2; q++) {
+        V pair = v_add(e[q], e[q + RED_NV / 2]);
+        for (h = 0; h < RED_NW; h++) RED_NAME(add)(acc + q * RED_NW + h, comp + q * RED_NW + h, RED_NAME(wide)(pair, h));
+    }
+}
+#else
+#define RED_SUMS RED_W
+VM32_INLINE void RED_NAME(chunk_sum)(f64_v *acc, f64_v *comp, const V *e) {
+    int q;
+    for (q = 0; q < RED_NV; q++) RED_NAME(add)(acc + q, comp + q, e[q]);
+}
+#endif
+
+/* the fixed-order sum of the RED_SUMS partial sums (and, for the gradients, of RED_W) */
+static inline double RED_NAME(tree_of)(const f64_v *acc, const f64_v *comp, int count) {
     double s[RED_W];
     int k, h;
-    for (k = 0; k < RED_W / f64_LANES; k++) f64_store(s + k * f64_LANES, f64_add(acc[k], comp[k]));
-    for (h = RED_W / 2; h >= 1; h /= 2)
+    for (k = 0; k < count / f64_LANES; k++) f64_store(s + k * f64_LANES, f64_add(acc[k], comp[k]));
+    for (h = count / 2; h >= 1; h /= 2)
         for (k = 0; k < h; k++) s[k] += s[k + h];
     return s[0];
 }
+static inline double RED_NAME(tree)(const f64_v *acc, const f64_v *comp) { return RED_NAME(tree_of)(acc, comp, RED_SUMS); }
 
 /* What a slice's statistics give (see the header comment for the specials). */
 typedef struct {
@@ -273,14 +297,14 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
     }
 
 /* one whole chunk of RED_W elements at x + i into the partial sums (inside RED_ROWS) */
-#define RED_ROW_CHUNK(EXP, STORING, LOAD, STORE)                                                              \
+#define RED_ROW_CHUNK(EXP, STORING, LOAD, STORE)                                                 \
     do {                                                                                        \
+        V e_[RED_NV];                                                                           \
         for (q = 0; q < RED_NV; q++) {                                                          \
-            V e = EXP(v_sub(LOAD(x + i + q * LANES), m));                                       \
-            if (STORING) STORE(y + i + q * LANES, e);                                           \
-            for (h = 0; h < RED_NW; h++)                                                        \
-                RED_NAME(add)(acc + q * RED_NW + h, comp + q * RED_NW + h, RED_NAME(wide)(e, h)); \
+            e_[q] = EXP(v_sub(LOAD(x + i + q * LANES), m));                                     \
+            if (STORING) STORE(y + i + q * LANES, e_[q]);                                       \
         }                                                                                       \
+        RED_NAME(chunk_sum)(acc, comp, e_);                                                     \
     } while (0)
 
 /* ---- rows: inner == 1, vectors along the slice ---- */
@@ -325,14 +349,17 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         } else {                                                                                \
             for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp), STORE_E && y, LOAD, STORE);       \
         }                                                                                       \
-        for (q = 0; q < RED_NV && i + q * LANES < n; q++) {                                     \
-            size_t at = i + q * LANES;                                                          \
-            V e = RED_NAME(exp)(v_sub(RED_F(load, dt)(x + at, n - at, NEG_INF), m));            \
-            if (STORE_E && y) RED_F(store, dt)(y + at, e, n - at);                              \
-            for (h = 0; h < RED_NW; h++)                                                        \
-                RED_NAME(add)(acc + q * RED_NW + h, comp + q * RED_NW + h, RED_NAME(wide)(e, h)); \
+        if (i < n) { /* the last, partial chunk: lanes past the end read -inf, so e = 0 */       \
+            V e_[RED_NV];                                                                       \
+            for (q = 0; q < RED_NV; q++) {                                                      \
+                size_t at = i + q * LANES, k = at < n ? n - at : 0;                             \
+                e_[q] = RED_NAME(exp)(v_sub(RED_F(load, dt)(x + (k ? at : 0), k, NEG_INF), m)); \
+                if (STORE_E && y && k) RED_F(store, dt)(y + at, e_[q], k);                      \
+            }                                                                                   \
+            RED_NAME(chunk_sum)(acc, comp, e_);                                                 \
         }                                                                                       \
-        return RED_NAME(tree)(acc, comp);                                                             \
+        (void)h;                                                                                \
+        return RED_NAME(tree)(acc, comp);                                                       \
     }                                                                                           \
     static void RED_F(row_forward, dt)(int op, const T *x, size_t n, int include_zero,         \
                                        const T *grad, T *y) {                                   \
@@ -383,7 +410,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                 RED_F(grad_acc, dt)(op, acc + q * RED_NW, comp + q * RED_NW, RED_F(load, dt)(y + at, n - at, (T)0), \
                                     RED_F(load, dt)(g + at, n - at, (T)0));                     \
             }                                                                                   \
-        sums[0] = RED_NAME(tree)(acc, comp);                                                          \
+        sums[0] = RED_NAME(tree_of)(acc, comp, RED_W);                                                          \
         for (k = 1; k < LANES; k++) sums[k] = sums[0];                                          \
         for (i = 0; i < n; i += LANES)                                                          \
             RED_F(store, dt)(out + i, RED_F(grad_out, dt)(op, RED_F(load, dt)(y + i, n - i, (T)0), \
