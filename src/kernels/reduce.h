@@ -237,21 +237,11 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                                f64_load(log_sum + h * f64_LANES));                              \
         return RED_NAME(narrow)(parts);                                                         \
     }                                                                                           \
-    /* softmax_grad: y (g - dot); log_softmax_grad: g - e^y sum(g); in float64 */               \
-    static inline V RED_F(grad_out, dt)(int op, V y, V g, const double *sums) {                 \
-        f64_v parts[RED_NW];                                                                    \
-        int h;                                                                                  \
-        if (op == RECT_RED_softmax_grad) {                                                      \
-            for (h = 0; h < RED_NW; h++)                                                        \
-                parts[h] = f64_mul(RED_NAME(wide)(y, h),                                        \
-                                   f64_sub(RED_NAME(wide)(g, h), f64_load(sums + h * f64_LANES))); \
-        } else {                                                                                \
-            V e = RED_NAME(exp)(y);                                                             \
-            for (h = 0; h < RED_NW; h++)                                                        \
-                parts[h] = f64_sub(RED_NAME(wide)(g, h),                                        \
-                                   f64_mul(RED_NAME(wide)(e, h), f64_load(sums + h * f64_LANES))); \
-        }                                                                                       \
-        return RED_NAME(narrow)(parts);                                                         \
+    /* softmax_grad: y (g - dot); log_softmax_grad: g - e^y sum(g); in the compute type, the    \
+     * sum (accumulated in float64) rounded to it once per slice */                             \
+    static inline V RED_F(grad_out, dt)(int op, V y, V g, V sum) {                              \
+        if (op == RECT_RED_softmax_grad) return v_mul(y, v_sub(g, sum));                        \
+        return v_sub(g, v_mul(RED_NAME(exp)(y), sum));                                          \
     }                                                                                           \
     /* acc[0 .. RED_NW) += the float64 pieces of y g (softmax_grad) or of g */                  \
     static inline void RED_F(grad_acc, dt)(int op, f64_v *acc, f64_v *comp, V y, V g) {                      \
@@ -397,7 +387,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
     }                                                                                           \
     static void RED_F(row_grad, dt)(int op, const T *y, const T *g, T *out, size_t n) {         \
         f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES];                                  \
-        double sums[LANES];                                                                     \
+        V sum;                                                                                  \
         size_t i, q, k;                                                                         \
         if (n > 0 && isnan(RED_F(get, dt)(y)) && RED_F(all_nan, dt)(y, n, 1)) {                 \
             for (i = 0; i < n; i += LANES) RED_F(store, dt)(out + i, v_zero(), n - i);          \
@@ -410,11 +400,10 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                 RED_F(grad_acc, dt)(op, acc + q * RED_NW, comp + q * RED_NW, RED_F(load, dt)(y + at, n - at, (T)0), \
                                     RED_F(load, dt)(g + at, n - at, (T)0));                     \
             }                                                                                   \
-        sums[0] = RED_NAME(tree_of)(acc, comp, RED_W);                                                          \
-        for (k = 1; k < LANES; k++) sums[k] = sums[0];                                          \
+        sum = v_set1((S)RED_NAME(tree_of)(acc, comp, RED_W));                                   \
         for (i = 0; i < n; i += LANES)                                                          \
             RED_F(store, dt)(out + i, RED_F(grad_out, dt)(op, RED_F(load, dt)(y + i, n - i, (T)0), \
-                                                          RED_F(load, dt)(g + i, n - i, (T)0), sums), n - i); \
+                                                          RED_F(load, dt)(g + i, n - i, (T)0), sum), n - i); \
     }
 
 /* ---- columns: inner > 1, a vector across LANES neighbouring slices; c <= RED_COLS of them,
@@ -508,6 +497,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                                     size_t inner, size_t c) {                                   \
         f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
         double sums[RED_COLS];                                                                  \
+        S sums_s[RED_COLS];                                                                     \
         size_t nv = (c + LANES - 1) / LANES, i, q, j;                                           \
         for (q = 0; q < nv * RED_NW; q++) sums_v[q] = comps_v[q] = f64_zero();                  \
         for (i = 0; i < n; i++)                                                                 \
@@ -518,12 +508,13 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
             }                                                                                   \
         for (q = 0; q < nv * RED_NW; q++)                                                       \
             f64_store(sums + q * f64_LANES, f64_add(sums_v[q], comps_v[q]));                    \
+        for (j = 0; j < nv * LANES; j++) sums_s[j] = (S)sums[j];                                \
         for (i = 0; i < n; i++)                                                                 \
             for (q = 0; q < nv; q++) {                                                          \
                 size_t at = i * inner + q * LANES, k = c - q * LANES;                           \
                 RED_F(store, dt)(out + at, RED_F(grad_out, dt)(op, RED_F(load, dt)(y + at, k, (T)0), \
                                                                RED_F(load, dt)(g + at, k, (T)0), \
-                                                               sums + q * LANES), k);           \
+                                                               v_load(sums_s + q * LANES)), k); \
             }                                                                                   \
         /* a slice whose forward output is all NaN was all -inf: its gradient is 0 */           \
         for (j = 0; j < c && n > 0; j++)                                                        \
