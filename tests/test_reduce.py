@@ -501,6 +501,21 @@ def test_out_and_in_place(cpu_path, dtype):
     assert_same_bits(gg, want)
 
 
+def test_gradient_in_place_on_y_keeps_nan_from_grad(cpu_path):
+    """out=y: an all -inf slice still gets 0, and a NaN incoming gradient still gives NaN."""
+    x = np.array([[-INF, 0.0, 1.0], [-INF, 2.0, 3.0]])
+    for axis, data in ((0, x), (1, np.ascontiguousarray(x.T))):
+        g = np.ones_like(data)
+        np.moveaxis(g, axis, 0)[:, 1] = NAN   # one NaN in the second slice
+        y = rectifier.softmax(data, axis=axis)
+        want = rectifier.softmax_grad(y.copy(), g, axis=axis)
+        got = rectifier.softmax_grad(y, g, axis=axis, out=y)
+        assert got is y
+        assert_same_bits(got, want)
+        assert (np.take(got, 0, axis=1 - axis) == 0).all()
+        assert np.isnan(np.take(got, 1, axis=1 - axis)).all()
+
+
 def test_integer_and_bool_inputs_give_float64():
     assert rectifier.logsumexp([1, 2, 3]).dtype == np.float64
     assert rectifier.softmax(np.array([True, False])).dtype == np.float64

@@ -498,6 +498,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
         double sums[RED_COLS];                                                                  \
         S sums_s[RED_COLS];                                                                     \
+        int all_nan[RED_COLS];                                                                  \
         size_t nv = (c + LANES - 1) / LANES, i, q, j;                                           \
         for (q = 0; q < nv * RED_NW; q++) sums_v[q] = comps_v[q] = f64_zero();                  \
         for (i = 0; i < n; i++)                                                                 \
@@ -509,6 +510,10 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         for (q = 0; q < nv * RED_NW; q++)                                                       \
             f64_store(sums + q * f64_LANES, f64_add(sums_v[q], comps_v[q]));                    \
         for (j = 0; j < nv * LANES; j++) sums_s[j] = (S)sums[j];                                \
+        /* a slice whose forward output is all NaN was all -inf: its gradient is 0 (found       \
+         * before the output is written, which may be y itself) */                              \
+        for (j = 0; j < c; j++)                                                                 \
+            all_nan[j] = n > 0 && isnan(RED_F(get, dt)(y + j)) && RED_F(all_nan, dt)(y + j, n, inner); \
         for (i = 0; i < n; i++)                                                                 \
             for (q = 0; q < nv; q++) {                                                          \
                 size_t at = i * inner + q * LANES, k = c - q * LANES;                           \
@@ -516,9 +521,8 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
                                                                RED_F(load, dt)(g + at, k, (T)0), \
                                                                v_load(sums_s + q * LANES)), k); \
             }                                                                                   \
-        /* a slice whose forward output is all NaN was all -inf: its gradient is 0 */           \
-        for (j = 0; j < c && n > 0; j++)                                                        \
-            if (isnan(RED_F(get, dt)(y + j)) && RED_F(all_nan, dt)(y + j, n, inner))            \
+        for (j = 0; j < c; j++)                                                                 \
+            if (all_nan[j])                                                                     \
                 for (i = 0; i < n; i++) RED_F(put, dt)(out + i * inner + j, (S)0);              \
     }
 

@@ -123,6 +123,23 @@ def _check_out(fname, out, dtype, shape):
         raise ValueError(f"{fname}: out is read-only")
 
 
+def _direct_out(out, layout, g):
+    """out, flat, when the kernel can write into it: C-contiguous, aligned, native, in the
+    kernel's layout, and either apart from the inputs or exactly one of them (in place);
+    otherwise None (the result then goes through a new array and a copy)."""
+    if out is None or layout.perm is not None or not (out.flags.c_contiguous and out.flags.aligned):
+        return None
+    if not out.dtype.isnative:
+        return None
+    flat = out.reshape(-1)
+    for a in (layout.data, g):
+        if a is not None and np.may_share_memory(flat, a):
+            same = a.ctypes.data == flat.ctypes.data and a.size == flat.size
+            if not same:
+                return None
+    return flat
+
+
 def _deliver(result, out):
     """The result in `out` (copied, so any layout and overlap with the inputs is fine), or itself."""
     if out is None:
@@ -149,10 +166,11 @@ def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_n
         _check_out(fname, out, dtype, x.shape)
     layout = _Layout(x, dtype, axes)
     g = None if grad is None else layout.like_data(grad, dtype)
-    y = np.empty(layout.data.size, dtype)
+    direct = _direct_out(out, layout, g)
+    y = np.empty(layout.data.size, dtype) if direct is None else direct
     if y.size:
         layout.run(op, y, g, include_zero)
-    return _deliver(layout.back(y), out)
+    return out if direct is not None else _deliver(layout.back(y), out)
 
 
 def softmax(x, axis=-1, include_zero=False, out=None):
