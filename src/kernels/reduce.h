@@ -35,6 +35,14 @@
  * outside the arrays is touched and no lane raises a floating-point flag.
  */
 
+/* The kernels' loops get every exp inlined, the float64 vm_exp included (GCC otherwise calls
+ * its out-of-line copy once per vector, with the vectors passed through memory). */
+#if defined(__GNUC__) || defined(__clang__)
+#define RED_FLATTEN __attribute__((flatten))
+#else
+#define RED_FLATTEN
+#endif
+
 #define RED_W 16               /* elements per chunk of a row: one fixed interleave on every path */
 #define RED_NV (RED_W / LANES) /* compute vectors per chunk */
 #define RED_COLS 256           /* slices a column pass holds at once */
@@ -325,7 +333,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
     }                                                                                           \
     /* the sum of e^(x - shift) over a row; e stored in y when y is not NULL. ordinary: the   \
      * slice has no NaN and shift is its max, so every x - shift <= 0 */                        \
-    static inline double RED_F(row_expsum, dt)(const T *x, size_t n, S shift, T *y, int ordinary) { \
+    RED_FLATTEN static inline double RED_F(row_expsum, dt)(const T *x, size_t n, S shift, T *y, int ordinary) { \
         f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES];                                  \
         V m = v_set1(shift);                                                                    \
         size_t i = 0, q, k;                                                                     \
@@ -351,7 +359,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         (void)h;                                                                                \
         return RED_NAME(tree)(acc, comp);                                                       \
     }                                                                                           \
-    static void RED_F(row_forward, dt)(int op, const T *x, size_t n, int include_zero,         \
+    RED_FLATTEN static void RED_F(row_forward, dt)(int op, const T *x, size_t n, int include_zero,         \
                                        const T *grad, T *y) {                                   \
         int has_nan;                                                                            \
         S max = RED_F(row_max, dt)(x, n, &has_nan);                                             \
@@ -385,7 +393,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
             }                                                                                   \
         }                                                                                       \
     }                                                                                           \
-    static void RED_F(row_grad, dt)(int op, const T *y, const T *g, T *out, size_t n) {         \
+    RED_FLATTEN static void RED_F(row_grad, dt)(int op, const T *y, const T *g, T *out, size_t n) {         \
         f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES];                                  \
         V sum;                                                                                  \
         size_t i, q, k;                                                                         \
@@ -409,7 +417,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
 /* ---- columns: inner > 1, a vector across LANES neighbouring slices; c <= RED_COLS of them,
  * whose element i is at x[i * inner + j] ---- */
 #define RED_COLUMNS(dt, T, LOAD, STORE, STORE_E, NEG_INF)                                        \
-    static void RED_F(col_forward, dt)(int op, const T *x, size_t n, size_t inner, size_t c,   \
+    RED_FLATTEN static void RED_F(col_forward, dt)(int op, const T *x, size_t n, size_t inner, size_t c,   \
                                        int include_zero, const T *grad, T *y) {                 \
         V acc[RED_CV];                                                                          \
         M nan[RED_CV];                                                                          \
@@ -493,7 +501,7 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
             }                                                                                   \
         }                                                                                       \
     }                                                                                           \
-    static void RED_F(col_grad, dt)(int op, const T *y, const T *g, T *out, size_t n,           \
+    RED_FLATTEN static void RED_F(col_grad, dt)(int op, const T *y, const T *g, T *out, size_t n,           \
                                     size_t inner, size_t c) {                                   \
         f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
         double sums[RED_COLS];                                                                  \
