@@ -16,6 +16,7 @@ Choices where SPEC and SciPy are silent (also in the README):
 - softmax_grad / log_softmax_grad take a slice whose forward output is NaN throughout as an all
   -inf slice and return 0 there (never NaN).
 """
+import math
 import operator
 
 import numpy as np
@@ -24,13 +25,16 @@ from . import _core
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _OPS = _core.REDUCE_OPS
+_NATIVE = (_F16, _F32, _F64)
 
 
 def _float_array(fname, x, pname="x"):
     """x as an ndarray and its result dtype: float16/32/64 keep theirs, integers and bool give
     float64; anything else is a TypeError naming the dtype."""
-    arr = np.asarray(x)
+    arr = x if type(x) is np.ndarray else np.asarray(x)
     dt = arr.dtype
+    if dt in _NATIVE:
+        return arr, dt
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
         return arr, dt.newbyteorder("=")
     if dt.kind in "biu":
@@ -43,6 +47,8 @@ def _axes(fname, axis, ndim):
     """The reduced axes, sorted, non-negative: from None (all), an int or a tuple of ints."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:   # the common call, quickly
+        return (axis % ndim,)
     items = axis if isinstance(axis, tuple) else (axis,)
     out = []
     for a in items:
@@ -68,6 +74,8 @@ def _bool(fname, pname, value):
 
 def _c_aligned(a, dtype):
     """a as a flat C-contiguous, aligned, native array of dtype (a copy only where needed)."""
+    if type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous and a.flags.aligned:
+        return a.reshape(-1)
     return np.require(a, dtype=dtype, requirements=["C", "A"]).reshape(-1)
 
 
@@ -84,14 +92,14 @@ class _Layout:
             last = axes[-1] + 1 if axes else x.ndim
             self.perm = None
             self.data = _c_aligned(x, dtype)
-            self.outer = int(np.prod(shape[:first], dtype=np.int64))
-            self.n = int(np.prod(shape[first:last], dtype=np.int64))
-            self.inner = int(np.prod(shape[last:], dtype=np.int64))
+            self.outer = math.prod(shape[:first])
+            self.n = math.prod(shape[first:last])
+            self.inner = math.prod(shape[last:])
         else:
             self.perm = kept + list(axes)
             self.data = _c_aligned(np.transpose(x, self.perm), dtype)
-            self.outer = int(np.prod([shape[a] for a in kept], dtype=np.int64))
-            self.n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+            self.outer = math.prod(shape[a] for a in kept)
+            self.n = math.prod(shape[a] for a in axes)
             self.inner = 1
         self.kept_shape = tuple(shape[a] for a in kept)
 
