@@ -185,3 +185,16 @@ void rect_prelu_grad_f64(size_t n, const double *x, const double *w, const doubl
                          double *gw) {
     rect_kernels.prelu_grad[RECT_F64](n, x, w, g, gx, gw);
 }
+
+void rect_reduce_f16(int op, size_t outer, size_t n, size_t inner, const rect_f16 *x,
+                     const rect_f16 *g, rect_f16 *y, const rect_params *p) {
+    rect_kernels.reduce[RECT_F16](op, outer, n, inner, x, g, y, p);
+}
+void rect_reduce_f32(int op, size_t outer, size_t n, size_t inner, const float *x, const float *g,
+                     float *y, const rect_params *p) {
+    rect_kernels.reduce[RECT_F32](op, outer, n, inner, x, g, y, p);
+}
+void rect_reduce_f64(int op, size_t outer, size_t n, size_t inner, const double *x,
+                     const double *g, double *y, const rect_params *p) {
+    rect_kernels.reduce[RECT_F64](op, outer, n, inner, x, g, y, p);
+}

@@ -9,6 +9,12 @@ test_bad_input.py's test_every_public_function_has_a_row fails for any other, na
 Conventions (see `operands` and `call`): the data of a call is a 1-D array of n elements. prelu and
 prelu_grad see it as (1, n) with one weight per channel, so their own direct path (a weight array)
 runs; every other function sees it as it is.
+
+Reductions (softmax, logsumexp, ... : Row.reduction) reduce along the data's one axis. Their value at
+an element depends on the whole slice and the float sum's order, so a reversed view is checked
+against the call on a contiguous copy of the same reversed values (SPEC: any layout gives the bits
+of the contiguous path), not against the reversed result. logsumexp_grad's incoming gradient has
+the logsumexp result's shape with the reduced axis kept (Row.grad_shape "reduced": (1,)).
 """
 import inspect
 from dataclasses import dataclass, field
@@ -36,12 +42,15 @@ class Row:
     # array-valued parameters that broadcast against x, for the wrong-length test
     array_params: tuple = ()
     # x and grad values for which the mathematically required operations raise no floating-point
-    # flag with `params` (the flags test asserts that none is raised); None: moderate values only
+    # flag with `params` (the flags test asserts that none is raised): "exact", "moderate" or
+    # "narrow" (see quiet_values)
     quiet_x: str = "exact"
     derived: bool = False     # made from the signature, not written here
     # draws random numbers by the logical index of each element (rrelu, noisy_relu): the same
     # values in another order give other results, so f(x[::-1]) is not f(x)[::-1]
     positional: bool = False
+    reduction: bool = False   # reduces along an axis (see the module docstring)
+    grad_shape: str = "x"     # "x": grad shaped like x; "reduced": like the reduction's result, kept dims
 
     @property
     def function(self):
@@ -140,6 +149,24 @@ def _weight_bad(fname):
     )
 
 
+def _reduction_bad(fname):
+    """axis: an int, a tuple of distinct ints or None, within x's dimensions; flags are bools."""
+    return (
+        ({"axis": 5}, np.exceptions.AxisError, (fname, "axis", "5")),
+        ({"axis": -2}, np.exceptions.AxisError, (fname, "axis", "-2")),
+        ({"axis": 1.5}, TypeError, (fname, "axis", "1.5")),
+        ({"axis": "0"}, TypeError, (fname, "axis")),
+        ({"axis": (0, 0)}, ValueError, (fname, "axis", "(0, 0)")),
+        ({"axis": (0, 3)}, np.exceptions.AxisError, (fname, "axis", "3")),
+    )
+
+
+def _flag_bad(fname, pname):
+    return (({pname: "yes"}, TypeError, (fname, pname, "yes")),
+            ({pname: 2}, TypeError, (fname, pname, "2")),
+            ({pname: None}, TypeError, (fname, pname, "None")))
+
+
 ROWS = {row.name: row for row in [
     Row("relu", exact=True),
     Row("relu6", exact=True),
@@ -205,6 +232,23 @@ ROWS = {row.name: row for row in [
                ({"approximate": 1}, ValueError, (name, "approximate", "1"))))
       for name in ("gelu", "gelu_grad")
       for variant, params in (("", {}), (":tanh", {"approximate": "tanh"}))],
+    # The reductions (SPEC 2.2, 2.3). logsumexp keeps the reduced axis so that its result is an
+    # array (reversible, guardable); "weighted" takes SciPy's b (the NumPy float64 path).
+    *[Row(name + variant, params=params, reduction=True, quiet_x="narrow",
+          bad=_reduction_bad(name) + _flag_bad(name, "include_zero"))
+      for name in ("softmax", "log_softmax")
+      for variant, params in (("", {}), (":include_zero", {"include_zero": True}))],
+    *[Row("logsumexp" + variant, params={"axis": -1, "keepdims": True, **params}, has_out=False,
+          reduction=True, quiet_x="narrow",
+          bad=_reduction_bad("logsumexp") + _flag_bad("logsumexp", "include_zero")
+          + _flag_bad("logsumexp", "keepdims") + _flag_bad("logsumexp", "return_sign"))
+      for variant, params in (("", {}), (":include_zero", {"include_zero": True}), (":weighted", {"b": 2.0}))],
+    Row("logsumexp_grad", grad=True, grad_shape="reduced", params={"axis": -1}, reduction=True,
+        quiet_x="narrow", bad=_reduction_bad("logsumexp_grad") + _flag_bad("logsumexp_grad", "include_zero")),
+    Row("logsumexp_grad:include_zero", grad=True, grad_shape="reduced", params={"axis": -1, "include_zero": True},
+        reduction=True, quiet_x="narrow"),
+    *[Row(name, grad=True, reduction=True, quiet_x="narrow", bad=_reduction_bad(name))
+      for name in ("softmax_grad", "log_softmax_grad")],
 ]}
 
 
@@ -283,6 +327,9 @@ def quiet_values(row, dtype, n, role="x"):
                          2.0, -3.0, 5.5, 7.0, -1e3 if dtype != np.float16 else -1e2], dtype)
     elif row.quiet_x == "exact":   # a gradient: finite, no subnormal, not so big that x * grad overflows
         pool = np.array([1.0, -1.0, 2.0, 0.5, -0.25, 3.0, -7.0], dtype)
+    elif row.quiet_x == "narrow":  # reductions: a spread of 1, so that no softmax of up to 300
+        # elements is subnormal in float16 (an underflow there would be a real flag)
+        pool = np.array([0.0, -0.0, 0.25, -0.25, 0.5, -0.5], dtype)
     else:
         pool = np.array([0.0, -0.0, 0.25, -0.25, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 3.0, -3.0], dtype)
     rng = np.random.default_rng(n + (7 if role == "grad" else 0))
@@ -306,7 +353,9 @@ def shaped(row, x):
 def operands(row, x, grad=None, weight=None):
     """The array operands of one call of `row` on 1-D data x, as a dict (x, grad, weight)."""
     ops = {"x": shaped(row, x)}
-    if row.grad:
+    if row.grad and row.grad_shape == "reduced":
+        ops["grad"] = grad if grad is not None and grad.shape == (1,) else data(x.dtype, 1, seed=5)[::-1] * 0 + x.dtype.type(1.5)
+    elif row.grad:
         ops["grad"] = shaped(row, grad if grad is not None else data(x.dtype, x.size, seed=5))
     if row.weight:
         ops["weight"] = weight if weight is not None else weights_for(x.dtype, x.size)

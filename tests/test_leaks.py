@@ -73,8 +73,9 @@ def public_cases(row, dtype):
     n = 8
     ops = hc.operands(row, hc.data(dtype, n))
     ops = {k: np.ascontiguousarray(v) for k, v in ops.items()}
-    # numbers as Python floats (the direct path's parameters), but flags and seeds as they are
-    params = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "seed" else v)
+    # numeric parameters as Python floats (the direct path's parameters), but flags, seeds and an
+    # axis as they are
+    params = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("seed", "axis") else v)
               for k, v in row.params.items()}
     kwargs = {**params, **{k: ops[k] for k in ("grad", "weight") if k in ops}}
     x = ops["x"]

@@ -276,12 +276,14 @@ def test_layout_and_out_do_not_change_the_bits(row, data):
     """Any layout of x (and grad), any out, gives the bits of the call on C-contiguous copies."""
     draw = data.draw
     dtype = np.dtype(draw(st.sampled_from(hc.DTYPES)))
-    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=9))
+    # (the reductions' rows reduce along axis -1: at least one dimension)
+    shape = draw(hnp.array_shapes(min_dims=1 if row.reduction else 0, max_dims=3, min_side=0, max_side=9))
     base = values(draw, dtype, shape)
     ops = {"x": in_layout(base, draw(st.sampled_from(LAYOUTS)), draw)}
     ref_ops = {"x": base}
-    if row.grad and draw(st.booleans()):
-        gbase = values(draw, dtype, shape)
+    if row.grad and (draw(st.booleans()) or row.grad_shape == "reduced"):
+        # logsumexp_grad's grad: the result's shape with the reduced axis kept
+        gbase = values(draw, dtype, shape[:-1] + (1,) if row.grad_shape == "reduced" else shape)
         ops["grad"], ref_ops["grad"] = in_layout(gbase, draw(st.sampled_from(LAYOUTS)), draw), gbase
     path = draw(st.sampled_from(PATHS))
     want = run_on_path(path, lambda: hc.call(row, ref_ops))

@@ -107,6 +107,28 @@ RECT_RANDOM_OPS(RECT_DECLARE_RANDOM)
  * (the key's low 32 bits are its first word). */
 void rect_philox4x32_10_groups(size_t n_groups, uint64_t first_group, uint32_t c2, uint32_t c3,
                                uint64_t key, uint32_t *out);
+/* Reductions (SPEC 2.2, 2.3) over C-ordered data of shape (outer, n, inner), reducing over n
+ * (inner == 1: each slice contiguous; inner > 1: slices interleaved, as axis 0 of a matrix).
+ * op, and what x, grad and y hold:
+ *   RECT_RED_logsumexp       x the data; y the outer * inner results (grad unused)
+ *   RECT_RED_softmax         x the data; y like x
+ *   RECT_RED_log_softmax     x the data; y like x
+ *   RECT_RED_logsumexp_grad  x the data; grad outer * inner values; y = grad * softmax(x), like x
+ *   RECT_RED_softmax_grad    x the forward output; grad like x; y like x
+ *   RECT_RED_log_softmax_grad  x the forward output; grad like x; y like x
+ * p->a != 0: include the implicit zero logit (logsumexp, softmax, log_softmax, logsumexp_grad).
+ * y may be x itself (or grad itself); other overlaps are not allowed. */
+#define RECT_REDUCE_OPS(X) \
+    X(logsumexp) X(softmax) X(log_softmax) X(logsumexp_grad) X(softmax_grad) X(log_softmax_grad)
+#define RECT_RED_ENUM_ENTRY(op) RECT_RED_##op,
+enum rect_reduce_op { RECT_REDUCE_OPS(RECT_RED_ENUM_ENTRY) RECT_N_REDUCE };
+#undef RECT_RED_ENUM_ENTRY
+void rect_reduce_f16(int op, size_t outer, size_t n, size_t inner, const rect_f16 *x,
+                     const rect_f16 *grad, rect_f16 *y, const rect_params *p);
+void rect_reduce_f32(int op, size_t outer, size_t n, size_t inner, const float *x,
+                     const float *grad, float *y, const rect_params *p);
+void rect_reduce_f64(int op, size_t outer, size_t n, size_t inner, const double *x,
+                     const double *grad, double *y, const rect_params *p);
 
 /* float16 <-> float32, round to nearest even, NaN kept quiet with its payload's top bits. */
 float rect_f16_to_f32(rect_f16 h);

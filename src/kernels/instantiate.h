@@ -64,6 +64,13 @@ RECT_DEFINE_PRELU(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_PRELU_GRAD(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
+/* the reductions: float32 natively (e stored between passes), float16 computed in float32 */
+#include "vmath_f32.h"
+#define RED_F32 1
+#include "reduce.h"
+RECT_DEFINE_REDUCE(f32, float, v_load, v_store, 1, -INFINITY)
+RECT_DEFINE_REDUCE(f16, rect_f16, f32_load_f16, f32_store_f16, 0, (rect_f16)0xFC00)
+#undef RED_F32
 #undef S
 #undef VPFX
 
@@ -90,6 +97,10 @@ RECT_DEFINE_RRELU(f64, double, v_load, v_store)
 RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
 #undef RECT_RANDOM_LOGISTIC_STD
 #undef RECT_RANDOM_DOUBLE
+#define RED_F32 0
+#include "reduce.h"
+RECT_DEFINE_REDUCE(f64, double, v_load, v_store, 1, -INFINITY)
+#undef RED_F32
 #undef S
 #undef VPFX
 
@@ -170,4 +181,7 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
 #define RECT_FILL_RANDOM(op) RECT_FILL(random, op)
     RECT_RANDOM_OPS(RECT_FILL_RANDOM)
     t->philox_groups = RECT_CAT(philox_groups_, RECT_ISA);
+    t->reduce[RECT_F16] = RECT_KNAME(reduce, f16);
+    t->reduce[RECT_F32] = RECT_KNAME(reduce, f32);
+    t->reduce[RECT_F64] = RECT_KNAME(reduce, f64);
 }

@@ -86,14 +86,23 @@ static inline f64_v f64_pow2i(f64_v n) {
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return _mm256_fmadd_ps(a, b, c); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return _mm256_div_ps(a, b); }
 static inline f32_v f32_abs(f32_v a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
-/* a > b ? a : b (b when either is NaN): maxps itself */
-static inline f32_v f32_max(f32_v a, f32_v b) { return _mm256_max_ps(a, b); }
+/* a > b ? a : b (b when either is NaN). Not maxps, which has this result but raises "invalid" on
+ * a quiet NaN: a quiet compare and a blend. */
+static inline f32_v f32_max(f32_v a, f32_v b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
 static inline f32_m f32_or(f32_m a, f32_m b) { return _mm256_or_ps(a, b); }
 /* 2^n for n a whole number in [-126, 127], from the bits of n + 0x1.8p23 */
 static inline f32_v f32_pow2i(f32_v n) {
     __m256i bits = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(127)), 23));
 }
+
+/* p 2^k for k in the low bits of k_biased = k + 0x1.8p23, when p 2^k is a normal number */
+static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p),
+                                                _mm256_slli_epi32(_mm256_castps_si256(k_biased), 23)));
+}
+static inline int f32_any(f32_m m) { return _mm256_movemask_ps(m) != 0; }
+static inline f64_v f64_max(f64_v a, f64_v b) { return _mm256_blendv_pd(b, a, _mm256_cmp_pd(a, b, _CMP_GT_OQ)); }
 
 /* float32 <-> float64: an f32 vector holds two f64 vectors */
 #define RECT_F64_PER_F32 2

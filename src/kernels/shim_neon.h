@@ -126,6 +126,14 @@ static inline f32_v f32_pow2i(f32_v n) {
     return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(bits, vdupq_n_s32(127)), 23));
 }
 
+/* p 2^k for k in the low bits of k_biased = k + 0x1.8p23, when p 2^k is a normal number */
+static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
+    return vreinterpretq_f32_s32(vaddq_s32(vreinterpretq_s32_f32(p),
+                                           vshlq_n_s32(vreinterpretq_s32_f32(k_biased), 23)));
+}
+static inline int f32_any(f32_m m) { return vmaxvq_u32(m) != 0; }
+static inline f64_v f64_max(f64_v a, f64_v b) { return vbslq_f64(f64_gt(a, b), a, b); }
+
 /* float32 <-> float64: an f32 vector holds two f64 vectors */
 #define RECT_F64_PER_F32 2
 static inline f64_v f32_widen_lo(f32_v v) { return vcvt_f64_f32(vget_low_f32(v)); }

@@ -77,6 +77,20 @@ static inline f32_v f32_pow2i(f32_v n) {
     return result;
 }
 
+/* p 2^k for k in the low bits of k_biased = k + 0x1.8p23, when p 2^k is a normal number: k is
+ * added to the exponent field (an integer addition, exact) */
+static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
+    uint32_t pb, kb;
+    memcpy(&pb, &p, 4);
+    memcpy(&kb, &k_biased, 4);
+    pb += kb << 23;
+    memcpy(&p, &pb, 4);
+    return p;
+}
+/* whether any lane of m is set */
+static inline int f32_any(f32_m m) { return m != 0; }
+static inline f64_v f64_max(f64_v a, f64_v b) { return isgreater(a, b) ? a : b; }
+
 /* float32 <-> float64: one lane each */
 #define RECT_F64_PER_F32 1
 static inline f64_v f32_widen_lo(f32_v v) { return (double)v; }

@@ -29,6 +29,10 @@ typedef void (*rect_philox_fn)(size_t n_groups, uint64_t first_group, uint32_t c
 typedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
                                    void *grad_x, void *grad_w);
 
+/* Reductions (src/kernels/reduce.h): one kernel per dtype, the op an argument */
+typedef void (*rect_reduce_fn)(int op, size_t outer, size_t n, size_t inner, const void *x,
+                               const void *grad, void *y, const rect_params *p);
+
 typedef struct rect_kernel_table {
     rect_unary_fn unary[RECT_N_UNARY][RECT_NDTYPES];
     rect_grad_fn grad[RECT_N_GRAD][RECT_NDTYPES];
@@ -36,6 +40,7 @@ typedef struct rect_kernel_table {
     rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
     rect_random_fn random[RECT_N_RANDOM][RECT_NDTYPES];
     rect_philox_fn philox_groups;
+    rect_reduce_fn reduce[RECT_NDTYPES];
 } rect_kernel_table;
 
 /* The active kernels. Filled by rect_init() (the Python module calls it at import) and refilled by

@@ -53,6 +53,14 @@ from ._core import (
     threshold,
     threshold_grad,
 )
+from ._reduce import (
+    log_softmax,
+    log_softmax_grad,
+    logsumexp,
+    logsumexp_grad,
+    softmax,
+    softmax_grad,
+)
 from . import ufuncs
 
 __version__ = "0.1.0"
@@ -64,6 +72,7 @@ __all__ = [
     "hardsigmoid", "hardswish", "rrelu", "noisy_relu", "rrelu_grad", "noisy_relu_grad",
     "elu_grad", "celu_grad", "selu_grad", "softplus_grad", "sigmoid_grad", "logistic_grad",
     "log_sigmoid_grad", "silu_grad", "gelu_grad", "mish_grad", "hardsigmoid_grad", "hardswish_grad",
+    "logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
 ]
 

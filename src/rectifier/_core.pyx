@@ -64,6 +64,12 @@ cdef extern from "_glue.h":
                                     uint64_t key, uint32_t *out) noexcept nogil
     rect_random_fn rect_random_kernel(int op, int dtype) nogil
     rect_philox_fn rect_philox_kernel() nogil
+    ctypedef void (*rect_reduce_fn)(int op, size_t outer, size_t n, size_t inner, const void *x,
+                                    const void *grad, void *y, const rect_params *p) noexcept nogil
+    enum:
+        RECT_RED_logsumexp, RECT_RED_softmax, RECT_RED_log_softmax, RECT_RED_logsumexp_grad
+        RECT_RED_softmax_grad, RECT_RED_log_softmax_grad
+    rect_reduce_fn rect_reduce_kernel(int dtype) nogil
     ctypedef struct rect_loop_desc:
         int kind, op, dtype, nparams
     void rect_init() nogil
@@ -1463,3 +1469,37 @@ cdef int prelu_grad_f64(const double[::1] x, const double[::1] weight, const dou
         return -1
     rect_prelu_grad_kernel(RECT_F64)(n, &x[0], &weight[0], &grad[0], &grad_x[0], &grad_weight[0])
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions (SPEC 2.2, 2.3): the kernel call; argument handling is in _reduce.py
+# ---------------------------------------------------------------------------------------------
+
+REDUCE_OPS = {"logsumexp": RECT_RED_logsumexp, "softmax": RECT_RED_softmax,
+              "log_softmax": RECT_RED_log_softmax, "logsumexp_grad": RECT_RED_logsumexp_grad,
+              "softmax_grad": RECT_RED_softmax_grad, "log_softmax_grad": RECT_RED_log_softmax_grad}
+
+
+def _reduce(int op, cnp.ndarray x, object grad, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t n,
+            Py_ssize_t inner, bint include_zero):
+    """Runs reduction `op` on C-contiguous, aligned, native x of shape (outer, n, inner) into y
+    (and grad), all of x's dtype; the caller (_reduce.py) has checked all of that."""
+    cdef int dt = _fast_dtype(x)
+    if dt < 0 or not cnp.PyArray_IS_C_CONTIGUOUS(x) or not cnp.PyArray_IS_C_CONTIGUOUS(y):
+        raise AssertionError("_reduce: x and y must be C-contiguous float arrays")
+    if cnp.PyArray_TYPE(y) != cnp.PyArray_TYPE(x):
+        raise AssertionError("_reduce: y must have x's dtype")
+    cdef const void *g = NULL
+    if grad is not None:
+        if _fast_dtype(grad) != dt or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>grad):
+            raise AssertionError("_reduce: grad must be C-contiguous with x's dtype")
+        g = cnp.PyArray_DATA(<cnp.ndarray>grad)
+    cdef rect_params p = _params(1.0 if include_zero else 0.0)
+    cdef rect_reduce_fn fn = rect_reduce_kernel(dt)
+    cdef const void *xd = cnp.PyArray_DATA(x)
+    cdef void *yd = cnp.PyArray_DATA(y)
+    if outer * n * inner >= NOGIL_MIN_ELEMENTS:
+        with nogil:
+            fn(op, outer, n, inner, xd, g, yd, &p)
+    else:
+        fn(op, outer, n, inner, xd, g, yd, &p)

@@ -11,4 +11,5 @@ static inline rect_prelu_fn rect_prelu_kernel(int dtype) { return rect_kernels.p
 static inline rect_prelu_grad_fn rect_prelu_grad_kernel(int dtype) { return rect_kernels.prelu_grad[dtype]; }
 static inline rect_random_fn rect_random_kernel(int op, int dtype) { return rect_kernels.random[op][dtype]; }
 static inline rect_philox_fn rect_philox_kernel(void) { return rect_kernels.philox_groups; }
+static inline rect_reduce_fn rect_reduce_kernel(int dtype) { return rect_kernels.reduce[dtype]; }
 #endif

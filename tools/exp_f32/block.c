@@ -17,3 +17,15 @@ void CAT(exp_block_, CHECK_ISA)(const float *x, float *y, size_t n) {
     for (; i + f32_LANES <= n; i += f32_LANES) f32_store(y + i, vm32_exp(f32_load(x + i)));
     if (i < n) f32_store_part(y + i, vm32_exp(f32_load_part(x + i, n - i)), n - i);
 }
+
+/* vm32_exp_normal where it applies (VM32_EXP_FAST_MIN <= x <= 88), else vm32_exp */
+void CAT(exp_normal_block_, CHECK_ISA)(const float *x, float *y, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        f32_v v = f32_set1(x[i]);
+        f32_v r = (x[i] >= VM32_EXP_FAST_MIN && x[i] <= 88.0f) ? vm32_exp_normal(v) : vm32_exp(v);
+        float lanes[f32_LANES];
+        f32_store(lanes, r);
+        y[i] = lanes[0];
+    }
+}

@@ -1,0 +1,334 @@
+"""The reductions of SPEC 2.2 and their gradients (2.3): argument handling around the C kernels of
+src/kernels/reduce.h (run through rectifier._core._reduce).
+
+The kernels take C-ordered data of shape (outer, n, inner) and reduce over n. Reduced axes that are
+adjacent map onto that directly (axis=-1: inner == 1, each slice contiguous; axis=0: inner > 1,
+the kernel vectorizes across slices): no copy of C-ordered data. Other inputs (F-ordered, strided,
+byte-swapped, non-adjacent axes such as (0, 2)) are first copied to that C-ordered form, so every
+layout gives the same bits as the C-contiguous array.
+
+Choices where SPEC and SciPy are silent (also in the README):
+- softmax, log_softmax and the gradients of an empty array return an empty array (SciPy raises);
+  logsumexp over an empty slice is -inf (0 with include_zero), with sign 0 when return_sign
+  (SciPy's sign there is -1, although the sum is 0).
+- the weighted form (b=) is computed in float64 by NumPy, as SciPy does, then rounded to x's dtype;
+  only the unweighted form runs the SIMD kernels.
+- softmax_grad / log_softmax_grad take a slice whose forward output is NaN throughout as an all
+  -inf slice and return 0 there (never NaN).
+"""
+import math
+import operator
+
+import numpy as np
+
+from . import _core
+
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+_OPS = _core.REDUCE_OPS
+_NATIVE = (_F16, _F32, _F64)
+
+
+def _float_array(fname, x, pname="x"):
+    """x as an ndarray and its result dtype: float16/32/64 keep theirs, integers and bool give
+    float64; anything else is a TypeError naming the dtype."""
+    try:
+        arr = x if type(x) is np.ndarray else np.asarray(x)
+    except ValueError as error:   # a ragged nested sequence
+        raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
+    dt = arr.dtype
+    if dt in _NATIVE:
+        return arr, dt
+    if dt.kind == "f" and dt.itemsize in (2, 4, 8):
+        return arr, dt.newbyteorder("=")
+    if dt.kind in "biu":
+        return arr, _F64
+    raise TypeError(f"{fname}: {pname} has unsupported dtype {dt} ({dt!r}); "
+                    "expected float16, float32, float64, an integer or bool")
+
+
+def _axes(fname, axis, ndim):
+    """The reduced axes, sorted, non-negative: from None (all), an int or a tuple of ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:   # the common call, quickly
+        return (axis % ndim,)
+    items = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for a in items:
+        if isinstance(a, (bool, np.bool_)):
+            raise TypeError(f"{fname}: axis must be an int, a tuple of ints or None, got {axis!r}")
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(f"{fname}: axis must be an int, a tuple of ints or None, got {axis!r}") from None
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(f"{fname}: axis {a} is out of bounds for x with ndim {ndim}")
+        out.append(a % ndim if ndim else a)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{fname}: axis {axis!r} names an axis twice")
+    return tuple(sorted(out))
+
+
+def _bool(fname, pname, value):
+    if isinstance(value, (bool, np.bool_)) or value in (0, 1):
+        return bool(value)
+    raise TypeError(f"{fname}: {pname} must be True or False, got {value!r}")
+
+
+def _c_aligned(a, dtype):
+    """a as a flat C-contiguous, aligned, native array of dtype (a copy only where needed)."""
+    if type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous and a.flags.aligned:
+        return a.reshape(-1)
+    return np.require(a, dtype=dtype, requirements=["C", "A"]).reshape(-1)
+
+
+class _Layout:
+    """x as the kernels' (outer, n, inner) C-ordered array, and the way back to x's shape."""
+
+    def __init__(self, x, dtype, axes):
+        shape = x.shape
+        self.shape, self.axes = shape, axes
+        kept = [a for a in range(x.ndim) if a not in axes]
+        adjacent = not axes or axes == tuple(range(axes[0], axes[-1] + 1))
+        if adjacent:
+            first = axes[0] if axes else x.ndim
+            last = axes[-1] + 1 if axes else x.ndim
+            self.perm = None
+            self.data = _c_aligned(x, dtype)
+            self.outer = math.prod(shape[:first])
+            self.n = math.prod(shape[first:last])
+            self.inner = math.prod(shape[last:])
+        else:
+            self.perm = kept + list(axes)
+            self.data = _c_aligned(np.transpose(x, self.perm), dtype)
+            self.outer = math.prod(shape[a] for a in kept)
+            self.n = math.prod(shape[a] for a in axes)
+            self.inner = 1
+        self.kept_shape = tuple(shape[a] for a in kept)
+
+    def like_data(self, a, dtype):
+        """Another operand shaped like x (a gradient), in the same C-ordered form."""
+        if self.perm is not None:
+            a = np.transpose(a, self.perm)
+        return _c_aligned(a, dtype)
+
+    def back(self, flat):
+        """A result laid out like self.data, as an array of x's shape."""
+        if self.perm is None:
+            return flat.reshape(self.shape)
+        permuted = flat.reshape([self.shape[a] for a in self.perm])
+        return np.transpose(permuted, np.argsort(self.perm))
+
+    def run(self, op, y, grad=None, include_zero=False):
+        _core._reduce(_OPS[op], self.data, grad, y, self.outer, self.n, self.inner, include_zero)
+
+
+def _check_out(fname, out, dtype, shape):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dtype}")
+    if out.shape != shape:
+        raise ValueError(f"{fname}: out has shape {out.shape}; the result has shape {shape}")
+    if not out.flags.writeable:
+        raise ValueError(f"{fname}: out is read-only")
+
+
+def _direct_out(out, layout, g):
+    """out, flat, when the kernel can write into it: C-contiguous, aligned, native, in the
+    kernel's layout, and either apart from the inputs or exactly one of them (in place);
+    otherwise None (the result then goes through a new array and a copy)."""
+    if out is None or layout.perm is not None or not (out.flags.c_contiguous and out.flags.aligned):
+        return None
+    if not out.dtype.isnative:
+        return None
+    flat = out.reshape(-1)
+    for a in (layout.data, g):
+        if a is not None and np.may_share_memory(flat, a):
+            same = a.ctypes.data == flat.ctypes.data and a.size == flat.size
+            if not same:
+                return None
+    return flat
+
+
+def _deliver(result, out):
+    """The result in `out` (copied, so any layout and overlap with the inputs is fine), or itself."""
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
+
+
+def _ones_if_none(grad, like):
+    return np.ones(np.shape(like)) if grad is None else grad
+
+
+def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad"):
+    """softmax, log_softmax, softmax_grad, log_softmax_grad: a result shaped like x."""
+    x, dtype = _float_array(fname, x)
+    include_zero = _bool(fname, "include_zero", include_zero)
+    axes = _axes(fname, axis, x.ndim)
+    if grad is not None:
+        grad, gdt = _float_array(fname, grad, grad_name)
+        if grad.shape != x.shape:
+            raise ValueError(f"{fname}: {grad_name} has shape {grad.shape}; it must have the shape "
+                             f"of the first argument, {x.shape}")
+    if out is not None:
+        _check_out(fname, out, dtype, x.shape)
+    layout = _Layout(x, dtype, axes)
+    g = None if grad is None else layout.like_data(grad, dtype)
+    direct = _direct_out(out, layout, g)
+    y = np.empty(layout.data.size, dtype) if direct is None else direct
+    if y.size:
+        layout.run(op, y, g, include_zero)
+    return out if direct is not None else _deliver(layout.back(y), out)
+
+
+def softmax(x, axis=-1, include_zero=False, out=None):
+    """softmax(x, axis=-1, include_zero=False, out=None)
+
+    ``exp(x - logsumexp(x, axis, keepdims=True))``: non-negative, summing to 1 along `axis` (an int,
+    a tuple of ints, or None for all elements). ``include_zero=True`` adds an implicit zero logit to
+    the normaliser (the multivariate logistic function): ``exp(x) / (1 + sum(exp(x)))``.
+
+    Stable for any finite input. A slice holding NaN or +inf, or (without include_zero) only -inf,
+    gives NaN throughout, as SciPy and PyTorch. float16 is computed in float32; integers and bool
+    give float64. Empty input gives an empty result.
+    """
+    return _elementwise_shaped("softmax", "softmax", x, axis, include_zero, out)
+
+
+def log_softmax(x, axis=-1, include_zero=False, out=None):
+    """log_softmax(x, axis=-1, include_zero=False, out=None)
+
+    ``x - logsumexp(x, axis, keepdims=True, include_zero=include_zero)``, computed without forming
+    softmax (no log of an underflowed 0). With a +inf entry: NaN there and -inf elsewhere (SciPy);
+    NaN anywhere in a slice, or a slice of only -inf without include_zero: NaN throughout.
+    """
+    return _elementwise_shaped("log_softmax", "log_softmax", x, axis, include_zero, out)
+
+
+def softmax_grad(y, grad=None, axis=-1, out=None):
+    """softmax_grad(y, grad=None, axis=-1, out=None)
+
+    The gradient through softmax from its output ``y = softmax(x, axis)`` (either include_zero):
+    ``y * (grad - sum(grad * y, axis, keepdims=True))``, in one pass after the sum. A slice of y
+    that is NaN throughout (the softmax of an all -inf slice) gets 0, never NaN. grad None means
+    ones (the gradient of the sum of the outputs), as for the elementwise gradients.
+    """
+    return _elementwise_shaped("softmax_grad", "softmax_grad", y, axis, False, out, _ones_if_none(grad, y))
+
+
+def log_softmax_grad(y, grad=None, axis=-1, out=None):
+    """log_softmax_grad(y, grad=None, axis=-1, out=None)
+
+    The gradient through log_softmax from its output ``y = log_softmax(x, axis)`` (either
+    include_zero): ``grad - exp(y) * sum(grad, axis, keepdims=True)``. A slice of y that is NaN
+    throughout (an all -inf slice) gets 0, never NaN. grad None means ones.
+    """
+    return _elementwise_shaped("log_softmax_grad", "log_softmax_grad", y, axis, False, out, _ones_if_none(grad, y))
+
+
+def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
+    """logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None)
+
+    The gradient of ``logsumexp(x, axis, include_zero=...)``: ``grad * softmax(x, axis,
+    include_zero)``, `grad` shaped like the logsumexp result (with or without the reduced axes
+    kept as length 1, or anything that broadcasts to that; None means 1). 0, never NaN, on a slice
+    of only -inf.
+    """
+    if grad is None:
+        grad = 1.0
+    fname = "logsumexp_grad"
+    x, dtype = _float_array(fname, x)
+    include_zero = _bool(fname, "include_zero", include_zero)
+    axes = _axes(fname, axis, x.ndim)
+    if out is not None:
+        _check_out(fname, out, dtype, x.shape)
+    g, _ = _float_array(fname, grad, "grad")
+    kept_dims = tuple(1 if a in axes else s for a, s in enumerate(x.shape))
+    reduced_shape = tuple(s for a, s in enumerate(x.shape) if a not in axes)
+    try:
+        if g.shape == reduced_shape and g.ndim != len(kept_dims):
+            g = g.reshape(kept_dims)
+        g = np.broadcast_to(g, kept_dims)
+    except ValueError:
+        raise ValueError(f"{fname}: grad has shape {g.shape}; it must broadcast to the logsumexp "
+                         f"result's shape {reduced_shape} (or {kept_dims} with keepdims)") from None
+    layout = _Layout(x, dtype, axes)
+    g = _c_aligned(g.reshape(layout.kept_shape) if layout.kept_shape else g.reshape(()), dtype)
+    y = np.empty(layout.data.size, dtype)
+    if y.size:
+        layout.run("logsumexp_grad", y, g, include_zero)
+    return _deliver(layout.back(y), out)
+
+
+def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_zero=False):
+    """logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_zero=False)
+
+    ``log(sum(b * exp(x), axis))``, SciPy's `scipy.special.logsumexp` for real input: `axis` None
+    (all elements), an int or a tuple; `b` weights broadcast against x (an entry with b == 0 is
+    left out, even +inf); with `return_sign`, returns ``(log|s|, sign(s))`` so that negative sums
+    are representable (otherwise a negative sum gives NaN). ``include_zero=True`` adds an implicit
+    0 term: ``log(1 + sum(exp(x)))``, LSE0+, the multivariate softplus.
+
+    Stable for any finite input and accurate when one term dominates (``[0, -40]`` gives 4.2e-18).
+    NaN gives NaN; +inf gives +inf; an empty slice or one of only -inf gives -inf (0 with
+    include_zero). The result has x's dtype (float16 computed in float32; integers and bool give
+    float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
+    """
+    fname = "logsumexp"
+    x, dtype = _float_array(fname, x)
+    keepdims = _bool(fname, "keepdims", keepdims)
+    return_sign = _bool(fname, "return_sign", return_sign)
+    include_zero = _bool(fname, "include_zero", include_zero)
+    axes = _axes(fname, axis, x.ndim)
+    kept_dims = tuple(1 if a in axes else s for a, s in enumerate(x.shape))
+    if b is not None:
+        lse, sign = _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign)
+        lse = lse.astype(dtype)
+        sign = sign.astype(dtype)
+    else:
+        layout = _Layout(x, dtype, axes)
+        lse = np.empty(layout.outer * layout.inner, dtype)
+        if lse.size:
+            layout.run("logsumexp", lse, None, include_zero)
+        lse = lse.reshape(layout.kept_shape)
+        sign = None
+        if return_sign:
+            with np.errstate(invalid="ignore"):
+                sign = np.where(np.isnan(lse), np.nan, np.where(lse == -np.inf, 0.0, 1.0)).astype(dtype)
+    if keepdims:
+        lse = lse.reshape(kept_dims)
+        sign = None if sign is None else sign.reshape(kept_dims)
+    if lse.ndim == 0:
+        lse = lse[()]
+        sign = None if sign is None else sign[()]
+    return (lse, sign) if return_sign else lse
+
+
+def _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign):
+    """log|sum(b exp(x))| and its sign, in float64 (SciPy's rules for b)."""
+    b, _ = _float_array(fname, b, "b")
+    try:
+        a, b = np.broadcast_arrays(x.astype(np.float64), b.astype(np.float64))
+    except ValueError:
+        raise ValueError(f"{fname}: b has shape {b.shape}, which does not broadcast against x's "
+                         f"shape {x.shape}") from None
+    with np.errstate(all="ignore"):
+        a = np.where(b == 0, -np.inf, a)          # a zero weight removes its term, even +inf
+        m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)
+        if include_zero:
+            m = np.maximum(m, 0.0)
+        shift = np.where(np.isfinite(m), m, 0.0)
+        s = np.sum(b * np.exp(a - shift), axis=axes, keepdims=True)
+        if include_zero:
+            s = s + np.exp(-shift)
+        sign = np.sign(s)
+        lse = np.log(np.abs(s)) + shift
+        lse = np.where(np.isnan(m) | np.isnan(s), np.nan, lse)
+        lse = np.where(np.isposinf(m) & ~np.isnan(s), np.inf, lse)
+        if not return_sign:
+            lse = np.where(sign < 0, np.nan, lse)
+    return lse.reshape([d for i, d in enumerate(lse.shape) if i not in axes]), \
+        sign.reshape([d for i, d in enumerate(sign.shape) if i not in axes])
