@@ -73,10 +73,12 @@ static inline V OPF(selu)(V x, const P *p) {
 }
 
 /* log(1 + exp(beta x)) / beta, computed without overflow; x itself where beta x > threshold
- * (b; +inf when there is none) */
+ * (b; +inf when there is none) and where beta x > 2^60 (the log1p term is then below half an ULP
+ * of x, and beta x itself may have overflowed: softplus(1e308, beta=2) is 1e308, not inf) */
 static inline V OPF(softplus)(V x, const P *p) {
     V z = v_mul(p->a, x);
-    return v_select(v_gt(z, p->b), x, v_div(vm_softplus(z), p->a));
+    M x_itself = v_or(v_gt(z, p->b), v_gt(z, v_set1(0x1p60)));
+    return v_select(x_itself, x, v_div(vm_softplus(v_clear(x_itself, z)), p->a));
 }
 
 static inline V OPF(sigmoid)(V x, const P *p) {
