@@ -31,7 +31,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-SOURCES = [TESTS / "c_driver" / "driver.c", ROOT / "src" / "dispatch.c"] + [
+SOURCES = [TESTS / "c_driver" / "driver.c", ROOT / "src" / "dispatch.c", ROOT / "src" / "fused.c"] + [
     ROOT / "src" / "kernels" / f"{isa}.c" for isa in ("scalar", "avx2", "neon")
 ]
 CFLAGS = ["-std=c11", "-O2", "-ffp-contract=off", f"-I{ROOT / 'include'}", f"-I{ROOT / 'src'}"]

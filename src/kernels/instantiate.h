@@ -63,6 +63,12 @@ RECT_DEFINE_PRELU(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_PRELU_GRAD(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_PER_ELEMENT(bias_add, add, f32, float, v_load, v_store)
+RECT_DEFINE_PER_ELEMENT(bias_add, add, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_UNARY(shift, f32, float, v_load, v_store)
+RECT_DEFINE_UNARY(shift, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_COUNT_POSITIVE(f32, float, v_load)
+RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
 #undef S
 #undef VPFX
 
@@ -81,6 +87,9 @@ RECT_GRAD_OPS(RECT_NATIVE_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
+RECT_DEFINE_PER_ELEMENT(bias_add, add, f64, double, v_load, v_store)
+RECT_DEFINE_UNARY(shift, f64, double, v_load, v_store)
+RECT_DEFINE_COUNT_POSITIVE(f64, double, v_load)
 #undef S
 #undef VPFX
 
@@ -116,4 +125,11 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     t->prelu_grad[RECT_F16] = RECT_KNAME(prelu_grad, f16);
     t->prelu_grad[RECT_F32] = RECT_KNAME(prelu_grad, f32);
     t->prelu_grad[RECT_F64] = RECT_KNAME(prelu_grad, f64);
+#define RECT_FILL_EACH_DTYPE(field, name)                                                         \
+    t->field[RECT_F16] = RECT_KNAME(name, f16);                                                 \
+    t->field[RECT_F32] = RECT_KNAME(name, f32);                                                 \
+    t->field[RECT_F64] = RECT_KNAME(name, f64);
+    RECT_FILL_EACH_DTYPE(bias_add, bias_add)
+    RECT_FILL_EACH_DTYPE(shift, shift)
+    RECT_FILL_EACH_DTYPE(count_positive, count_positive)
 }

@@ -69,13 +69,26 @@
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (const T *)gv, (T *)yv, &p);            \
     }
 
-/* y = sloped(x, w): one slope per element, slopes stored in the compute type S */
-#define RECT_DEFINE_PRELU(dt, T, LOAD, STORE)                                                     \
-    static inline void RECT_STEP(prelu, dt)(const T *x, const S *w, T *y, size_t i, size_t r) {  \
-        RECT_STORE(STORE, y + i, OPF(sloped)(RECT_LOAD(LOAD, x + i, r), RECT_LOAD(v_load, w + i, r)), r); \
+/* y = fn(x, w) with one w per element, w stored in the compute type S: prelu (fn = sloped, w the
+ * slopes) and the bias of bias_act (fn = add, w the bias pattern) */
+#define RECT_DEFINE_PER_ELEMENT(name, fn, dt, T, LOAD, STORE)                                      \
+    static inline void RECT_STEP(name, dt)(const T *x, const S *w, T *y, size_t i, size_t r) {   \
+        RECT_STORE(STORE, y + i, OPF(fn)(RECT_LOAD(LOAD, x + i, r), RECT_LOAD(v_load, w + i, r)), r); \
     }                                                                                           \
-    static void RECT_KNAME(prelu, dt)(size_t n, const void *xv, const void *wv, void *yv) {      \
-        RECT_DRIVE(n, (T *)yv, RECT_STEP(prelu, dt), (const T *)xv, (const S *)wv, (T *)yv);             \
+    static void RECT_KNAME(name, dt)(size_t n, const void *xv, const void *wv, void *yv) {       \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(name, dt), (const T *)xv, (const S *)wv, (T *)yv);     \
+    }
+#define RECT_DEFINE_PRELU(dt, T, LOAD, STORE) RECT_DEFINE_PER_ELEMENT(prelu, sloped, dt, T, LOAD, STORE)
+
+/* counts[i] += (x[i] > 0), counts in the compute type S (exact while every count stays <= 2^24:
+ * src/fused.c empties them into integers before that) */
+#define RECT_DEFINE_COUNT_POSITIVE(dt, T, LOAD)                                                   \
+    static inline void RECT_STEP(count_positive, dt)(const T *x, S *counts, size_t i, size_t r) { \
+        V sum = v_add(RECT_LOAD(v_load, counts + i, r), OPF(positive)(RECT_LOAD(LOAD, x + i, r))); \
+        RECT_STORE(v_store, counts + i, sum, r);                                                \
+    }                                                                                           \
+    static void RECT_KNAME(count_positive, dt)(size_t n, const void *xv, void *countsv) {        \
+        RECT_DRIVE(n, (S *)countsv, RECT_STEP(count_positive, dt), (const T *)xv, (S *)countsv); \
     }
 
 /* grad_x = grad * sloped'(x, w), grad_w = sloped_grad_slope(x, grad); grad NULL means ones */

@@ -19,6 +19,7 @@ typedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_param
 typedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
                              const rect_params *p);
 typedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y);
+typedef void (*rect_count_fn)(size_t n, const void *x, void *counts);
 typedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
                                    void *grad_x, void *grad_w);
 
@@ -27,6 +28,11 @@ typedef struct rect_kernel_table {
     rect_grad_fn grad[RECT_N_GRAD][RECT_NDTYPES];
     rect_prelu_fn prelu[RECT_NDTYPES];
     rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
+    /* the building blocks of src/fused.c: y = x + bias, one bias per element in the compute type
+     * (the prelu signature); y = x + a; counts[i] += x[i] > 0 with counts in the compute type */
+    rect_prelu_fn bias_add[RECT_NDTYPES];
+    rect_unary_fn shift[RECT_NDTYPES];
+    rect_count_fn count_positive[RECT_NDTYPES];
 } rect_kernel_table;
 
 /* The active kernels. Filled by rect_init() (the Python module calls it at import) and refilled by
