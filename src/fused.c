@@ -7,8 +7,8 @@
 
 /* Elements per block: 8 KiB of float32 (16 KiB of float64) plus as much bias, well inside L1. */
 #define RECT_FUSED_BLOCK 2048
-/* Channel runs at least this long add one scalar bias per run (the shift kernel); shorter ones
- * (channels last: runs of 1) add a tiled per-element bias pattern instead. */
+/* Channel runs at least this long get one constant bias block per run; shorter ones (channels
+ * last: runs of 1) share a pattern of whole rows, tiled once per call. */
 #define RECT_FUSED_RUN_MIN 256
 /* The tiled pattern holds at most this many elements; rarer layouts with longer rows of short
  * runs go run by run. */
@@ -17,34 +17,58 @@
 static const size_t storage_size[RECT_NDTYPES] = {2, 4, 8};
 static const size_t compute_size[RECT_NDTYPES] = {4, 4, 8};
 
-static double bias_value(int dtype, const void *bias, size_t c) {
-    return dtype == RECT_F64 ? ((const double *)bias)[c] : ((const float *)bias)[c];
+/* What one block gets: the fused kernel where there is one, else the bias, then the activation
+ * on the block just written (still in L1). */
+typedef struct {
+    rect_grad_fn fused;
+    rect_prelu_fn add;
+    rect_unary_fn act;
+    const rect_params *p;
+} epilogue;
+
+static void run_block(const epilogue *e, size_t m, const char *x, const char *bias, char *y) {
+    if (e->fused) {
+        e->fused(m, x, bias, y, e->p);
+    } else {
+        e->add(m, x, bias, y);
+        if (e->act) e->act(m, y, y, e->p);
+    }
+}
+
+static void fill(char *dst, const char *value, size_t count, size_t size) {
+    size_t i;
+    for (i = 0; i < count; i++) memcpy(dst + i * size, value, size);
 }
 
 int rect_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner, const void *x,
                   const void *bias, void *y, const rect_params *p) {
     const size_t esize = storage_size[dtype], csize = compute_size[dtype];
     const size_t row = channels * inner, total = outer * row;
-    const rect_unary_fn act = op >= 0 ? rect_kernels.unary[op][dtype] : NULL;
-    const char *xb = (const char *)x;
+    const char *xb = (const char *)x, *bb = (const char *)bias;
     char *yb = (char *)y;
+    epilogue e;
     size_t start, s;
     if (total == 0) return 0;
+    e.fused = op >= 0 ? rect_kernels.bias_unary[op][dtype] : NULL;
+    e.add = rect_kernels.bias_add[dtype];
+    e.act = op >= 0 ? rect_kernels.unary[op][dtype] : NULL;
+    e.p = p;
 
     if (inner >= RECT_FUSED_RUN_MIN || (inner > 1 && row > RECT_FUSED_PATTERN_MAX)) {
-        /* long runs of one bias each */
-        const rect_unary_fn shift = rect_kernels.shift[dtype];
-        rect_params sp = {0.0, 0.0, 0.0, 0.0};
+        /* runs of one bias each: a block of that bias, refilled per run */
+        const size_t width = inner < RECT_FUSED_BLOCK ? inner : RECT_FUSED_BLOCK;
+        char *constant = (char *)malloc(width * csize);
         size_t run;
+        if (!constant) return -1;
         for (run = 0; run < outer * channels; run++) {
-            sp.a = bias_value(dtype, bias, run % channels);
+            fill(constant, bb + (run % channels) * csize, width, csize);
             for (s = 0; s < inner; s += RECT_FUSED_BLOCK) {
                 const size_t m = inner - s < RECT_FUSED_BLOCK ? inner - s : RECT_FUSED_BLOCK;
                 const size_t at = (run * inner + s) * esize;
-                shift(m, xb + at, yb + at, &sp);
-                if (act) act(m, yb + at, yb + at, p);
+                run_block(&e, m, xb + at, constant, yb + at);
             }
         }
+        free(constant);
         return 0;
     }
 
@@ -52,18 +76,15 @@ int rect_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner
         /* A pattern of whole rows (each bias repeated `inner` times), as many as fit in a block:
          * element j of a row-aligned stretch has bias pattern[j]. With channels last and many
          * channels the bias itself is that pattern. */
-        const rect_prelu_fn add = rect_kernels.bias_add[dtype];
         const size_t reps = row >= RECT_FUSED_BLOCK ? 1 : RECT_FUSED_BLOCK / row;
         const size_t pattern_len = row * reps;
         char *owned = NULL;
-        const char *pattern = (const char *)bias;
+        const char *pattern = bb;
         if (inner > 1 || reps > 1) {
-            size_t c, i;
+            size_t c;
             owned = (char *)malloc(pattern_len * csize);
             if (!owned) return -1;
-            for (c = 0; c < channels; c++)
-                for (i = 0; i < inner; i++)
-                    memcpy(owned + (c * inner + i) * csize, (const char *)bias + c * csize, csize);
+            for (c = 0; c < channels; c++) fill(owned + c * inner * csize, bb + c * csize, inner, csize);
             for (s = row; s < pattern_len; s += row) memcpy(owned + s * csize, owned, row * csize);
             pattern = owned;
         }
@@ -72,8 +93,7 @@ int rect_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner
             for (s = 0; s < stretch; s += RECT_FUSED_BLOCK) {
                 const size_t m = stretch - s < RECT_FUSED_BLOCK ? stretch - s : RECT_FUSED_BLOCK;
                 const size_t at = (start + s) * esize;
-                add(m, xb + at, pattern + s * csize, yb + at);
-                if (act) act(m, yb + at, yb + at, p);
+                run_block(&e, m, xb + at, pattern + s * csize, yb + at);
             }
         }
         free(owned);

@@ -80,6 +80,21 @@
     }
 #define RECT_DEFINE_PRELU(dt, T, LOAD, STORE) RECT_DEFINE_PER_ELEMENT(prelu, sloped, dt, T, LOAD, STORE)
 
+/* y = op(x + bias), one bias per element in S, the sum rounded to T before op sees it (exactly
+ * op's kernel run on the array x + bias): for native storage only. float16 data takes the
+ * bias_add kernel, then op's kernel, so that the sum is rounded to float16 in between. */
+#define RECT_DEFINE_BIAS_UNARY(op, dt, T)                                                         \
+    static inline void RECT_STEP(bias_##op, dt)(const T *x, const S *b, T *y, const P *p,        \
+                                                size_t i, size_t r) {                           \
+        V sum = v_add(RECT_LOAD(v_load, x + i, r), RECT_LOAD(v_load, b + i, r));                \
+        RECT_STORE(v_store, y + i, OPF(op)(sum, p), r);                                         \
+    }                                                                                           \
+    static void RECT_KNAME(bias_##op, dt)(size_t n, const void *xv, const void *bv, void *yv,    \
+                                          const rect_params *rp) {                              \
+        const P p = VT(params)(rp);                                                             \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(bias_##op, dt), (const T *)xv, (const S *)bv, (T *)yv, &p); \
+    }
+
 /* counts[i] += (x[i] > 0), counts in the compute type S (exact while every count stays <= 2^24:
  * src/fused.c empties them into integers before that) */
 #define RECT_DEFINE_COUNT_POSITIVE(dt, T, LOAD)                                                   \

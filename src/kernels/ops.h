@@ -123,11 +123,9 @@ static inline V OPF(sloped_grad_slope)(V x, V grad) {
 
 /* ---- the fused dense-layer epilogue and the dying-ReLU diagnostics (src/fused.c) -------------- */
 
-/* x + bias, rounded once to the storage type (float16 data: added in float32, then rounded to
- * float16 on store, as NumPy adds float16), with one bias per element (a tiled pattern) or one for
- * the whole call (rect_params a). */
+/* x + bias, one bias per element (a tiled pattern), rounded once to the storage type (float16
+ * data: added in float32, then rounded to float16 on store, as NumPy adds float16). */
 static inline V OPF(add)(V x, V bias) { return v_add(x, bias); }
-static inline V OPF(shift)(V x, const P *p) { return v_add(x, p->a); }
 
 /* 1 where x > 0, else 0: NaN is not positive (the compare is ordered). */
 static inline V OPF(positive)(V x) { return v_keep(v_gt(x, v_zero()), VT(one)()); }

@@ -29,9 +29,11 @@ typedef struct rect_kernel_table {
     rect_prelu_fn prelu[RECT_NDTYPES];
     rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
     /* the building blocks of src/fused.c: y = x + bias, one bias per element in the compute type
-     * (the prelu signature); y = x + a; counts[i] += x[i] > 0 with counts in the compute type */
+     * (the prelu signature); y = op(x + bias) in one kernel (the grad signature, bias in the
+     * compute type; NULL where src/fused.c combines bias_add and the op's kernel instead);
+     * counts[i] += x[i] > 0 with counts in the compute type */
     rect_prelu_fn bias_add[RECT_NDTYPES];
-    rect_unary_fn shift[RECT_NDTYPES];
+    rect_grad_fn bias_unary[RECT_N_UNARY][RECT_NDTYPES];
     rect_count_fn count_positive[RECT_NDTYPES];
 } rect_kernel_table;
 
