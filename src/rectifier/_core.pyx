@@ -322,7 +322,7 @@ cdef Py_ssize_t _normalize_axis(str fname, object axis, Py_ssize_t ndim) except 
     return ax + ndim if ax < 0 else ax   # (C's % keeps the sign: cdivision is on)
 
 
-cdef tuple _float_input(str fname, object x):
+cdef tuple _float_input(str fname, object x, str pname="x"):
     """(x, result dtype): float16/32/64 keep their dtype, integers and bool become float64."""
     if isinstance(x, np.ndarray):
         dt = x.dtype
@@ -335,7 +335,7 @@ cdef tuple _float_input(str fname, object x):
         return x, dt.newbyteorder("=")
     if dt.kind in "biu":
         return x, _F64
-    raise TypeError(f"{fname}: x has unsupported dtype {dt}; "
+    raise TypeError(f"{fname}: {pname} has unsupported dtype {dt}; "
                     "expected float16, float32, float64, an integer or bool")
 
 
@@ -1212,6 +1212,9 @@ cdef object _resolve_activation(str fname, object activation, dict params):
     """What the epilogue runs after the bias: None (nothing), a _Plan (one kernel, fused), or the
     activation's public function (array-valued parameters or per-channel prelu weights: composed,
     which costs a second pass)."""
+    for reserved in ("x", "out"):
+        if reserved in params:   # the activation's own x and out are not parameters here
+            raise TypeError(f"{fname}() got an unexpected keyword argument {reserved!r}")
     if activation is None:
         if params:
             raise TypeError(f"{fname}: parameters {', '.join(sorted(params))} given without an "
@@ -1302,9 +1305,9 @@ cdef object _bias_act(str fname, object y, object bias, object action, dict para
     cdef bint container = (not isinstance(y, np.ndarray) and hasattr(y, "__array_ufunc__")
                            and not isinstance(y, np.generic))
     if container:
-        y_arr, dt = y, _float_input(fname, y)[1]
+        y_arr, dt = y, _float_input(fname, y, "y")[1]
     else:
-        y_arr, dt = _float_input(fname, y)
+        y_arr, dt = _float_input(fname, y, "y")
         y_arr = np.asarray(y_arr)
     cdef Py_ssize_t ndim = np.ndim(y_arr), ax = 0, channels = 1
     if ndim > 0:
@@ -1482,7 +1485,9 @@ def active_fraction(x, axis=None):
     axes, is copied first). Around 0.5 at a ReLU network's initialisation; far below, units die.
     """
     counts, length = _positive_counts("active_fraction", x, axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    if length == 0:   # (not 0 / 0: that would raise the invalid flag)
+        share = np.full(counts.shape, np.nan)
+    else:
         share = np.true_divide(counts, length, dtype=np.float64)
     return share[()] if axis is None else share
 
