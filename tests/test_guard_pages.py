@@ -139,7 +139,13 @@ class Child:
                                 self.check(case + ("reversed out=",), r, want[..., ::-1])
                             else:
                                 r = hc.call(row, {k: v[..., ::-1] for k, v in g.items()})
-                                self.check(case + ("reversed",), r, tuple(w[..., ::-1] for w in want))
+                                if row.reduces:     # (over all of x: the order does not matter)
+                                    reversed_want = want
+                                elif isinstance(want, tuple):
+                                    reversed_want = tuple(w[..., ::-1] for w in want)
+                                else:
+                                    reversed_want = want[..., ::-1]
+                                self.check(case + ("reversed",), r, reversed_want)
 
     def ufuncs(self):
         import rectifier.ufuncs

@@ -85,6 +85,7 @@ class _NeedsComposition(Exception):
 cdef class _Plan:
     cdef int op
     cdef rect_params p
+    cdef object function   # the activation's public function (set by _resolve_activation)
 
     @staticmethod
     cdef _Plan of(int op, const rect_params *p):
@@ -1235,6 +1236,7 @@ cdef object _resolve_activation(str fname, object activation, dict params):
         return fn
     except (TypeError, ValueError) as error:
         raise type(error)(f"{fname}: activation {activation!r}: {error}") from None
+    (<_Plan>answer).function = fn
     if not params:
         _default_plans[activation] = answer
     return answer
@@ -1330,8 +1332,9 @@ cdef object _bias_act(str fname, object y, object bias, object action, dict para
                 return summed
             out[...] = summed
             return out
+        fn = (<_Plan>action).function if isinstance(action, _Plan) else action
         target = out if out is not None else (None if container else summed)
-        return action(summed, **params) if target is None else action(summed, **params, out=target)
+        return fn(summed, **params) if target is None else fn(summed, **params, out=target)
 
     cdef int kdt = _fast_dtype(y_arr)
     cdef cnp.ndarray work
