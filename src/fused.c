@@ -35,9 +35,18 @@ static void run_block(const epilogue *e, size_t m, const char *x, const char *bi
     }
 }
 
+/* count copies of the compute-type value at `value` (float or double, by size) */
 static void fill(char *dst, const char *value, size_t count, size_t size) {
     size_t i;
-    for (i = 0; i < count; i++) memcpy(dst + i * size, value, size);
+    if (size == sizeof(float)) {
+        float v;
+        memcpy(&v, value, sizeof v);
+        for (i = 0; i < count; i++) ((float *)dst)[i] = v;
+    } else {
+        double v;
+        memcpy(&v, value, sizeof v);
+        for (i = 0; i < count; i++) ((double *)dst)[i] = v;
+    }
 }
 
 int rect_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner, const void *x,
@@ -73,10 +82,12 @@ int rect_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner
     }
 
     {
-        /* A pattern of whole rows (each bias repeated `inner` times), as many as fit in a block:
-         * element j of a row-aligned stretch has bias pattern[j]. With channels last and many
-         * channels the bias itself is that pattern. */
-        const size_t reps = row >= RECT_FUSED_BLOCK ? 1 : RECT_FUSED_BLOCK / row;
+        /* A pattern of whole rows (each bias repeated `inner` times), as many as fit in a block
+         * (and the array has): element j of a row-aligned stretch has bias pattern[j]. With
+         * channels last and one row, or rows longer than a block, the bias itself is that
+         * pattern. */
+        const size_t fit = row >= RECT_FUSED_BLOCK ? 1 : RECT_FUSED_BLOCK / row;
+        const size_t reps = fit < outer ? fit : outer;
         const size_t pattern_len = row * reps;
         char *owned = NULL;
         const char *pattern = bb;
@@ -84,7 +95,10 @@ int rect_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner
             size_t c;
             owned = (char *)malloc(pattern_len * csize);
             if (!owned) return -1;
-            for (c = 0; c < channels; c++) fill(owned + c * inner * csize, bb + c * csize, inner, csize);
+            if (inner == 1)
+                memcpy(owned, bb, row * csize);
+            else
+                for (c = 0; c < channels; c++) fill(owned + c * inner * csize, bb + c * csize, inner, csize);
             for (s = row; s < pattern_len; s += row) memcpy(owned + s * csize, owned, row * csize);
             pattern = owned;
         }

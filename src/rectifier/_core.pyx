@@ -1391,6 +1391,9 @@ def linear(x, weight, bias=None, activation=None, **params):
     promotion of x and weight (integers and bool: float64).
     """
     action = _resolve_activation("linear", activation, params)
+    r = _linear_fast(x, weight, bias, action)
+    if r is not None:
+        return r
     xa = np.asarray(x) if not isinstance(x, np.ndarray) else x
     wa = np.asarray(weight) if not isinstance(weight, np.ndarray) else weight
     if xa.dtype.kind not in "biuf":
@@ -1421,6 +1424,61 @@ def linear(x, weight, bias=None, activation=None, **params):
             return _run_unary_plan(z, <_Plan>action)
         return action(z, **params, out=z)
     return _bias_act("linear", z, bias, action, params, -1, z)
+
+
+cdef object _linear_fast(object x, object weight, object bias, object action):
+    """linear's direct path, for small layers where every call overhead counts: exact float32 or
+    float64 ndarrays of one dtype, a 2-D weight, bias None or a contiguous native 1-D array of
+    that dtype with one value per output feature, and no activation or a kernel plan. None when
+    the call needs the general path (which also reports every error)."""
+    if not (cnp.PyArray_CheckExact(x) and cnp.PyArray_CheckExact(weight)):
+        return None
+    if action is not None and not isinstance(action, _Plan):
+        return None
+    cdef cnp.ndarray xa = <cnp.ndarray>x, wa = <cnp.ndarray>weight, ba, z
+    cdef int t = cnp.PyArray_TYPE(xa), nd = cnp.PyArray_NDIM(xa)
+    if (t != cnp.NPY_FLOAT and t != cnp.NPY_DOUBLE) or cnp.PyArray_TYPE(wa) != t:
+        return None
+    if cnp.PyArray_NDIM(wa) != 2 or nd < 1 or cnp.PyArray_DIM(xa, nd - 1) != cnp.PyArray_DIM(wa, 1):
+        return None
+    cdef Py_ssize_t n_out = cnp.PyArray_DIM(wa, 0)
+    cdef const void *bd = NULL
+    if bias is not None:
+        if not cnp.PyArray_CheckExact(bias):
+            return None
+        ba = <cnp.ndarray>bias
+        if cnp.PyArray_NDIM(ba) != 1 or cnp.PyArray_TYPE(ba) != t or cnp.PyArray_DIM(ba, 0) != n_out \
+                or not cnp.PyArray_IS_C_CONTIGUOUS(ba) or not cnp.PyArray_ISALIGNED(ba) \
+                or not cnp.PyArray_ISNOTSWAPPED(ba):
+            return None
+        bd = cnp.PyArray_DATA(ba)
+    z = <cnp.ndarray>np.matmul(xa, cnp.PyArray_Transpose(wa, NULL))
+    if not cnp.PyArray_CheckExact(z) or not cnp.PyArray_IS_C_CONTIGUOUS(z) or cnp.PyArray_TYPE(z) != t:
+        return None if z is None else _linear_epilogue_general(z, bias, action)
+    if bias is None and action is None:
+        return z
+    cdef int dt = RECT_F32 if t == cnp.NPY_FLOAT else RECT_F64
+    cdef int op = -1 if action is None else (<_Plan>action).op
+    cdef rect_params p = _params() if action is None else (<_Plan>action).p
+    cdef Py_ssize_t total = cnp.PyArray_SIZE(z)
+    cdef void *zd = cnp.PyArray_DATA(z)
+    cdef int status = 0
+    if bias is None:
+        _run_unary(rect_unary_kernel(op, dt), total, zd, zd, &p)
+    elif total >= NOGIL_MIN_ELEMENTS:
+        with nogil:
+            status = rect_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
+    else:
+        status = rect_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
+    if status != 0:
+        raise MemoryError("linear: no memory for the tiled bias")
+    return z
+
+
+cdef object _linear_epilogue_general(object z, object bias, object action):
+    if bias is None:
+        return z if action is None else _run_unary_plan(z, <_Plan>action)
+    return _bias_act("linear", z, bias, action, {}, -1, z)
 
 
 cdef object _run_unary_plan(object z, _Plan plan):
