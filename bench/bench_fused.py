@@ -1,4 +1,4 @@
-"""Benchmark of the fused dense-layer epilogue (float32, one thread): bias_act against the NumPy
+"""Benchmark of the fused dense-layer epilogue (float32, one thread, one BLAS thread): bias_act against the NumPy
 compositions and np.copyto (the memory ceiling), and linear against np.maximum(x @ w.T + b, 0),
 all in one process, interleaved, medians (bench/_timing.py). Prints ratios: peer time / our time
 (> 1: we are faster); "copyto" is copy time / our time (>= 0.91 meets "within 1.1x of copyto").
@@ -11,7 +11,12 @@ import argparse
 import os
 import sys
 
-import numpy as np
+# one BLAS thread, as one torch thread: matmul timings on a shared 2-core machine are too noisy
+# otherwise (both sides of the linear rows call the same matmul)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _timing as T  # noqa: E402

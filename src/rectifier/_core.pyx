@@ -1301,9 +1301,40 @@ cdef object _run_epilogue(str fname, cnp.ndarray work, object y, int dt, object 
     return work
 
 
+cdef object _bias_act_fast(object y, object bias, object action, object axis, object out):
+    """bias_act's direct path, for the common call where every overhead counts: an exact float32
+    or float64 ndarray y (C- or F-contiguous), a contiguous native 1-D bias of the same dtype with
+    one value per feature, an int axis, out absent or of y's layout (y itself included), and no
+    activation or a kernel plan. None when the call needs the general path (which also reports
+    every error)."""
+    if action is not None and not isinstance(action, _Plan):
+        return None
+    if type(axis) is not int or not cnp.PyArray_CheckExact(bias):
+        return None
+    cdef int dt = _fast_dtype(y)
+    if dt != RECT_F32 and dt != RECT_F64:
+        return None
+    cdef cnp.ndarray a = <cnp.ndarray>y, b = <cnp.ndarray>bias
+    cdef Py_ssize_t nd = cnp.PyArray_NDIM(a), ax = axis
+    if ax < 0:
+        ax += nd
+    if not 0 <= ax < nd or cnp.PyArray_NDIM(b) != 1 or cnp.PyArray_TYPE(b) != cnp.PyArray_TYPE(a):
+        return None
+    if cnp.PyArray_DIM(b, 0) != cnp.PyArray_DIM(a, ax) or not cnp.PyArray_IS_C_CONTIGUOUS(b) \
+            or not cnp.PyArray_ISALIGNED(b) or not cnp.PyArray_ISNOTSWAPPED(b):
+        return None
+    o = _fast_out(a, out, None)
+    if o is None:
+        return None
+    return _run_epilogue("bias_act", <cnp.ndarray>o, a, dt, b, True, ax, action)
+
+
 cdef object _bias_act(str fname, object y, object bias, object action, dict params, object axis,
                       object out):
     """bias_act with the activation already resolved (see _resolve_activation)."""
+    r = _bias_act_fast(y, bias, action, axis, out)
+    if r is not None:
+        return r
     cdef bint container = (not isinstance(y, np.ndarray) and hasattr(y, "__array_ufunc__")
                            and not isinstance(y, np.generic))
     if container:
