@@ -356,3 +356,32 @@ def test_diagnostics_on_any_layout_and_dtype():
         rectifier.active_fraction(x.astype(complex))
     with pytest.raises(ValueError, match="dead_units: repeated axis"):
         rectifier.dead_units(x, axis=(0, 0))
+
+
+def test_the_digits_example_shows_dying_relus():
+    """examples/two_layer_digits.py's claims (README): a sane learning rate kills no unit and
+    learns; a too-high one kills most ReLU units and ruins accuracy; leaky_relu still learns."""
+    pytest.importorskip("sklearn")
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "two_layer_digits.py")
+    spec = importlib.util.spec_from_file_location("two_layer_digits", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    x = (digits.data / 16.0).astype(np.float32)
+    x -= x.mean(axis=0)
+    order = np.random.default_rng(42).permutation(len(x))
+    tr, te = order[:1400], order[1400:]
+    results = {}
+    with np.errstate(all="ignore"):
+        for activation, params in (("relu", {}), ("leaky_relu", {"negative_slope": 0.01})):
+            for lr in (0.05, 10.0):
+                model, _ = example.train(x[tr], digits.target[tr], lr, activation, params)
+                dead = example.evaluate(model, x[tr], digits.target[tr], activation, params)[1]
+                acc = example.evaluate(model, x[te], digits.target[te], activation, params)[0]
+                results[activation, lr] = acc, dead
+    assert results["relu", 0.05][0] > 0.9 and results["relu", 0.05][1] == 0
+    assert results["relu", 10.0][1] > 0.5 and results["relu", 10.0][0] < 0.8
+    assert results["leaky_relu", 10.0][0] > 0.9
