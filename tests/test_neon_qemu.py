@@ -586,3 +586,32 @@ def test_fused_count_positive_matches_numpy(drivers, tmp_path, path, dtype):
         pytest.skip(f"this CPU has no {path} path")
     assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
     np.testing.assert_array_equal(np.fromfile(tmp_path / "counts.bin", dtype=np.uint64), np.concatenate(want))
+
+
+@pytest.fixture(scope="session")
+def small_round_drivers(tmp_path_factory):
+    """The driver built with RECT_COUNT_ROUNDS_MAX=3, so that counts go through the emptying of the
+    compute-type counters into integers many times (at the real 2^24 rounds, a test would need
+    2^35 elements)."""
+    build = tmp_path_factory.mktemp("c_driver_small_rounds")
+    found = Drivers()
+    flag = ["-DRECT_COUNT_ROUNDS_MAX=3"]
+    native_cc = _native_compiler()
+    if native_cc is None:
+        found.native_missing = "no native C compiler (cc, gcc or $CC) found"
+    else:
+        found.native = [str(_compile(native_cc, flag, build / "driver"))]
+    if NATIVE_AARCH64:
+        found.neon, found.neon_missing = found.native, found.native_missing
+    elif shutil.which(CROSS_CC) is None or shutil.which(QEMU) is None:
+        found.neon_missing = f"{CROSS_CC} or {QEMU} not found"
+    else:
+        binary = _compile([CROSS_CC], ["-static"] + flag, build / "driver-aarch64")
+        found.neon = _qemu_prefix(binary) + [str(binary)]
+    return found
+
+
+@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+def test_fused_count_positive_empties_its_counters_exactly(small_round_drivers, tmp_path, path):
+    for dtype in DTYPES:
+        test_fused_count_positive_matches_numpy(small_round_drivers, tmp_path, path, dtype)
