@@ -288,6 +288,25 @@ def test_linear_is_the_numpy_composition(shape, dt, cpu_path):
     assert_same_bits(rectifier.linear(x[0], w, b, "relu"), reference.expected("relu", x[0] @ w.T + b))
 
 
+def test_linear_general_path_gives_the_same_bits(cpu_path):
+    """Off the direct path (a list bias, an F-ordered weight, a strided x, float16, a bias of
+    another dtype): the same result as the composition."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 10)).astype(np.float32)
+    w = rng.standard_normal((4, 5)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    xs = x[:, ::2]
+    want = reference.expected("relu", xs @ w.T + b)
+    assert_same_bits(rectifier.linear(xs, w, b, "relu"), want)
+    assert_same_bits(rectifier.linear(xs, np.asfortranarray(w), b.tolist(), "relu"), want)
+    assert_same_bits(rectifier.linear(xs, w, b.astype(np.float64), "relu"), want)
+    assert_same_bits(rectifier.linear(xs, w, 0.5, "elu"), rectifier.elu(xs @ w.T + np.float32(0.5)))
+    x16, w16, b16 = xs.astype(np.float16), w.astype(np.float16), b.astype(np.float16)
+    z16 = x16 @ w16.T
+    assert_same_bits(rectifier.linear(x16, w16, b16, "leaky_relu", negative_slope=0.1),
+                     reference.expected("leaky_relu", z16 + b16, negative_slope=0.1))
+
+
 def test_linear_dtypes_and_errors():
     x16, w32 = np.ones((2, 3), np.float16), np.ones((4, 3), np.float32)
     assert rectifier.linear(x16, w32).dtype == np.float32
