@@ -1244,8 +1244,8 @@ cdef object _resolve_activation(str fname, object activation, dict params):
 
 cdef tuple _bias_values(str fname, object bias, object dt, Py_ssize_t channels, object axis,
                         Py_ssize_t ndim):
-    """The bias as (values in y's dtype, the same in the compute type, contiguous 1-D, or None
-    for a single value); a scalar (or one value) is added everywhere."""
+    """(the bias rounded to y's dtype, the same in the compute type, both contiguous 1-D, and
+    whether it runs along the axis: False for a scalar, which is added everywhere)."""
     b = np.asarray(bias)
     if b.dtype.kind not in "biuf":
         raise TypeError(f"{fname}: bias has unsupported dtype {b.dtype}; expected real numbers")
