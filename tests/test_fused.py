@@ -156,7 +156,16 @@ LAYOUT_CHANGES = {
     "big-endian": lambda a: a.astype(a.dtype.newbyteorder(">")),
     "read-only": lambda a: np.lib.stride_tricks.as_strided(a, writeable=False),
     "list": lambda a: a.tolist(),
+    "unaligned": lambda a: unaligned(a),
 }
+
+
+def unaligned(a):
+    """a copy of a at an address one byte off its dtype's alignment"""
+    raw = np.zeros(a.nbytes + 1, np.uint8)
+    b = raw[1:].view(a.dtype).reshape(a.shape)
+    b[...] = a
+    return b
 
 
 @pytest.mark.parametrize("change", list(LAYOUT_CHANGES), ids=str)
@@ -365,7 +374,7 @@ def test_diagnostics_on_any_layout_and_dtype():
     np.testing.assert_array_equal(rectifier.dead_units(x), [False, True, False])
     np.testing.assert_array_equal(rectifier.dead_units(x, axis=1), [False, False, False])
     for variant in (x.astype(">f8"), x[:, ::-1][:, ::-1], np.repeat(x, 2, axis=1)[:, ::2], x.tolist(),
-                    x.astype(np.float16), x.astype(np.float32)):
+                    x.astype(np.float16), x.astype(np.float32), unaligned(x), unaligned(x.astype(np.float16))):
         assert rectifier.active_fraction(variant) == 4 / 9
         np.testing.assert_array_equal(rectifier.dead_units(variant), [False, True, False])
     assert rectifier.active_fraction(np.arange(-2, 3)) == 2 / 5      # integers
@@ -404,3 +413,66 @@ def test_the_digits_example_shows_dying_relus():
     assert results["relu", 0.05][0] > 0.9 and results["relu", 0.05][1] == 0
     assert results["relu", 10.0][1] > 0.5 and results["relu", 10.0][0] < 0.8
     assert results["leaky_relu", 10.0][0] > 0.9
+
+
+# ---- properties (hypothesis): any shape, axis, layout and out, on a random path ----------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from test_properties import LAYOUTS, SETTINGS, in_layout, run_on_path, values  # noqa: E402
+
+PATHS = [p for p in ("scalar", "avx2", "neon") if p in rectifier.capabilities()["detected"]]
+PROPERTY_ACTIVATIONS = [("relu", {}), ("leaky_relu", {"negative_slope": 0.25}), ("threshold", {"threshold": 0.5, "value": -2.0}),
+                        ("hardtanh", {}), (None, {})]
+
+
+@SETTINGS
+@given(data=st.data())
+def test_bias_act_property_any_shape_axis_layout_and_out(data):
+    """bias_act equals the oracle of y + bias (exact activations, bit for bit) for any shape
+    (0-d to 4-d, empty sides), axis, layout of y, bias of either form, and out (none, a new
+    array of either order, in place); y is never written unless it is out."""
+    draw = data.draw
+    dtype = np.dtype(draw(st.sampled_from(DTYPES)))
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=7))
+    base = values(draw, dtype, shape)
+    y = in_layout(base, draw(st.sampled_from(LAYOUTS)), draw)
+    axis = draw(st.integers(-len(shape), len(shape) - 1)) if shape else -1
+    if shape and draw(st.booleans()):
+        bias = values(draw, dtype, (shape[axis],), bound=1e4)
+    else:
+        bias = values(draw, dtype, (), bound=1e4)
+    name, params = draw(st.sampled_from(PROPERTY_ACTIVATIONS))
+    want_sum = summed(base, bias, axis, dtype)
+    want = want_sum if name is None else reference.expected(name, want_sum, **params)
+    out_kind = draw(st.sampled_from(["none", "C", "F", "in place"]))
+    out = {"none": None, "C": np.full(shape, 7, dtype), "F": np.full(shape, 7, dtype, order="F"),
+           "in place": y if y.flags.writeable and y.dtype.isnative and y.dtype == dtype else None}[out_kind]
+    before = np.array(y, copy=True)
+    got = run_on_path(draw(st.sampled_from(PATHS)), lambda: rectifier.bias_act(y, bias, name, axis=axis, out=out, **params))
+    if out is not None:
+        assert got is out
+    assert_same_bits(np.asarray(got), want)
+    if out is not y:
+        np.testing.assert_array_equal(np.asarray(y).view(f"u{dtype.itemsize}"), before.view(f"u{dtype.itemsize}"))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_diagnostics_property_any_shape_axis_and_layout(data):
+    draw = data.draw
+    dtype = np.dtype(draw(st.sampled_from(DTYPES)))
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=7))
+    base = values(draw, dtype, shape)
+    x = in_layout(base, draw(st.sampled_from(LAYOUTS)), draw)
+    nd = len(shape)
+    axis = draw(st.one_of(st.none(), st.integers(-nd, nd - 1) if nd else st.none(),
+                          st.lists(st.integers(0, nd - 1), unique=True, min_size=1).map(tuple) if nd else st.none()))
+    p = positive(base)
+    n = p.size if axis is None else int(np.prod([shape[i] for i in np.atleast_1d(axis)]))
+    counts = p.sum(axis=axis)
+    got = run_on_path(draw(st.sampled_from(PATHS)), lambda: rectifier.active_fraction(x, axis=axis))
+    np.testing.assert_array_equal(got, counts / n if n else np.full(np.shape(counts), np.nan))
+    np.testing.assert_array_equal(rectifier.dead_units(x, axis=axis), counts == 0)

@@ -1540,14 +1540,20 @@ cdef tuple _positive_counts(str fname, object x, object axis):
         kept = [i for i in range(nd) if i not in axes]
         reduced_shape = tuple(a.shape[i] for i in kept)
         # the reduced axes last, merged into one (a copy unless they already are)
-        a = np.moveaxis(a, axes, range(nd - len(axes), nd)).reshape(reduced_shape + (-1,))
+        merged = 1
+        for i in axes:
+            merged *= a.shape[i]
+        # (merged, not -1: the length of an empty array's merged axes is not implied)
+        a = np.moveaxis(a, axes, range(nd - len(axes), nd)).reshape(reduced_shape + (merged,))
         ax = len(kept)
     else:
         ax = _normalize_axis(fname, axis, nd)
         reduced_shape = a.shape[:ax] + a.shape[ax + 1:]
     cdef cnp.ndarray c
     if _fast_dtype(a) < 0:
-        a = np.ascontiguousarray(a, dtype=dt)   # strided, reversed, byte-swapped or converted
+        # strided, reversed, unaligned, byte-swapped or converted: a new (so aligned) C copy
+        # (np.ascontiguousarray would return an unaligned contiguous array as it is)
+        a = np.array(a, dtype=dt, order="C", copy=True)
     c = <cnp.ndarray>a
     cdef Py_ssize_t outer, length, inner
     outer, length, inner = _view_3d(c, ax, True)
