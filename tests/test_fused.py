@@ -421,7 +421,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from test_properties import LAYOUTS, SETTINGS, in_layout, run_on_path, values  # noqa: E402
+from test_properties import LAYOUTS as MEMORY_LAYOUTS  # noqa: E402
+from test_properties import SETTINGS, in_layout, run_on_path, values  # noqa: E402
 
 PATHS = [p for p in ("scalar", "avx2", "neon") if p in rectifier.capabilities()["detected"]]
 PROPERTY_ACTIVATIONS = [("relu", {}), ("leaky_relu", {"negative_slope": 0.25}), ("threshold", {"threshold": 0.5, "value": -2.0}),
@@ -438,7 +439,7 @@ def test_bias_act_property_any_shape_axis_layout_and_out(data):
     dtype = np.dtype(draw(st.sampled_from(DTYPES)))
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=7))
     base = values(draw, dtype, shape)
-    y = in_layout(base, draw(st.sampled_from(LAYOUTS)), draw)
+    y = in_layout(base, draw(st.sampled_from(MEMORY_LAYOUTS)), draw)
     axis = draw(st.integers(-len(shape), len(shape) - 1)) if shape else -1
     if shape and draw(st.booleans()):
         bias = values(draw, dtype, (shape[axis],), bound=1e4)
@@ -466,7 +467,7 @@ def test_diagnostics_property_any_shape_axis_and_layout(data):
     dtype = np.dtype(draw(st.sampled_from(DTYPES)))
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=7))
     base = values(draw, dtype, shape)
-    x = in_layout(base, draw(st.sampled_from(LAYOUTS)), draw)
+    x = in_layout(base, draw(st.sampled_from(MEMORY_LAYOUTS)), draw)
     nd = len(shape)
     axis = draw(st.one_of(st.none(), st.integers(-nd, nd - 1) if nd else st.none(),
                           st.lists(st.integers(0, nd - 1), unique=True, min_size=1).map(tuple) if nd else st.none()))
