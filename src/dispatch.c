@@ -144,6 +144,26 @@ rect_f16 rect_f32_to_f16(float f) { return rect_soft_f32_to_f16(f); }
 RECT_UNARY_OPS(RECT_ENTRY_UNARY)
 RECT_GRAD_OPS(RECT_ENTRY_GRAD)
 
+#define RECT_ENTRY_RANDOM(op)                                                                     \
+    void rect_##op##_f16(size_t n, const rect_f16 *x, const float *sigma, rect_f16 *y,           \
+                         rect_f16 *noise, const rect_params *p, uint64_t key, uint64_t first) {  \
+        rect_kernels.random[RECT_OP_##op][RECT_F16](n, x, sigma, y, noise, p, key, first); \
+    }                                                                                           \
+    void rect_##op##_f32(size_t n, const float *x, const float *sigma, float *y, float *noise,    \
+                         const rect_params *p, uint64_t key, uint64_t first) {                   \
+        rect_kernels.random[RECT_OP_##op][RECT_F32](n, x, sigma, y, noise, p, key, first); \
+    }                                                                                           \
+    void rect_##op##_f64(size_t n, const double *x, const double *sigma, double *y,              \
+                         double *noise, const rect_params *p, uint64_t key, uint64_t first) {    \
+        rect_kernels.random[RECT_OP_##op][RECT_F64](n, x, sigma, y, noise, p, key, first); \
+    }
+RECT_RANDOM_OPS(RECT_ENTRY_RANDOM)
+
+void rect_philox4x32_10_groups(size_t n_groups, uint64_t first_group, uint32_t c2, uint32_t c3,
+                               uint64_t key, uint32_t *out) {
+    rect_kernels.philox_groups(n_groups, first_group, c2, c3, key, out);
+}
+
 void rect_prelu_f16(size_t n, const rect_f16 *x, const float *w, rect_f16 *y) {
     rect_kernels.prelu[RECT_F16](n, x, w, y);
 }

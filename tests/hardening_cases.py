@@ -45,6 +45,9 @@ class Row:
     bias: bool = False        # takes a bias, one per feature (bias_act, linear)
     matrix: bool = False      # takes a weight matrix (linear): ops["matrix"], passed as weight=
     reduces: bool = False     # reduces x (active_fraction, dead_units): not x's shape or dtype
+    # draws random numbers by the logical index of each element (rrelu, noisy_relu): the same
+    # values in another order give other results, so f(x[::-1]) is not f(x)[::-1]
+    positional: bool = False
 
     @property
     def function(self):
@@ -83,6 +86,42 @@ def _hardtanh_bad(fname):
         ({"min_val": 1.0, "max_val": -np.inf}, ValueError, (fname, "max_val")),
         ({"min_val": np.array([0.0, 3.0]), "max_val": 2.0}, ValueError, (fname, "min_val")),
     ))
+
+
+def _seed_bad(fname, params):
+    """Bad seeds, with the row's other parameters."""
+    return tuple(({**params, "seed": seed}, error, (fname, "seed") + words) for seed, error, words in (
+        (-1, ValueError, ("-1",)), (2**64, ValueError, ()), (1.5, TypeError, ("1.5",)),
+        ("7", TypeError, ()), (True, TypeError, ()), ([1], TypeError, ()), (object(), TypeError, ())))
+
+
+def _rrelu_bad(params):
+    return (
+        ({**params, "lower": 0.5, "upper": 0.25}, ValueError, ("rrelu", "lower", "upper", "0.5")),
+        ({**params, "lower": -0.1}, ValueError, ("rrelu", "lower", "-0.1")),
+        ({**params, "lower": np.nan}, ValueError, ("rrelu", "lower", "nan")),
+        ({**params, "upper": np.inf}, ValueError, ("rrelu", "upper", "inf")),
+        ({**params, "upper": "u"}, TypeError, ("rrelu", "upper")),
+        ({**params, "lower": None}, TypeError, ("rrelu", "lower")),
+        ({**params, "lower": np.array([0.1, 0.2])}, TypeError, ("rrelu", "lower")),
+        ({**params, "training": "yes"}, TypeError, ("rrelu", "training")),
+        ({**params, "return_noise": 1}, TypeError, ("rrelu", "return_noise")),
+    ) + _seed_bad("rrelu", params)
+
+
+def _noisy_relu_bad(params):
+    return (
+        ({**params, "sigma": -1.0}, ValueError, ("noisy_relu", "sigma", "-1")),
+        ({**params, "sigma": np.nan}, ValueError, ("noisy_relu", "sigma", "nan")),
+        ({**params, "sigma": np.inf}, ValueError, ("noisy_relu", "sigma", "inf")),
+        ({**params, "sigma": "tanh"}, ValueError, ("noisy_relu", "sigma", "tanh")),
+        ({**params, "sigma": None}, TypeError, ("noisy_relu", "sigma")),
+        ({**params, "sigma": 1j}, TypeError, ("noisy_relu", "sigma")),
+        ({**params, "sigma": np.array([0.5, -0.5, 0.5, 0.5])}, ValueError, ("noisy_relu", "sigma")),
+        ({**params, "sigma": np.array([0.5, np.nan, 0.5, 0.5])}, ValueError, ("noisy_relu", "sigma", "nan")),
+        ({**params, "sigma": np.ones(3)}, ValueError, ("noisy_relu", "sigma", "(3,)")),
+        ({**params, "return_noise": "no"}, TypeError, ("noisy_relu", "return_noise")),
+    ) + _seed_bad("noisy_relu", params)
 
 
 def _weight_bad(fname):
@@ -182,6 +221,19 @@ ROWS = {row.name: row for row in [
     Row("dead_units", has_out=False, reduces=True,
         bad=(({"axis": 1}, np.exceptions.AxisError, ("dead_units", "axis", "1")),
              ({"axis": -2}, np.exceptions.AxisError, ("dead_units", "axis", "-2")))),
+    # The randomized rectifiers (a fixed seed: every call of a row gives the same bits)
+    Row("rrelu", params={"lower": 0.1, "upper": 0.3, "training": True, "seed": 1234}, positional=True,
+        bad=_rrelu_bad({"training": True, "seed": 1234})),
+    Row("rrelu:eval", params={"lower": 0.1, "upper": 0.3}, exact=False,
+        bad=_rrelu_bad({"training": False})),
+    # x is rrelu's noise, a multiplier: moderate values (huge ones times grad overflow for real)
+    Row("rrelu_grad", grad=True, exact=True, quiet_x="moderate"),
+    Row("noisy_relu", params={"sigma": 0.5, "seed": 99}, quiet_x="moderate", positional=True,
+        bad=_noisy_relu_bad({"seed": 99})),
+    Row("noisy_relu:sigmoid", params={"sigma": "sigmoid", "seed": 5}, quiet_x="moderate", positional=True),
+    Row("noisy_relu_grad", grad=True, params={"noise": 0.25}, quiet_x="moderate",
+        bad=(({"noise": "n"}, TypeError, ("noisy_relu_grad", "noise")),
+             ({"noise": np.ones(4, complex)}, TypeError, ("noisy_relu_grad", "noise", "complex")))),
     *[Row(name + variant, grad=name.endswith("_grad"), params=params, quiet_x="moderate",
           bad=(({"approximate": "foo"}, ValueError, (name, "approximate", "foo")),
                ({"approximate": None}, ValueError, (name, "approximate", "None")),

@@ -99,6 +99,12 @@ def leaky_relu_grad(x, grad=None, negative_slope=0.01):
     return _chain(x, np.where(x > 0, 1.0, _f64(negative_slope)), grad)
 
 
+def rrelu_grad(x, grad=None):
+    """x is the noise rrelu returned: grad * noise."""
+    x = _f64(x)
+    return _chain(x, x, grad)
+
+
 def prelu_grad(x, weight, grad=None, axis=1):
     """(grad_x, grad_weight), grad_weight summed to weight's shape."""
     x = _f64(x)

@@ -21,6 +21,9 @@ ELEMENTWISE = ["relu", "relu6", "hardtanh", "threshold", "leaky_relu", "relu_gra
 SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "mish", "hardsigmoid",
           "hardswish", "gelu", "gelu_tanh"]
 ELEMENTWISE += SMOOTH + [name + "_grad" for name in SMOOTH]
+# rrelu and noisy_relu draw by element position, which a ufunc loop does not know: not ufuncs
+# (README); rrelu_grad is. noisy_relu_grad is a few NumPy operations.
+ELEMENTWISE += ["rrelu_grad"]
 
 
 # ---- ufuncs and the NumPy protocol ---------------------------------------------------------

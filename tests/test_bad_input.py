@@ -20,24 +20,6 @@ ROWS = hc.rows()
 ROW_IDS = [r.name for r in ROWS]
 N = 4
 
-# Known bugs, reported: the message does not name the offending argument. strict=True, so a fix
-# turns these into failures ("XPASS(strict)") until the mark is removed.
-BUG_BROADCAST = pytest.mark.xfail(strict=True, reason=(
-    "BUG (reported): an array argument whose shape does not broadcast against x raises NumPy's "
-    "'operands could not be broadcast together with shapes ...', which names neither the function nor "
-    "the argument (src/rectifier/_core.pyx _via_ufunc)"))
-BUG_PRELU_ORDER = pytest.mark.xfail(strict=True, reason=(
-    "BUG (reported): prelu/prelu_grad check the weight against x's ndim before checking x, so for a "
-    "non-array x (ndim 0 or 1) with a weight array the error blames the weight "
-    "(src/rectifier/_core.pyx prelu, prelu_grad: _prelu_weight runs before _float_input)"))
-BUG_UFUNC_NAME = pytest.mark.xfail(strict=True, reason=(
-    "BUG (reported, cosmetic): gelu_grad(..., approximate='tanh') with a grad of an unsupported dtype "
-    "raises NumPy's casting error for ufunc 'gelu_tanh_grad', naming another function than the one "
-    "called (it does name the dtype)"))
-BUG_RAGGED = pytest.mark.xfail(strict=True, reason=(
-    "BUG (reported): a ragged nested list raises NumPy's 'setting an array element with a sequence' "
-    "from np.asarray, which names neither the function nor x (src/rectifier/_core.pyx _float_input)"))
-
 
 def good_call(row, dtype=np.float64):
     """Operands of a valid call on N elements, and a sentinel-filled out of the result's shape."""
@@ -124,14 +106,12 @@ NON_ARRAYS = [
     ("list of str", ["a", "b"], TypeError, ["x", "dtype"]),
     ("list of Decimal", [decimal.Decimal(1)], TypeError, ["x", "dtype"]),
     ("complex scalar", 1j, TypeError, ["x", "dtype"]),
-    pytest.param("ragged list", [[1.0, 2.0], [3.0]], ValueError, ["x"], marks=BUG_RAGGED, id="ragged list"),
+    ("ragged list", [[1.0, 2.0], [3.0]], ValueError, ["x"]),
 ]
 
 
-@pytest.mark.parametrize("label,value,error,words", NON_ARRAYS,
-                         ids=[p[0] if isinstance(p, tuple) else p.id for p in NON_ARRAYS])
-@pytest.mark.parametrize("row", [pytest.param(r, marks=BUG_PRELU_ORDER) if r.weight else r for r in ROWS],
-                         ids=ROW_IDS)
+@pytest.mark.parametrize("label,value,error,words", NON_ARRAYS, ids=[p[0] for p in NON_ARRAYS])
+@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
 def test_x_that_is_not_an_array(row, label, value, error, words):
     ops, out = good_call(row)
     ops["x"] = value
@@ -155,20 +135,19 @@ GRAD_ROWS = [r for r in ROWS if r.grad]
 
 
 @pytest.mark.parametrize("bad", [np.complex128, object, "U3", "M8[D]"], ids=lambda d: np.dtype(d).str)
-@pytest.mark.parametrize("row", [pytest.param(r, marks=BUG_UFUNC_NAME) if r.name == "gelu_grad:tanh" else r
-                                 for r in GRAD_ROWS], ids=[r.name for r in GRAD_ROWS])
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=[r.name for r in GRAD_ROWS])
 def test_grad_of_an_unsupported_dtype(row, bad):
-    """Named by NumPy's casting error through its dtype (it says 'input 1', not 'grad')."""
+    """Names the function called (not the ufunc behind it, gelu_tanh_grad for gelu_grad's tanh
+    variant), the operand and its dtype."""
     ops, out = good_call(row)
     ops["grad"] = np.zeros(ops["x"].shape, bad)
     before = snapshot(out, *ops.values())
     kwargs = {"out": out} if row.has_out else {}
-    assert_raises_naming(TypeError, [fname(row)], lambda: hc.call(row, ops, **kwargs),
+    assert_raises_naming(TypeError, [fname(row), "grad"], lambda: hc.call(row, ops, **kwargs),
                          exact=[repr(np.dtype(bad))])
     assert unchanged(before, out, *ops.values())
 
 
-@BUG_BROADCAST
 @pytest.mark.parametrize("row", GRAD_ROWS, ids=[r.name for r in GRAD_ROWS])
 def test_grad_of_the_wrong_shape(row):
     ops, out = good_call(row)
@@ -278,10 +257,45 @@ def test_bad_parameter(row, bad):
         assert unchanged(before, out, *ops.values())
 
 
+# the numeric parameters that enter the computation (not seeds, flags, or noisy_relu_grad's noise,
+# which is data like x)
+NOT_COMPUTE_PARAMS = {"seed", "training", "noise"}
+BEYOND_FLOAT32 = [(r, p, shape) for r in ROWS for p, v in r.params.items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and p not in NOT_COMPUTE_PARAMS
+                  for shape in (("scalar", "array") if p in r.array_params else ("scalar",))]
+BEYOND_FLOAT32 += [(r, "weight", shape) for r in ROWS if r.weight for shape in ("scalar", "array")]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32], ids=["float16", "float32"])
+@pytest.mark.parametrize("row,param,shape", BEYOND_FLOAT32, ids=[f"{r.name}-{p}-{s}" for r, p, s in BEYOND_FLOAT32])
+def test_parameter_beyond_the_float32_range(row, param, shape, dtype):
+    """float16 and float32 data compute in float32: a finite parameter that would round to inf
+    there (a slope of 1e300 would turn -0.0 into -0.0 * inf = NaN) is refused, naming it; float64
+    data takes it."""
+    good = row.params.get(param, 0.5)
+    big = 1e300 if (good if good is not None else 1) >= 0 else -1e300
+    value = big if shape == "scalar" else np.full(N, big)
+    ops, out = good_call(row, dtype)
+    if param == "weight":
+        ops["weight"] = np.full(ops["x"].shape[1], big) if shape == "array" else big
+    before = snapshot(out, *ops.values())
+    kwargs = {"out": out} if row.has_out else {}
+    override = {} if param == "weight" else {param: value}
+    if param == "lower" and "upper" in row.params:
+        override["upper"] = value   # (lower <= upper is checked first)
+    assert_raises_naming(ValueError, [fname(row), param, "float32"],
+                         lambda: hc.call(row, ops, **kwargs, **override))
+    assert unchanged(before, out, *ops.values())
+    ops64, _ = good_call(row, np.float64)
+    if param == "weight":
+        ops64["weight"] = ops["weight"]
+    with np.errstate(all="ignore"):
+        hc.call(row, ops64, **override)   # float64 data: accepted
+
+
 ARRAY_PARAMS = [(r, p) for r in ROWS for p in r.array_params]
 
 
-@BUG_BROADCAST
 @pytest.mark.parametrize("row,param", ARRAY_PARAMS, ids=[f"{r.name}-{p}" for r, p in ARRAY_PARAMS])
 def test_array_parameter_of_the_wrong_length(row, param):
     ops, out = good_call(row)

@@ -73,7 +73,9 @@ def public_cases(row, dtype):
     n = 8
     ops = hc.operands(row, hc.data(dtype, n))
     ops = {k: np.ascontiguousarray(v) for k, v in ops.items()}
-    params = {k: (float(v) if isinstance(v, (int, float)) else v) for k, v in row.params.items()}
+    # numbers as Python floats (the direct path's parameters), but flags and seeds as they are
+    params = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "seed" else v)
+              for k, v in row.params.items()}
     kwargs = {**params, **hc.keyword_operands(ops)}
     x = ops["x"]
     f = getattr(rectifier, row.function)

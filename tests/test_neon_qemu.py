@@ -102,6 +102,7 @@ GRAD_CASES = [
     ("leaky_relu_grad", {"negative_slope": -0.5}),
     ("leaky_relu_grad", {"negative_slope": 0.0}),
     ("prelu_grad", {}),
+    ("rrelu_grad", {}),   # x is rrelu's noise: grad * noise
 ]
 # The smooth family: computed in float64 for every dtype, so not exact. Their forward results are
 # checked against the reference in ULPs (float32/float16 <= 1, float64 <= 2, as tests/test_smooth.py
@@ -615,3 +616,125 @@ def small_round_drivers(tmp_path_factory):
 def test_fused_count_positive_empties_its_counters_exactly(small_round_drivers, tmp_path, path):
     for dtype in DTYPES:
         test_fused_count_positive_matches_numpy(small_round_drivers, tmp_path, path, dtype)
+
+
+# ---- the randomized rectifiers (rrelu, noisy_relu) and Philox ----------------------------------
+# The driver runs them with key= and first=, one kernel call per LENGTHS entry, each starting at
+# first + the elements before it: the output must be the same bits on every path (the chunking and
+# the starting index must not matter) and equal the NumPy model of tests/random_reference.py.
+
+RANDOM_KEY = 0x0123456789ABCDEF
+RANDOM_FIRST = 2**35 + 3   # a counter index whose high word is not 0
+# (label, op, a, b, with a sigma array)
+RANDOM_CASES = [
+    ("rrelu", "rrelu", 0.125, 1 / 3, False),
+    ("rrelu-zero", "rrelu", 0.0, 0.5, False),
+    ("noisy_relu", "noisy_relu", 0.75, 0.0, False),
+    ("noisy_relu-sigmoid", "noisy_relu", 0.0, 1.0, False),
+    ("noisy_relu-sigma-array", "noisy_relu", 0.0, 0.0, True),
+]
+
+
+def _random_reference_module():
+    spec = importlib.util.spec_from_file_location("rectifier_test_random_reference", TESTS / "random_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+random_reference = _random_reference_module()
+
+
+def _run_random(drivers, path, case, dtype, workdir, first, lengths):
+    label, op, a, b, with_sigma = case
+    dt = DTYPES[dtype]
+    rng = np.random.default_rng(zlib.crc32(f"{label}/{dtype}".encode()))
+    x = _test_array(rng, dt, [0.0, 1.0, -1.0])[:sum(lengths)]
+    x.tofile(workdir / "x.bin")
+    args = drivers.command(path) + [path, op, dtype, str(workdir / "x.bin"), str(workdir / f"y-{path}.bin"),
+                                    f"a={a!r}", f"b={b!r}", f"key={RANDOM_KEY}", f"first={first}",
+                                    "n=" + ",".join(map(str, lengths)), f"noise={workdir / f'noise-{path}.bin'}"]
+    sigma = None
+    if with_sigma:
+        sigma = rng.uniform(0, 3, x.size).astype(_compute_type(dt))
+        sigma.tofile(workdir / "sigma.bin")
+        args.append(f"sigma={workdir / 'sigma.bin'}")
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if result.returncode == EXIT_NO_PATH:
+        pytest.skip(f"this CPU has no {path} path")
+    assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
+    y = np.fromfile(workdir / f"y-{path}.bin", dtype=dt)
+    noise = np.fromfile(workdir / f"noise-{path}.bin", dtype=dt)
+    return x, sigma, y, noise
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("case", RANDOM_CASES, ids=[c[0] for c in RANDOM_CASES])
+def test_random_ops_neon_matches_native_paths_and_reference(drivers, tmp_path, case, dtype):
+    lengths = LENGTHS
+    x, sigma, y_neon, noise_neon = _run_random(drivers, "neon", case, dtype, tmp_path, RANDOM_FIRST, lengths)
+    inputs = {"x": x}
+    for native in ("scalar", "avx2"):
+        try:
+            _, _, y, noise = _run_random(drivers, native, case, dtype, tmp_path, RANDOM_FIRST, lengths)
+        except pytest.skip.Exception:
+            continue
+        _assert_same(y_neon, y, inputs, f"neon {case[0]} {dtype} y vs {native}")
+        _assert_same(noise_neon, noise, inputs, f"neon {case[0]} {dtype} noise vs {native}")
+    # the whole array in one call gives the same bits as the calls of LENGTHS
+    _, _, y_one, noise_one = _run_random(drivers, "neon", case, dtype, tmp_path, RANDOM_FIRST, [x.size])
+    _assert_same(y_neon, y_one, inputs, f"neon {case[0]} {dtype}: one call vs many")
+    _assert_same(noise_neon, noise_one, inputs, f"neon {case[0]} {dtype}: noise, one call vs many")
+    label, op, a, b, with_sigma = case
+    dt = DTYPES[dtype]
+    ct = _compute_type(dt)
+    with np.errstate(all="ignore"):
+        if op == "rrelu":
+            want_y, want_noise = random_reference.rrelu_expected(x, a, b, RANDOM_KEY, RANDOM_FIRST)
+            _assert_same(y_neon, want_y, inputs, f"neon {label} {dtype} y vs reference")
+            _assert_same(noise_neon, want_noise, inputs, f"neon {label} {dtype} noise vs reference")
+        else:
+            # y = relu(x + noise) in the compute type, x's own NaN where x is NaN
+            total = x.astype(ct) + noise_neon.astype(ct)
+            want_y = np.where(np.isnan(x), x.astype(ct), reference.relu(total)).astype(ct).astype(dt)
+            _assert_same(y_neon, want_y, inputs, f"neon {label} {dtype} y vs relu(x + noise)")
+            z = random_reference.normal_variates(RANDOM_KEY, x.size, dt, RANDOM_FIRST).astype(np.float64)
+            s = (sigma.astype(np.float64) if with_sigma else
+                 np.sqrt(reference.sigmoid(x.astype(np.float64))) if b == 1.0 else np.full(x.size, a))
+            ok = np.isfinite(x)
+            rtol = 2e-3 if dt == np.float16 else 1e-6
+            # (float16 results below its normal range are rounded to its subnormal steps)
+            np.testing.assert_allclose(noise_neon[ok].astype(np.float64), (s * z)[ok], rtol=rtol,
+                                       atol=float(np.finfo(dt).smallest_subnormal))
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_philox_known_answers_on_neon(drivers, tmp_path, case):
+    (c0, c1, c2, c3), (k0, k1), want = random_reference.KNOWN_ANSWERS[case]
+    index, key = c0 | c1 << 32, k0 | k1 << 32
+    out = tmp_path / "words.bin"
+    first_group = max(index // 8 - 1, 0)
+    args = drivers.command("neon") + ["neon", "philox", "3", str(first_group), str(c2), str(c3), str(key), str(out)]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    words = np.fromfile(out, dtype=np.uint32).reshape(3, 32)
+    assert tuple(int(words[index // 8 - first_group, 8 * k + index % 8]) for k in range(4)) == want
+    if c2 == 0 and c3 == 0:   # the neighbouring groups too, against the model
+        np.testing.assert_array_equal(words, random_reference.group_words(key, 0, [first_group + g for g in range(3)]))
+
+
+def test_random_driver_matches_the_python_api(drivers, tmp_path):
+    """The C API from index 0 on (the driver, NEON under qemu) gives what rectifier.rrelu and
+    rectifier.noisy_relu return in this process."""
+    rectifier = pytest.importorskip("rectifier")
+    for case in (RANDOM_CASES[0], RANDOM_CASES[2], RANDOM_CASES[3]):
+        for dtype in DTYPES:
+            x, _, y, noise = _run_random(drivers, "neon", case, dtype, tmp_path, 0, LENGTHS)
+            label, op, a, b, _ = case
+            with np.errstate(all="ignore"):
+                if op == "rrelu":
+                    got = rectifier.rrelu(x, a, b, training=True, seed=RANDOM_KEY, return_noise=True)
+                else:
+                    got = rectifier.noisy_relu(x, "sigmoid" if b == 1.0 else a, seed=RANDOM_KEY, return_noise=True)
+            _assert_same(y, got[0], {"x": x}, f"{label} {dtype} y: neon driver vs rectifier")
+            _assert_same(noise, got[1], {"x": x}, f"{label} {dtype} noise: neon driver vs rectifier")

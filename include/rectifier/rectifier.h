@@ -14,6 +14,9 @@
  *   elu, celu (and _grad)       a = alpha
  *   softplus (and _grad)        a = beta, b = threshold (+inf for none)
  *   the other smooth functions  -
+ *   rrelu_grad                  - (x is the noise of rrelu: the result is grad * noise)
+ *   rrelu                       a = lower, b = upper
+ *   noisy_relu                  a = sigma (when the sigma array is NULL), b = 1 for sigma="sigmoid"
  * Gradient kernels compute grad * f'(x), or f'(x) when grad is NULL; where f'(x) is 0 the result
  * is +0 whatever grad holds, and a NaN x gives NaN.
  */
@@ -38,7 +41,7 @@ typedef uint16_t rect_f16; /* IEEE binary16 bits */
  * generated from these lists. */
 #define RECT_EXACT_UNARY_OPS(X) X(relu) X(relu6) X(hardtanh) X(threshold) X(leaky_relu)
 #define RECT_EXACT_GRAD_OPS(X) \
-    X(relu_grad) X(relu6_grad) X(hardtanh_grad) X(threshold_grad) X(leaky_relu_grad)
+    X(relu_grad) X(relu6_grad) X(hardtanh_grad) X(threshold_grad) X(leaky_relu_grad) X(rrelu_grad)
 /* computed in float64 for every dtype (see src/kernels/vmath.h) */
 #define RECT_SMOOTH_UNARY_OPS(X) \
     X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(silu) X(mish) X(hardsigmoid) \
@@ -46,6 +49,8 @@ typedef uint16_t rect_f16; /* IEEE binary16 bits */
 #define RECT_SMOOTH_GRAD_OPS(X) \
     X(elu_grad) X(celu_grad) X(selu_grad) X(softplus_grad) X(sigmoid_grad) X(log_sigmoid_grad) \
     X(silu_grad) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) X(gelu_tanh_grad)
+/* the randomized rectifiers (src/kernels/random.h) */
+#define RECT_RANDOM_OPS(X) X(rrelu) X(noisy_relu)
 #define RECT_UNARY_OPS(X) RECT_EXACT_UNARY_OPS(X) RECT_SMOOTH_UNARY_OPS(X)
 #define RECT_GRAD_OPS(X) RECT_EXACT_GRAD_OPS(X) RECT_SMOOTH_GRAD_OPS(X)
 
@@ -81,6 +86,27 @@ void rect_prelu_grad_f32(size_t n, const float *x, const float *w, const float *
                          float *grad_x, float *grad_w);
 void rect_prelu_grad_f64(size_t n, const double *x, const double *w, const double *grad,
                          double *grad_x, double *grad_w);
+
+/* The randomized rectifiers: y (and, where noise is not NULL, the noise: rrelu's multiplier,
+ * noisy_relu's added value) for the n elements whose logical indices are first .. first + n - 1,
+ * drawn from Philox4x32-10 keyed by `key`. Element i's variates depend on key, i and the
+ * parameters only: a call over [0, n) and calls over any split of it at any `first` give the same
+ * bits, on every CPU path. sigma: noisy_relu's per-element standard deviations in the compute
+ * type (NULL: p->a, or sqrt(logistic(x)) where p->b == 1); rrelu takes NULL. y may be x. */
+#define RECT_DECLARE_RANDOM(op)                                                                 \
+    void rect_##op##_f16(size_t n, const rect_f16 *x, const float *sigma, rect_f16 *y,         \
+                         rect_f16 *noise, const rect_params *p, uint64_t key, uint64_t first); \
+    void rect_##op##_f32(size_t n, const float *x, const float *sigma, float *y, float *noise,  \
+                         const rect_params *p, uint64_t key, uint64_t first);                  \
+    void rect_##op##_f64(size_t n, const double *x, const double *sigma, double *y,            \
+                         double *noise, const rect_params *p, uint64_t key, uint64_t first);
+RECT_RANDOM_OPS(RECT_DECLARE_RANDOM)
+
+/* The generator itself: n_groups groups of 32 words from group first_group on, where word t of
+ * group g is word t / 8 of Philox4x32-10(counter = (c, c >> 32, c2, c3), key) for c = 8 g + t % 8
+ * (the key's low 32 bits are its first word). */
+void rect_philox4x32_10_groups(size_t n_groups, uint64_t first_group, uint32_t c2, uint32_t c3,
+                               uint64_t key, uint32_t *out);
 
 /* float16 <-> float32, round to nearest even, NaN kept quiet with its payload's top bits. */
 float rect_f16_to_f32(rect_f16 h);

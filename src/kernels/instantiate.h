@@ -32,6 +32,7 @@
 #define v_or VT(or)
 #define v_pow2i VT(pow2i)
 #define P VT(params_t)
+#include "philox.h"
 
 /* leaky_relu with a zero slope is relu (so -inf gives +0, not 0 * -inf = NaN). That is decided once
  * per call, here, which keeps the zero test out of the loop of ops.h's leaky_relu. */
@@ -104,22 +105,67 @@ RECT_DEFINE_PER_ELEMENT(bias_add, add, f64, double, v_load, v_store)
 RECT_EXACT_UNARY_OPS(RECT_BIAS_F64)
 RECT_DEFINE_BIAS_LEAKY_ROUTE(f64)
 RECT_DEFINE_COUNT_POSITIVE(f64, double, v_load)
+/* the randomized rectifiers (random.h) */
+#define RECT_RANDOM_DOUBLE 1
+#define RECT_RANDOM_LOGISTIC_STD(x) f64_sqrt(vm_sigmoid(x))
+#include "random.h"
+RECT_DEFINE_RRELU(f64, double, v_load, v_store)
+RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
+#undef RECT_RANDOM_LOGISTIC_STD
+#undef RECT_RANDOM_DOUBLE
 #undef S
 #undef VPFX
 
-/* ---- the smooth ops for float32 and float16 storage, computed in float64 ---- */
+/* ---- the smooth ops for float32 and float16 storage: natively in float32 where that is proved
+ * within 1 ULP (ops_smooth_f32.h), else computed in float64 and rounded once. Every op of
+ * RECT_SMOOTH_UNARY_OPS is in exactly one of the two lists (the table below fails to compile for
+ * an op in neither, the kernels for an op in both). ---- */
+#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(selu) X(sigmoid) X(silu)
+#define RECT_F32_WIDE_SMOOTH_OPS(X) X(softplus) X(log_sigmoid) X(mish) X(hardsigmoid) X(hardswish) \
+    X(gelu) X(gelu_tanh)
 #define VPFX f32
 #define S float
+#include "vmath_f32.h"
+#include "ops_smooth_f32.h"
+#define RECT_NATIVE32_UNARY(op)                                                                   \
+    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f32, float, v_load, v_store)         \
+    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f16, rect_f16, f32_load_f16, f32_store_f16)
 #define RECT_WIDE_UNARY(op)                                                                       \
     RECT_DEFINE_WIDE_UNARY(op, f32, float, v_load, v_store)                                     \
     RECT_DEFINE_WIDE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16)
 #define RECT_WIDE_GRAD(op)                                                                        \
     RECT_DEFINE_WIDE_GRAD(op, f32, float, v_load, v_store)                                      \
     RECT_DEFINE_WIDE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
-RECT_SMOOTH_UNARY_OPS(RECT_WIDE_UNARY)
+RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
+RECT_F32_WIDE_SMOOTH_OPS(RECT_WIDE_UNARY)
 RECT_SMOOTH_GRAD_OPS(RECT_WIDE_GRAD)
+/* the randomized rectifiers for float32 and float16 data, computed in float32; sigma="sigmoid"
+ * takes sqrt(logistic(x)) in float64 (vmath.h), rounded once: no float32 underflow of the
+ * variance before its square root */
+static inline f64_v rect_random_logistic_std64(f64_v x, const void *unused) {
+    (void)unused;
+    return f64_sqrt(vm_sigmoid(x));
+}
+#define RECT_RANDOM_DOUBLE 0
+#define RECT_RANDOM_LOGISTIC_STD(x) RECT_WIDE1(rect_random_logistic_std64, x, NULL)
+#include "random.h"
+RECT_DEFINE_RRELU(f32, float, v_load, v_store)
+RECT_DEFINE_RRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_NOISY_RELU(f32, float, v_load, v_store)
+RECT_DEFINE_NOISY_RELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+#undef RECT_RANDOM_LOGISTIC_STD
+#undef RECT_RANDOM_DOUBLE
 #undef S
 #undef VPFX
+
+/* Philox4x32-10 itself, for the known-answer tests: n_groups groups of 32 words (philox.h) */
+static void RECT_CAT(philox_groups_, RECT_ISA)(size_t n_groups, uint64_t first_group, uint32_t c2,
+                                               uint32_t c3, uint64_t key, uint32_t *out) {
+    rect_philox_key ks;
+    size_t g;
+    rect_philox_schedule(key, &ks);
+    for (g = 0; g < n_groups; g++) rect_philox_group(first_group + g, c2, c3, &ks, out + RECT_GROUP_WORDS * g);
+}
 
 void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
 #define RECT_FILL(kind, op)                                                                       \
@@ -156,4 +202,7 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     RECT_EXACT_UNARY_OPS(RECT_FILL_BIAS)
     t->bias_unary[RECT_OP_leaky_relu][RECT_F32] = RECT_BIAS_LEAKY_ROUTED(f32);
     t->bias_unary[RECT_OP_leaky_relu][RECT_F64] = RECT_BIAS_LEAKY_ROUTED(f64);
+#define RECT_FILL_RANDOM(op) RECT_FILL(random, op)
+    RECT_RANDOM_OPS(RECT_FILL_RANDOM)
+    t->philox_groups = RECT_CAT(philox_groups_, RECT_ISA);
 }

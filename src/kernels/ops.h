@@ -105,6 +105,13 @@ static inline V OPF(leaky_relu_grad)(V x, const P *p) {
     return OPF(sloped_grad)(x, p->a);
 }
 
+/* rrelu's derivative is its multiplier: the kernel gets the noise rrelu returned as x, and
+ * returns grad * noise (through chain: +0 where the noise is 0, NaN where it is NaN). */
+static inline V OPF(rrelu_grad)(V noise, const P *p) {
+    (void)p;
+    return noise;
+}
+
 /* grad * f'(x) as every gradient kernel returns it: NaN where x is NaN, +0 where f'(x) is 0 (so an
  * inf or NaN gradient does not leak through a unit that is off), the product elsewhere. */
 static inline V VT(chain)(V x, V derivative, V grad) {

@@ -82,6 +82,19 @@ static inline f64_v f64_pow2i(f64_v n) {
     return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52));
 }
 
+/* ---- float32 math support (vmath_f32.h) ---- */
+static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return _mm256_fmadd_ps(a, b, c); }
+static inline f32_v f32_div(f32_v a, f32_v b) { return _mm256_div_ps(a, b); }
+static inline f32_v f32_abs(f32_v a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+/* a > b ? a : b (b when either is NaN): maxps itself */
+static inline f32_v f32_max(f32_v a, f32_v b) { return _mm256_max_ps(a, b); }
+static inline f32_m f32_or(f32_m a, f32_m b) { return _mm256_or_ps(a, b); }
+/* 2^n for n a whole number in [-126, 127], from the bits of n + 0x1.8p23 */
+static inline f32_v f32_pow2i(f32_v n) {
+    __m256i bits = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(127)), 23));
+}
+
 /* float32 <-> float64: an f32 vector holds two f64 vectors */
 #define RECT_F64_PER_F32 2
 static inline f64_v f32_widen_lo(f32_v v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
@@ -105,6 +118,48 @@ static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
     uint16_t buffer[8];
     f32_store_f16(buffer, v);
     memcpy(p, buffer, n * sizeof(uint16_t));
+}
+
+/* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
+ * u32_v holds as many 32-bit words as f32_v holds floats (8). */
+typedef __m256i u32_v;
+#define u32_LANES 8
+static inline u32_v u32_set1(uint32_t s) { return _mm256_set1_epi32((int)s); }
+static inline u32_v u32_iota(void) { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+static inline u32_v u32_load(const uint32_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+static inline void u32_store(uint32_t *p, u32_v v) { _mm256_storeu_si256((__m256i *)p, v); }
+static inline u32_v u32_add(u32_v a, u32_v b) { return _mm256_add_epi32(a, b); }
+static inline u32_v u32_xor(u32_v a, u32_v b) { return _mm256_xor_si256(a, b); }
+/* vpmuludq multiplies the even lanes into 64-bit products; the odd lanes go through a shift */
+static inline u32_v u32_mulhilo(u32_v a, uint32_t m, u32_v *hi) {
+    const __m256i factor = _mm256_set1_epi32((int)m);
+    __m256i even = _mm256_mul_epu32(a, factor);
+    __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), factor);
+    *hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+    return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+}
+static inline f32_v f32_from_top24(u32_v w) { return _mm256_cvtepi32_ps(_mm256_srli_epi32(w, 8)); }
+/* AVX2 converts signed words only: flip the top bit, convert, add 2^31 back (all exact) */
+static inline f64_v f64_load_u32(const uint32_t *p) {
+    __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set1_epi32((int)0x80000000u));
+    return _mm256_add_pd(_mm256_cvtepi32_pd(w), _mm256_set1_pd(0x1p31));
+}
+static inline f32_v f32_sqrt(f32_v a) { return _mm256_sqrt_ps(a); }
+static inline f64_v f64_sqrt(f64_v a) { return _mm256_sqrt_pd(a); }
+static inline f32_v f32_split_exponent(f32_v x, f32_v *k) {
+    __m256i bits = _mm256_castps_si256(x);
+    *k = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
+    return _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x7fffff)),
+                                               _mm256_set1_epi32(0x3f800000)));
+}
+/* the biased exponent e (< 2^11) becomes the double 2^52 + e through its bits */
+static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
+    __m256i bits = _mm256_castpd_si256(x);
+    __m256d biased = _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(bits, 52),
+                                                         _mm256_set1_epi64x(0x4330000000000000ll)));
+    *k = _mm256_sub_pd(biased, _mm256_set1_pd(0x1p52 + 1023.0));
+    return _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0xfffffffffffffll)),
+                                               _mm256_set1_epi64x(0x3ff0000000000000ll)));
 }
 
 #endif

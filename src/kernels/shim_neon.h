@@ -113,6 +113,19 @@ static inline f64_v f64_pow2i(f64_v n) {
     return vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(bits, vdupq_n_s64(1023)), 52));
 }
 
+/* ---- float32 math support (vmath_f32.h) ---- */
+static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return vfmaq_f32(c, a, b); }
+static inline f32_v f32_div(f32_v a, f32_v b) { return vdivq_f32(a, b); }
+static inline f32_v f32_abs(f32_v a) { return vabsq_f32(a); }
+/* a > b ? a : b (b when either is NaN), as x86's maxps: FMAX would return the NaN */
+static inline f32_v f32_max(f32_v a, f32_v b) { return vbslq_f32(f32_gt(a, b), a, b); }
+static inline f32_m f32_or(f32_m a, f32_m b) { return vorrq_u32(a, b); }
+/* 2^n for n a whole number in [-126, 127], built as on AVX2 from the bits of n + 0x1.8p23 */
+static inline f32_v f32_pow2i(f32_v n) {
+    int32x4_t bits = vreinterpretq_s32_f32(vaddq_f32(n, vdupq_n_f32(0x1.8p23f)));
+    return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(bits, vdupq_n_s32(127)), 23));
+}
+
 /* float32 <-> float64: an f32 vector holds two f64 vectors */
 #define RECT_F64_PER_F32 2
 static inline f64_v f32_widen_lo(f32_v v) { return vcvt_f64_f32(vget_low_f32(v)); }
@@ -134,6 +147,43 @@ static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
     uint16_t buffer[4];
     f32_store_f16(buffer, v);
     memcpy(p, buffer, n * sizeof(uint16_t));
+}
+
+/* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
+ * u32_v holds as many 32-bit words as f32_v holds floats (4). */
+typedef uint32x4_t u32_v;
+#define u32_LANES 4
+static inline u32_v u32_set1(uint32_t s) { return vdupq_n_u32(s); }
+static inline u32_v u32_iota(void) {
+    static const uint32_t iota[4] = {0, 1, 2, 3};
+    return vld1q_u32(iota);
+}
+static inline u32_v u32_load(const uint32_t *p) { return vld1q_u32(p); }
+static inline void u32_store(uint32_t *p, u32_v v) { vst1q_u32(p, v); }
+static inline u32_v u32_add(u32_v a, u32_v b) { return vaddq_u32(a, b); }
+static inline u32_v u32_xor(u32_v a, u32_v b) { return veorq_u32(a, b); }
+/* UMULL / UMULL2 give the 64-bit products of the low and high halves; UZP splits them */
+static inline u32_v u32_mulhilo(u32_v a, uint32_t m, u32_v *hi) {
+    const uint32x4_t factor = vdupq_n_u32(m);
+    uint32x4_t low = vreinterpretq_u32_u64(vmull_u32(vget_low_u32(a), vget_low_u32(factor)));
+    uint32x4_t high = vreinterpretq_u32_u64(vmull_high_u32(a, factor));
+    *hi = vuzp2q_u32(low, high);
+    return vuzp1q_u32(low, high);
+}
+static inline f32_v f32_from_top24(u32_v w) { return vcvtq_f32_u32(vshrq_n_u32(w, 8)); }
+static inline f64_v f64_load_u32(const uint32_t *p) { return vcvtq_f64_u64(vmovl_u32(vld1_u32(p))); }
+static inline f32_v f32_sqrt(f32_v a) { return vsqrtq_f32(a); }
+static inline f64_v f64_sqrt(f64_v a) { return vsqrtq_f64(a); }
+static inline f32_v f32_split_exponent(f32_v x, f32_v *k) {
+    uint32x4_t bits = vreinterpretq_u32_f32(x);
+    *k = vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(vshrq_n_u32(bits, 23)), vdupq_n_s32(127)));
+    return vreinterpretq_f32_u32(vorrq_u32(vandq_u32(bits, vdupq_n_u32(0x7fffff)), vdupq_n_u32(0x3f800000)));
+}
+static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
+    uint64x2_t bits = vreinterpretq_u64_f64(x);
+    *k = vsubq_f64(vcvtq_f64_u64(vshrq_n_u64(bits, 52)), vdupq_n_f64(1023.0));
+    return vreinterpretq_f64_u64(vorrq_u64(vandq_u64(bits, vdupq_n_u64(0xfffffffffffffull)),
+                                           vdupq_n_u64(0x3ff0000000000000ull)));
 }
 
 #endif

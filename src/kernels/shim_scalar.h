@@ -9,6 +9,8 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include "f16_soft.h"
 
 #define RECT_SCALAR_SHIM(T, S)                                                                  \
@@ -56,6 +58,25 @@ static inline f64_v f64_pow2i(f64_v n) {
     return result;
 }
 
+/* ---- float32 math support (vmath_f32.h): fused multiply-add and friends. fmaf is the one IEEE
+ * fused operation, so this path returns the same bits as AVX2's vfmadd and NEON's fmla. ---- */
+static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return fmaf(a, b, c); }
+static inline f32_v f32_div(f32_v a, f32_v b) { return a / b; }
+static inline f32_v f32_abs(f32_v a) { return fabsf(a); }
+/* a > b ? a : b, so b when either is NaN: x86's maxps, which NEON and this path imitate */
+static inline f32_v f32_max(f32_v a, f32_v b) { return isgreater(a, b) ? a : b; }
+static inline f32_m f32_or(f32_m a, f32_m b) { return a | b; }
+/* 2^n for n a whole number in [-126, 127], built as on the SIMD paths from the bits of
+ * n + 0x1.8p23 */
+static inline f32_v f32_pow2i(f32_v n) {
+    float biased = n + 0x1.8p23f, result;
+    uint32_t bits;
+    memcpy(&bits, &biased, 4);
+    bits = (bits + 127u) << 23;
+    memcpy(&result, &bits, 4);
+    return result;
+}
+
 /* float32 <-> float64: one lane each */
 #define RECT_F64_PER_F32 1
 static inline f64_v f32_widen_lo(f32_v v) { return (double)v; }
@@ -68,5 +89,47 @@ static inline f32_v f32_load_f16(const uint16_t *p) { return rect_soft_f16_to_f3
 static inline void f32_store_f16(uint16_t *p, f32_v v) { *p = rect_soft_f32_to_f16(v); }
 static inline f32_v f32_load_f16_part(const uint16_t *p, size_t n) { (void)n; return f32_load_f16(p); }
 static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) { (void)n; f32_store_f16(p, v); }
+
+/* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
+ * u32_v holds as many 32-bit words as f32_v holds floats (here one). */
+typedef uint32_t u32_v;
+#define u32_LANES 1
+static inline u32_v u32_set1(uint32_t s) { return s; }
+static inline u32_v u32_iota(void) { return 0; } /* lane i holds i */
+static inline u32_v u32_load(const uint32_t *p) { return *p; }
+static inline void u32_store(uint32_t *p, u32_v v) { *p = v; }
+static inline u32_v u32_add(u32_v a, u32_v b) { return a + b; }
+static inline u32_v u32_xor(u32_v a, u32_v b) { return a ^ b; }
+/* the low 32 bits of the 64-bit product a * m; its high 32 bits in *hi */
+static inline u32_v u32_mulhilo(u32_v a, uint32_t m, u32_v *hi) {
+    uint64_t product = (uint64_t)a * m;
+    *hi = (uint32_t)(product >> 32);
+    return (uint32_t)product;
+}
+/* the top 24 bits of each word as a float (exact) */
+static inline f32_v f32_from_top24(u32_v w) { return (float)(w >> 8); }
+/* f64_LANES words from p as doubles (exact) */
+static inline f64_v f64_load_u32(const uint32_t *p) { return (double)*p; }
+static inline f32_v f32_sqrt(f32_v a) { return sqrtf(a); }
+static inline f64_v f64_sqrt(f64_v a) { return sqrt(a); }
+/* x = m 2^k with m in [1, 2), for a positive normal x: returns m, k in *k */
+static inline f32_v f32_split_exponent(f32_v x, f32_v *k) {
+    uint32_t bits;
+    float m;
+    memcpy(&bits, &x, 4);
+    *k = (float)((int32_t)(bits >> 23) - 127);
+    bits = (bits & 0x7fffffu) | 0x3f800000u;
+    memcpy(&m, &bits, 4);
+    return m;
+}
+static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
+    uint64_t bits;
+    double m;
+    memcpy(&bits, &x, 8);
+    *k = (double)((int64_t)(bits >> 52) - 1023);
+    bits = (bits & 0xfffffffffffffull) | 0x3ff0000000000000ull;
+    memcpy(&m, &bits, 8);
+    return m;
+}
 
 #endif

@@ -12,6 +12,7 @@ enum rect_dtype { RECT_F16, RECT_F32, RECT_F64, RECT_NDTYPES };
 #define RECT_ENUM_ENTRY(op) RECT_OP_##op,
 enum rect_unary_op { RECT_UNARY_OPS(RECT_ENUM_ENTRY) RECT_N_UNARY };
 enum rect_grad_op { RECT_GRAD_OPS(RECT_ENUM_ENTRY) RECT_N_GRAD };
+enum rect_random_op { RECT_RANDOM_OPS(RECT_ENUM_ENTRY) RECT_N_RANDOM };
 #undef RECT_ENUM_ENTRY
 
 /* Type-erased kernel signatures (the pointers are rect_f16/float/double by dtype). */
@@ -20,6 +21,12 @@ typedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
                              const rect_params *p);
 typedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y);
 typedef void (*rect_count_fn)(size_t n, const void *x, void *counts);
+/* the randomized rectifiers: sigma (compute type, one per element) is noisy_relu's and may be
+ * NULL; noise may be NULL; first is the logical index of element 0 (rectifier.h) */
+typedef void (*rect_random_fn)(size_t n, const void *x, const void *sigma, void *y, void *noise,
+                               const rect_params *p, uint64_t key, uint64_t first);
+typedef void (*rect_philox_fn)(size_t n_groups, uint64_t first_group, uint32_t c2, uint32_t c3,
+                               uint64_t key, uint32_t *out);
 typedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
                                    void *grad_x, void *grad_w);
 
@@ -35,6 +42,8 @@ typedef struct rect_kernel_table {
     rect_prelu_fn bias_add[RECT_NDTYPES];
     rect_grad_fn bias_unary[RECT_N_UNARY][RECT_NDTYPES];
     rect_count_fn count_positive[RECT_NDTYPES];
+    rect_random_fn random[RECT_N_RANDOM][RECT_NDTYPES];
+    rect_philox_fn philox_groups;
 } rect_kernel_table;
 
 /* The active kernels. Filled by rect_init() (the Python module calls it at import) and refilled by

@@ -9,11 +9,13 @@ which brings broadcasting, strides, casting and `__array_ufunc__` (dask, xarray,
 paths run the same kernel on the same values, so their results are bit-identical.
 """
 cimport numpy as cnp
-from libc.math cimport isfinite, isnan
-from libc.stdint cimport intptr_t, uint64_t
+from libc.math cimport isfinite, isinf, isnan
+from libc.stdint cimport intptr_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 from libc.stdint cimport uintptr_t
+
+import os
 
 import numpy as np
 
@@ -48,6 +50,7 @@ cdef extern from "_glue.h":
         RECT_OP_elu_grad, RECT_OP_celu_grad, RECT_OP_selu_grad, RECT_OP_softplus_grad
         RECT_OP_sigmoid_grad, RECT_OP_log_sigmoid_grad, RECT_OP_silu_grad, RECT_OP_mish_grad
         RECT_OP_hardsigmoid_grad, RECT_OP_hardswish_grad, RECT_OP_gelu_grad, RECT_OP_gelu_tanh_grad
+        RECT_OP_rrelu_grad, RECT_OP_rrelu, RECT_OP_noisy_relu
         RECT_KIND_UNARY, RECT_KIND_GRAD, RECT_KIND_PRELU, RECT_KIND_PRELU_GRAD
     ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
     ctypedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
@@ -55,6 +58,12 @@ cdef extern from "_glue.h":
     ctypedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y) noexcept nogil
     ctypedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
                                         void *grad_x, void *grad_w) noexcept nogil
+    ctypedef void (*rect_random_fn)(size_t n, const void *x, const void *sigma, void *y, void *noise,
+                                    const rect_params *p, uint64_t key, uint64_t first) noexcept nogil
+    ctypedef void (*rect_philox_fn)(size_t n_groups, uint64_t first_group, uint32_t c2, uint32_t c3,
+                                    uint64_t key, uint32_t *out) noexcept nogil
+    rect_random_fn rect_random_kernel(int op, int dtype) nogil
+    rect_philox_fn rect_philox_kernel() nogil
     ctypedef struct rect_loop_desc:
         int kind, op, dtype, nparams
     void rect_init() nogil
@@ -160,6 +169,7 @@ def show_config():
 
 UFUNCS = {}
 cdef list _ufunc_keepalive = []   # the name and doc bytes the ufunc objects point into
+cdef dict _OPERAND_NAMES = {}      # ufunc name -> the names of its inputs
 cdef int[3] _DTYPE_INDEX = [RECT_F16, RECT_F32, RECT_F64]
 cdef int[3] _STORAGE = [NPY_HALF, cnp.NPY_FLOAT, cnp.NPY_DOUBLE]
 cdef int[3] _COMPUTE = [cnp.NPY_FLOAT, cnp.NPY_FLOAT, cnp.NPY_DOUBLE]
@@ -192,6 +202,8 @@ cdef _make_ufunc(str name, int kind, int op, int nparams, str roles, str doc):
     uf = cnp.PyUFunc_FromFuncAndData(funcs, data, types, 3, nin, nargs - nin, cnp.PyUFunc_None,
                                      name_b, doc_b, 0)
     UFUNCS[name] = uf
+    # the operand names, for error messages: each doc starts with the call, "name(x, grad, ...)"
+    _OPERAND_NAMES[name] = tuple(a.strip() for a in doc[doc.index("(") + 1:doc.index(")")].split(","))
     return uf
 
 
@@ -200,6 +212,7 @@ cdef _make_ufunc(str name, int kind, int op, int nparams, str roles, str doc):
 # ---------------------------------------------------------------------------------------------
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+_FLOAT32_OVERFLOW = float.fromhex("0x1.ffffffp127")   # the smallest double that rounds to float32 inf
 
 
 cdef inline int _fast_dtype(object x) noexcept:
@@ -259,6 +272,16 @@ cdef inline object _fast_out(cnp.ndarray a, object out, object other):
     if _overlaps_partly(a, o) or (other is not None and _overlaps_partly(<cnp.ndarray>other, o)):
         return None
     return o
+
+
+cdef inline bint _beyond_float32(double v) noexcept nogil:
+    """A finite parameter that rounds to infinity in float32, the compute type of float16 and
+    float32 data (the kernel would see inf: a slope of 1e300 would make -0.0 * inf = NaN)."""
+    return isinf(<float>v) and not isinf(v)
+
+
+cdef inline bint _params_fit(int dt, const rect_params *p) noexcept nogil:
+    return dt == RECT_F64 or not (_beyond_float32(p.a) or _beyond_float32(p.b))
 
 
 cdef inline rect_params _params(double a=0.0, double b=0.0) noexcept nogil:
@@ -325,12 +348,17 @@ cdef Py_ssize_t _normalize_axis(str fname, object axis, Py_ssize_t ndim) except 
 
 cdef tuple _float_input(str fname, object x, str pname="x"):
     """(x, result dtype): float16/32/64 keep their dtype, integers and bool become float64."""
+    if x is _PLAN:
+        return x, None   # bias_act's probe passes through to the kernel choice (see _PLAN)
     if isinstance(x, np.ndarray):
         dt = x.dtype
     elif hasattr(x, "__array_ufunc__") and hasattr(x, "dtype") and not isinstance(x, np.generic):
         dt = np.dtype(x.dtype)   # dask, xarray, pandas...: the ufunc dispatches to the container
     else:
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except ValueError as error:   # a ragged nested sequence
+            raise ValueError(f"{fname}: x is not a regular array: {error}") from error
         dt = x.dtype
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
         return x, dt.newbyteorder("=")
@@ -351,15 +379,20 @@ cdef _check_out(str fname, object out, object dt, tuple shape):
         raise ValueError(f"{fname}: out is read-only")
 
 
-cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out):
+cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out,
+                       tuple names=None):
     """Call the ufunc with the package's dtype rules: the loop is chosen by x's result dtype
     (parameters in its compute type), and `out` must match exactly. roles: one letter per operand
-    after x, then '|', then one per output: 'x' stored like x, 'p' in the compute type."""
+    after x, then '|', then one per output: 'x' stored like x, 'p' in the compute type. names: the
+    operands after x as the caller calls them, for errors (default: the ufunc's own names)."""
     if x is _PLAN:
         raise _NeedsComposition()   # array-valued parameters: bias_act composes
     x, dt = _float_input(fname, x)
     pdt = _F32 if dt == _F16 else dt
     letters = roles.replace("|", "")
+    if names is None:
+        names = _OPERAND_NAMES[uf.__name__][1:]
+    _check_operands(fname, x, args, letters, names, pdt)
     if out is not None:
         _check_out(fname, out, dt, np.broadcast_shapes(np.shape(x), *[np.shape(a) for a in args]))
     if isinstance(x, np.ndarray):
@@ -373,6 +406,35 @@ cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, ob
     if out is not None:
         kwargs["out"] = out
     return uf(x, *args, **kwargs)
+
+
+cdef _check_operands(str fname, object x, tuple args, str letters, tuple names, object pdt):
+    """The errors NumPy would raise for the operands after x, naming the function and the operand
+    instead of the ufunc and 'input 1': an unsupported dtype, a shape that does not broadcast
+    against x, a parameter beyond float32's range for float16/float32 data."""
+    shape = np.shape(x)
+    for value, letter, name in zip(args, letters, names):
+        if hasattr(value, "__array_ufunc__") and not isinstance(value, (np.ndarray, np.generic)):
+            continue   # a container (dask...) checks its own operands
+        if not isinstance(value, (np.ndarray, float)):
+            try:
+                value = np.asarray(value)
+            except ValueError as error:
+                raise ValueError(f"{fname}: {name} is not a regular array: {error}") from error
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"{fname}: {name} has unsupported dtype {value.dtype!r}; "
+                                "expected real numbers")
+            try:
+                np.broadcast_shapes(shape, value.shape)
+            except ValueError:
+                raise ValueError(f"{fname}: {name} has shape {value.shape}, which does not broadcast "
+                                 f"against x's shape {shape}") from None
+        if letter == "p" and pdt == _F32:
+            magnitude = np.abs(value)
+            if np.any((magnitude >= _FLOAT32_OVERFLOW) & (magnitude != np.inf)):
+                raise ValueError(f"{fname}: {name} must be within float32's range for {pdt} data "
+                                 f"(its compute type), got {value!r}")
 
 
 cdef inline void _run_unary(rect_unary_fn fn, Py_ssize_t n, const void *x, void *y,
@@ -389,7 +451,7 @@ cdef inline object _unary_fast(int op, object x, object out, const rect_params *
     if x is _PLAN:
         return _Plan.of(op, p)   # bias_act asking which kernel this call would run
     cdef int dt = _fast_dtype(x)
-    if dt < 0:
+    if dt < 0 or not _params_fit(dt, p):
         return None
     cdef cnp.ndarray a = <cnp.ndarray>x
     o = _fast_out(a, out, None)
@@ -403,7 +465,7 @@ cdef inline object _unary_fast(int op, object x, object out, const rect_params *
 cdef inline object _grad_fast(int op, object x, object grad, object out, const rect_params *p):
     """The direct path of y = grad * f'(x); None when the call needs the ufunc."""
     cdef int dt = _fast_dtype(x)
-    if dt < 0:
+    if dt < 0 or not _params_fit(dt, p):
         return None
     cdef cnp.ndarray a = <cnp.ndarray>x
     cdef const void *g = NULL
@@ -544,18 +606,20 @@ def leaky_relu(x, negative_slope=0.01, out=None):
     NaN stays NaN. ``negative_slope`` must be finite and may be an array broadcast against ``x``;
     a zero slope gives `relu` exactly (+0.0 for every x <= 0, including -inf).
     """
-    return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out)
+    return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out,
+                   "negative_slope")
 
 
-cdef object _sloped(str fname, object x, object slope, object out):
-    """leaky_relu and prelu: one slope (a float) or slopes broadcast against x."""
+cdef object _sloped(str fname, object x, object slope, object out, str pname):
+    """leaky_relu and prelu: one slope (a float) or slopes broadcast against x (pname: the
+    slope's name, for errors)."""
     cdef rect_params p
     if type(slope) is float:
         p = _params(slope)
         r = _unary_fast(RECT_OP_leaky_relu, x, out, &p)
         if r is not None:
             return r
-    return _via_ufunc(_uf_leaky_relu, fname, x, (slope,), "p|x", out)
+    return _via_ufunc(_uf_leaky_relu, fname, x, (slope,), "p|x", out, (pname,))
 
 
 cdef tuple _prelu_weight(str fname, object x, object weight, object axis):
@@ -592,8 +656,9 @@ def prelu(x, weight, axis=1, out=None):
     r = _prelu_fast(x, weight, axis, out)
     if r is not None:
         return r
+    x, _ = _float_input("prelu", x)   # x's errors before the weight's, which is checked against x
     w, _ = _prelu_weight("prelu", x, weight, axis)
-    return _sloped("prelu", x, w, out)
+    return _sloped("prelu", x, w, out, "weight")
 
 
 # Channel blocks at least this long run the one-slope kernel each; shorter ones (channels last)
@@ -658,7 +723,7 @@ cdef bint _compute_type_weights(const void *src, int src_type, Py_ssize_t n, bin
     cdef double v
     for i in range(n):
         v = (<const double *>src)[i] if src_type == cnp.NPY_DOUBLE else (<const float *>src)[i]
-        if not isfinite(v):
+        if not isfinite(v) or (not to_double and _beyond_float32(v)):
             return False
         if to_double:
             (<double *>dst)[i] = v
@@ -781,6 +846,7 @@ def prelu_grad(x, weight, grad=None, axis=1):
     ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
     An array container keeps its type if it takes two-output ufuncs (dask does not: TypeError).
     """
+    x, dt = _float_input("prelu_grad", x)   # x's errors before the weight's
     w, axes = _prelu_weight("prelu_grad", x, weight, axis)
     try:
         grad_x, contribution = _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)),
@@ -790,7 +856,6 @@ def prelu_grad(x, weight, grad=None, axis=1):
             raise
         raise TypeError(f"prelu_grad: {type(x).__name__} does not take two-output ufuncs; "
                         "pass numpy.asarray(x)") from error
-    _, dt = _float_input("prelu_grad", x)
     # methods, not np.sum: a container (dask...) keeps its type and laziness
     return grad_x, contribution.sum(axis=axes).astype(dt).reshape(np.shape(weight))
 
@@ -1068,6 +1133,279 @@ def gelu_grad(x, grad=None, approximate="none", out=None):
     if _gelu_is_tanh("gelu_grad", approximate):
         return _grad_op(RECT_OP_gelu_tanh_grad, _uf_gelu_tanh_grad, "gelu_grad", x, grad, out, (), "x|x")
     return _grad_op(RECT_OP_gelu_grad, _uf_gelu_grad, "gelu_grad", x, grad, out, (), "x|x")
+
+
+# ---------------------------------------------------------------------------------------------
+# The randomized rectifiers (SPEC 2.1, 2.3 and 3, "randomness"): src/kernels/random.h draws the
+# variates inside the kernels from Philox4x32-10, keyed by the seed, counted by the logical
+# (C-order) index of each output element. The result therefore does not depend on the CPU path,
+# the memory layout of x or out, or how the work is cut into kernel calls.
+# ---------------------------------------------------------------------------------------------
+
+# Elements per kernel call (the GIL is released once around all of them). Any value gives the
+# same bits; tests/test_random.py changes it through _set_random_block to check that.
+cdef Py_ssize_t RANDOM_BLOCK = 1 << 16
+
+
+def _set_random_block(Py_ssize_t elements):
+    """Set the elements per kernel call of rrelu and noisy_relu (testing); returns the old value."""
+    global RANDOM_BLOCK
+    if elements < 1:
+        raise ValueError("_set_random_block: elements must be >= 1")
+    old, RANDOM_BLOCK = RANDOM_BLOCK, elements
+    return old
+
+
+def _philox4x32_10_groups(Py_ssize_t n_groups, uint64_t first_group, uint32_t c2, uint32_t c3,
+                          uint64_t key):
+    """The raw generator on the active CPU path (for the known-answer tests): n_groups groups of
+    32 uint32 words, word t of group g being word t // 8 of Philox4x32-10 at counter
+    (c, c >> 32, c2, c3), c = 8 g + t % 8, with key (key & 0xffffffff, key >> 32)."""
+    words = np.empty(32 * n_groups, np.uint32)
+    rect_philox_kernel()(n_groups, first_group, c2, c3, key, <uint32_t *>cnp.PyArray_DATA(words))
+    return words
+
+
+_KEY_LIMIT = 2 ** 64
+
+
+cdef object _random_key(str fname, object seed):
+    """The 64-bit Philox key for `seed`: the int itself, one drawn from a Generator (which
+    advances it), one from a SeedSequence, or fresh operating-system entropy for None."""
+    if seed is None:
+        return int.from_bytes(os.urandom(8), "little")
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, _KEY_LIMIT, dtype=np.uint64))
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0])
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{fname}: seed must be an int in [0, 2**64), a numpy.random.Generator, "
+                        f"a numpy.random.SeedSequence or None, got {seed!r}")
+    key = int(seed)
+    if not 0 <= key < _KEY_LIMIT:
+        raise ValueError(f"{fname}: seed must be in [0, 2**64), got {seed!r}")
+    return key
+
+
+cdef _check_seed_type(str fname, object seed):
+    """The seed checks of _random_key, without drawing from anything (eval mode)."""
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return
+    _random_key(fname, seed)
+
+
+cdef bint _flag(str fname, str pname, object value) except -1:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{fname}: {pname} must be True or False, got {value!r}")
+
+
+cdef object _random_input(str fname, object x):
+    """x as a C-ordered ndarray of its result dtype (a copy only where needed)."""
+    x, dt = _float_input(fname, x)
+    return np.asarray(x, dtype=dt, order="C")
+
+
+cdef inline bint _writes_directly(object out, object xc, object sigma):
+    """`out` can take the kernel's output as it is: C-contiguous, aligned, and either x itself or
+    sharing no memory with x or sigma."""
+    if not (out.flags.c_contiguous and out.flags.aligned and out.dtype.isnative):
+        return False
+    if sigma is not None and np.may_share_memory(out, sigma):
+        return False
+    if not np.may_share_memory(out, xc):
+        return True
+    return cnp.PyArray_DATA(<cnp.ndarray>out) == cnp.PyArray_DATA(<cnp.ndarray>xc)
+
+
+cdef void _random_blocks(rect_random_fn fn, Py_ssize_t n, Py_ssize_t block, const char *x,
+                         const char *sigma, char *y, char *noise, size_t esize, size_t csize,
+                         const rect_params *p, uint64_t key) noexcept nogil:
+    cdef Py_ssize_t start = 0, count
+    while start < n:
+        count = min(block, n - start)
+        fn(count, x + start * esize, sigma + start * csize if sigma != NULL else NULL,
+           y + start * esize, noise + start * esize if noise != NULL else NULL, p, key, start)
+        start += count
+
+
+cdef object _run_random(int op, str fname, object xc, object sigma, object out, double a, double b,
+                        object key, bint return_noise):
+    """The kernel over xc (C-ordered, its result dtype, the result's shape); sigma None or a
+    C-ordered compute-type array of that shape. Returns y, or (y, noise)."""
+    dt = xc.dtype
+    shape = xc.shape
+    if out is not None:
+        _check_out(fname, out, dt, shape)
+    y = out if out is not None and _writes_directly(out, xc, sigma) else np.empty(shape, dt)
+    noise = np.empty(shape, dt) if return_noise else None
+    cdef int di = RECT_F16 if dt == _F16 else (RECT_F32 if dt == _F32 else RECT_F64)
+    cdef rect_random_fn fn = rect_random_kernel(op, di)
+    cdef rect_params p = _params(a, b)
+    cdef uint64_t k = key
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>xc), block = RANDOM_BLOCK
+    cdef size_t esize = dt.itemsize, csize = 8 if di == RECT_F64 else 4
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(<cnp.ndarray>xc)
+    cdef const char *sp = NULL if sigma is None else <const char *>cnp.PyArray_DATA(<cnp.ndarray>sigma)
+    cdef char *yp = <char *>cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef char *np_ = NULL if noise is None else <char *>cnp.PyArray_DATA(<cnp.ndarray>noise)
+    if n >= NOGIL_MIN_ELEMENTS:
+        with nogil:
+            _random_blocks(fn, n, block, xp, sp, yp, np_, esize, csize, &p, k)
+    else:
+        _random_blocks(fn, n, block, xp, sp, yp, np_, esize, csize, &p, k)
+    if out is not None and y is not out:
+        np.copyto(out, y)
+        y = out
+    return (y, noise) if return_noise else y
+
+
+cdef double _compute_type_max(object dt):
+    return 1.7976931348623157e308 if dt == _F64 else 3.4028234663852886e38
+
+
+def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noise=False, out=None):
+    """rrelu(x, lower=1/8, upper=1/3, training=False, seed=None, return_noise=False, out=None)
+
+    Randomized leaky ReLU (PyTorch's semantics). Training: ``x if x > 0 else a * x`` with a slope
+    ``a ~ U(lower, upper)`` drawn independently for every element; eval (the default, as
+    ``torch.nn.functional.rrelu``): `leaky_relu` with the slope ``(lower + upper) / 2``.
+    ``return_noise=True`` returns ``(y, noise)``, noise the multiplier of each element (1 where
+    ``x > 0`` or x is NaN, the slope elsewhere), the input of `rrelu_grad`. A zero slope gives
+    +0.0 (as `leaky_relu`).
+
+    ``seed``: an int in [0, 2**64) (the Philox4x32-10 key: the same seed, shape and parameters
+    give the same bits on every CPU path, memory layout and thread), a ``numpy.random.Generator``
+    (a key is drawn from it, so successive calls differ), a ``numpy.random.SeedSequence``, or
+    None (fresh entropy from the operating system); eval mode checks the seed's type and draws
+    nothing. Element i of the output (in C order) gets
+    the variates of counter i whatever the layout. ``0 <= lower <= upper``, finite; the slopes are
+    drawn in the compute type (float32 for float16 and float32 data, 24-bit uniforms; float64
+    with 53 bits) and lie in [lower, upper]. Not a ufunc: containers are converted to ndarrays.
+    """
+    lo = _scalar("rrelu", "lower", lower, finite=True)
+    hi = _scalar("rrelu", "upper", upper, finite=True)
+    if lo < 0:
+        raise ValueError(f"rrelu: lower must be >= 0, got lower={lower!r}")
+    if lo > hi:
+        raise ValueError(f"rrelu: lower must be <= upper, got lower={lower!r}, upper={upper!r}")
+    cdef bint train = _flag("rrelu", "training", training)
+    cdef bint with_noise = _flag("rrelu", "return_noise", return_noise)
+    _, dt = _float_input("rrelu", x)
+    if dt != _F64:
+        for name, value, given in (("lower", lo, lower), ("upper", hi, upper)):
+            if _beyond_float32(value):
+                raise ValueError(f"rrelu: {name} must be within float32's range for {dt} data "
+                                 f"(its compute type), got {given!r}")
+    if not train:
+        _check_seed_type("rrelu", seed)
+        slope = lo / 2 + hi / 2   # (lo + hi) / 2 could overflow
+        y = _sloped("rrelu", x, slope, out, "lower")
+        if not with_noise:
+            return y
+        ct = _F64 if dt == _F64 else _F32     # the slope as the kernel rounds it, then stored
+        return y, np.where(np.less_equal(np.asarray(x), 0), ct.type(slope), ct.type(1)).astype(dt)
+    key = _random_key("rrelu", seed)
+    xc = _random_input("rrelu", x)
+    return _run_random(RECT_OP_rrelu, "rrelu", xc, None, out, lo, hi, key, with_noise)
+
+
+def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
+    """noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None)
+
+    Noisy ReLU ``max(0, x + Y)``, ``Y ~ N(0, s^2)`` drawn independently for every element, with
+    ``s = sigma`` (a finite scalar >= 0, or such an array broadcast against x: the result has the
+    broadcast shape), or ``sigma="sigmoid"``: the variance ``logistic(x)`` of Nair and Hinton
+    (2010), ``s = sqrt(sigmoid(x))``. ``return_noise=True`` returns ``(y, noise)``, noise the
+    Y added (stored in x's dtype; y is ``relu(x + noise)`` computed in the compute type), the
+    input of `noisy_relu_grad`. NaN in x stays NaN. ``seed`` as for `rrelu`. The normal variates
+    come from Box-Muller in the compute type (float32 for float16 and float32 data): |Y| is at
+    most 5.77 s in float32 and 9.42 s in float64 (the normal law puts 8e-9 and 4e-21 beyond).
+    Not a ufunc: containers are converted to ndarrays.
+    """
+    cdef double scalar_sigma = 0.0, mode = 0.0
+    sigma_array = None
+    if isinstance(sigma, str):
+        if sigma != "sigmoid":
+            raise ValueError(f"noisy_relu: sigma must be a number, an array or 'sigmoid', got {sigma!r}")
+        mode = 1.0
+    else:
+        s = _param("noisy_relu", "sigma", sigma, finite=True)
+        if type(s) is float:
+            if s < 0:
+                raise ValueError(f"noisy_relu: sigma must be >= 0, got {sigma!r}")
+            scalar_sigma = s
+        else:
+            if np.any(np.less(s, 0)):
+                raise ValueError(f"noisy_relu: sigma must be >= 0, got {sigma!r}")
+            sigma_array = np.asarray(s)
+    cdef bint with_noise = _flag("noisy_relu", "return_noise", return_noise)
+    key = _random_key("noisy_relu", seed)
+    xc = _random_input("noisy_relu", x)
+    dt = xc.dtype
+    limit = _compute_type_max(dt)
+    if scalar_sigma > limit or (sigma_array is not None and np.any(np.greater(sigma_array, limit))):
+        raise ValueError(f"noisy_relu: sigma={sigma!r} is out of the range of the compute type "
+                         f"{'float64' if dt == _F64 else 'float32'}")
+    if sigma_array is not None:
+        try:
+            shape = np.broadcast_shapes(xc.shape, sigma_array.shape)
+        except ValueError:
+            raise ValueError(f"noisy_relu: sigma of shape {sigma_array.shape} does not broadcast "
+                             f"against x of shape {xc.shape}") from None
+        xc = np.asarray(np.broadcast_to(xc, shape), order="C")
+        sigma_array = np.asarray(np.broadcast_to(sigma_array.astype(_F64 if dt == _F64 else _F32), shape),
+                                 order="C")
+    return _run_random(RECT_OP_noisy_relu, "noisy_relu", xc, sigma_array, out, scalar_sigma, mode,
+                       key, with_noise)
+
+
+_uf_rrelu_grad = _make_ufunc("rrelu_grad", RECT_KIND_GRAD, RECT_OP_rrelu_grad, 0, "xx|x",
+                             "rrelu_grad(noise, grad) = grad * noise, noise as rrelu returned it.")
+
+
+def rrelu_grad(noise, grad=None, out=None):
+    """rrelu_grad(noise, grad=None, out=None)
+
+    ``grad * noise``, with ``noise`` the multipliers ``rrelu(..., return_noise=True)`` returned
+    (``noise`` itself when grad is None); +0 where the noise is 0, NaN where it is NaN.
+    """
+    return _grad_op(RECT_OP_rrelu_grad, _uf_rrelu_grad, "rrelu_grad", noise, grad, out, (), "x|x")
+
+
+cdef object _real_array(str fname, str pname, object value):
+    a = np.asarray(value)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{fname}: {pname} has unsupported dtype {a.dtype!r}; expected real numbers")
+    return a
+
+
+def noisy_relu_grad(x, noise, grad=None, out=None):
+    """noisy_relu_grad(x, noise, grad=None, out=None)
+
+    ``grad`` where ``x + noise > 0`` (the sum in the compute type, as `noisy_relu` forms it), +0
+    elsewhere, NaN where ``x + noise`` is NaN; ``noise`` as ``noisy_relu(..., return_noise=True)``
+    returned it. x, noise and grad broadcast together. (A few NumPy operations: no kernel.)
+    """
+    x, dt = _float_input("noisy_relu_grad", x)
+    xa = np.asarray(x)
+    ct = _F32 if dt == _F16 else dt
+    noise_a = _real_array("noisy_relu_grad", "noise", noise)
+    total = np.add(xa, noise_a, dtype=ct)
+    passed = np.ones((), ct) if grad is None else _real_array("noisy_relu_grad", "grad", grad).astype(ct)
+    try:
+        shape = np.broadcast_shapes(total.shape, passed.shape)
+    except ValueError:
+        raise ValueError(f"noisy_relu_grad: grad of shape {passed.shape} does not broadcast against "
+                         f"x + noise of shape {total.shape}") from None
+    if out is not None:
+        _check_out("noisy_relu_grad", out, dt, shape)
+    result = np.where(np.isnan(total), total, np.where(total > 0, passed, ct.type(0))).astype(dt)
+    result = np.broadcast_to(result, shape)
+    if out is None:
+        return np.array(result, copy=True)
+    np.copyto(out, result)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,5 +44,6 @@ hardsigmoid_grad = _UFUNCS["hardsigmoid_grad"]
 hardswish_grad = _UFUNCS["hardswish_grad"]
 gelu_grad = _UFUNCS["gelu_grad"]
 gelu_tanh_grad = _UFUNCS["gelu_tanh_grad"]
+rrelu_grad = _UFUNCS["rrelu_grad"]
 
 __all__ = sorted(_UFUNCS)

@@ -36,3 +36,4 @@ gelu_grad: np.ufunc
 gelu_tanh: np.ufunc
 gelu_tanh_grad: np.ufunc
 __all__: list[str]
+rrelu_grad: np.ufunc

@@ -16,6 +16,14 @@
  *   w=FILE         prelu, prelu_grad: one slope per element, in the compute type (float32 for f16
  *                  and f32 data, float64 for f64)
  *   gw=FILE        prelu_grad: where to write grad_w (compute type, one per element)
+ *   key=N first=N  rrelu, noisy_relu: the Philox key and the logical index of element 0 (each
+ *                  call of an n= list starts at first + the elements before it)
+ *   sigma=FILE     noisy_relu: one standard deviation per element (compute type)
+ *   noise=FILE     rrelu, noisy_relu: where to write the noise (layout of x)
+ *
+ *   driver PATH philox N_GROUPS FIRST_GROUP C2 C3 KEY OUT_FILE
+ *
+ * writes the raw Philox4x32-10 words of rect_philox4x32_10_groups (uint32, little-endian).
  *
  *   driver PATH flags
  *
@@ -59,7 +67,7 @@ enum { GUARD_BYTES = 64, CANARY = 0xA5 };
 
 /* ---- what the driver knows about each op and dtype ------------------------------------------ */
 
-enum op_kind { KIND_UNARY, KIND_GRAD, KIND_PRELU, KIND_PRELU_GRAD };
+enum op_kind { KIND_UNARY, KIND_GRAD, KIND_PRELU, KIND_PRELU_GRAD, KIND_RANDOM };
 
 struct op {
     const char *name;
@@ -69,13 +77,16 @@ struct op {
     rect_grad_fn grad[RECT_NDTYPES];
     rect_prelu_fn prelu[RECT_NDTYPES];
     rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
+    rect_random_fn random[RECT_NDTYPES];
 };
 
 #define UNARY_ENTRY(op) {#op, KIND_UNARY, .unary = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
 #define GRAD_ENTRY(op) {#op, KIND_GRAD, .grad = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
+#define RANDOM_ENTRY(op) {#op, KIND_RANDOM, .random = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
 static const struct op ops[] = {
     RECT_UNARY_OPS(UNARY_ENTRY)
     RECT_GRAD_OPS(GRAD_ENTRY)
+    RECT_RANDOM_OPS(RANDOM_ENTRY)
     {"prelu", KIND_PRELU, .prelu = {call_prelu_f16, call_prelu_f32, call_prelu_f64}},
     {"prelu_grad", KIND_PRELU_GRAD,
      .prelu_grad = {call_prelu_grad_f16, call_prelu_grad_f32, call_prelu_grad_f64}},
@@ -156,6 +167,15 @@ static double parse_number(const char *text) {
     return value;
 }
 
+static uint64_t parse_u64(const char *text) {
+    char *end;
+    unsigned long long value;
+    errno = 0;
+    value = strtoull(text, &end, 0);
+    if (end == text || *end != '\0' || errno == ERANGE) die(EXIT_USAGE, "bad integer", text);
+    return (uint64_t)value;
+}
+
 /* Parses "N1,N2,..." into a new array; *count receives the number of lengths. */
 static size_t *parse_lengths(const char *text, size_t *count) {
     size_t capacity = 1, i = 0;
@@ -223,11 +243,15 @@ static int check_flags(void) {
         for (d = 0; d < RECT_NDTYPES; d++) {
             const void *x = d == RECT_F64 ? (const void *)x64 : d == RECT_F32 ? (const void *)x32 : (const void *)x16;
             const void *g = d == RECT_F64 ? (const void *)g64 : d == RECT_F32 ? (const void *)g32 : (const void *)g16;
+            /* rrelu_grad's x is rrelu's noise, a multiplier: huge values times grad overflow for real */
+            if (strcmp(op->name, "rrelu_grad") == 0) x = g;
             const void *w = d == RECT_F64 ? (const void *)w64 : (const void *)w32;
             void *y = d == RECT_F64 ? (void *)y64 : d == RECT_F32 ? (void *)y32 : (void *)y16;
             void *gw = d == RECT_F64 ? (void *)gw64 : (void *)gw32;
             for (with_grad = 0; with_grad < 2; with_grad++) {
                 if (with_grad && (op->kind == KIND_UNARY || op->kind == KIND_PRELU)) continue;
+                /* random ops: with_grad 1 runs noisy_relu's sigma="sigmoid" instead */
+                if (with_grad && op->kind == KIND_RANDOM && strcmp(op->name, "noisy_relu") != 0) continue;
                 for (n = 0; n <= N; n++) {
                     int raised;
                     feclearexcept(FE_ALL_EXCEPT);
@@ -235,6 +259,11 @@ static int check_flags(void) {
                     case KIND_UNARY: op->unary[d](n, x, y, &params); break;
                     case KIND_GRAD: op->grad[d](n, x, with_grad ? g : NULL, y, &params); break;
                     case KIND_PRELU: op->prelu[d](n, x, w, y); break;
+                    case KIND_RANDOM: {
+                        const rect_params random_params = {0.5, with_grad ? 1.0 : 2.0, 0.0, 0.0};
+                        op->random[d](n, x, NULL, y, gw, &random_params, 12345u, 7u);
+                        break;
+                    }
                     default: op->prelu_grad[d](n, x, w, with_grad ? g : NULL, y, gw); break;
                     }
                     raised = fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO);
@@ -350,7 +379,9 @@ int main(int argc, char **argv) {
     enum rect_dtype dtype = RECT_F16;
     rect_params params = {0, 0, 0, 0};
     const char *lengths_text = NULL, *grad_path = NULL, *w_path = NULL, *gw_path = NULL;
-    unsigned char *x, *grad = NULL, *w = NULL, *y, *gw = NULL;
+    const char *sigma_path = NULL, *noise_path = NULL;
+    uint64_t key = 0, first = 0;
+    unsigned char *x, *grad = NULL, *w = NULL, *y, *gw = NULL, *sigma = NULL, *noise = NULL;
     size_t x_bytes, total, n_lengths, *lengths, sum = 0, offset = 0, i;
     int d;
 
@@ -359,6 +390,16 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[2], "flags") == 0) {
         select_path(argv[1]);
         return check_flags();
+    }
+    if (argc == 9 && strcmp(argv[2], "philox") == 0) {
+        const size_t n_groups = (size_t)parse_u64(argv[3]);
+        uint32_t *words = checked_malloc(n_groups * 32 * sizeof(uint32_t));
+        select_path(argv[1]);
+        rect_philox4x32_10_groups(n_groups, parse_u64(argv[4]), (uint32_t)parse_u64(argv[5]),
+                                  (uint32_t)parse_u64(argv[6]), parse_u64(argv[7]), words);
+        write_file(argv[8], words, n_groups * 32 * sizeof(uint32_t));
+        free(words);
+        return 0;
     }
     if (argc < 6) usage();
     for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
@@ -378,6 +419,10 @@ int main(int argc, char **argv) {
         else if (strncmp(arg, "grad=", 5) == 0) grad_path = value;
         else if (strncmp(arg, "w=", 2) == 0) w_path = value;
         else if (strncmp(arg, "gw=", 3) == 0) gw_path = value;
+        else if (strncmp(arg, "key=", 4) == 0) key = parse_u64(value);
+        else if (strncmp(arg, "first=", 6) == 0) first = parse_u64(value);
+        else if (strncmp(arg, "sigma=", 6) == 0) sigma_path = value;
+        else if (strncmp(arg, "noise=", 6) == 0) noise_path = value;
         else die(EXIT_USAGE, "unknown option", arg);
     }
     if ((op->kind == KIND_GRAD || op->kind == KIND_PRELU_GRAD) && !grad_path)
@@ -393,6 +438,7 @@ int main(int argc, char **argv) {
     total = x_bytes / dt->size;
     if (grad_path && strcmp(grad_path, "none") != 0) grad = read_array(grad_path, x_bytes);
     if (w_path) w = read_array(w_path, total * dt->compute_size);
+    if (sigma_path) sigma = read_array(sigma_path, total * dt->compute_size);
 
     if (lengths_text) {
         lengths = parse_lengths(lengths_text, &n_lengths);
@@ -405,6 +451,7 @@ int main(int argc, char **argv) {
 
     y = new_output(x_bytes);
     if (op->kind == KIND_PRELU_GRAD) gw = new_output(total * dt->compute_size);
+    if (noise_path) noise = new_output(x_bytes);
 
     for (i = 0; i < n_lengths; offset += lengths[i], i++) {
         const size_t n = lengths[i], at = offset * dt->size, at_c = offset * dt->compute_size;
@@ -414,6 +461,15 @@ int main(int argc, char **argv) {
         case KIND_GRAD: op->grad[dtype](n, x + at, g, y + at, &params); break;
         case KIND_PRELU: op->prelu[dtype](n, x + at, w + at_c, y + at); break;
         case KIND_PRELU_GRAD: op->prelu_grad[dtype](n, x + at, w + at_c, g, y + at, gw + at_c); break;
+        case KIND_RANDOM:
+            op->random[dtype](n, x + at, sigma ? sigma + at_c : NULL, y + at, noise ? noise + at : NULL,
+                              &params, key, first + offset);
+            if (noise && !guard_intact(noise + at + n * dt->size)) {
+                fprintf(stderr, "driver: %s %s n=%zu (call %zu) wrote past the end of its noise\n",
+                        op->name, dt->name, n, i);
+                return EXIT_OVERRUN;
+            }
+            break;
         }
         if (!guard_intact(y + at + n * dt->size) ||
             (gw && !guard_intact(gw + at_c + n * dt->compute_size))) {
@@ -425,6 +481,7 @@ int main(int argc, char **argv) {
 
     write_file(argv[5], y, x_bytes);
     if (gw) write_file(gw_path, gw, total * dt->compute_size);
-    free(x), free(grad), free(w), free(y), free(gw), free(lengths);
+    if (noise) write_file(noise_path, noise, x_bytes);
+    free(x), free(grad), free(w), free(y), free(gw), free(sigma), free(noise), free(lengths);
     return 0;
 }

@@ -1,0 +1,115 @@
+/* The smooth rectifiers computed natively in float32 (8 lanes on AVX2, 4 on NEON), for float32
+ * and float16 data: elu, celu, selu, sigmoid, silu. Written once over the shim with vmath_f32.h.
+ *
+ * Included by instantiate.h in the float32 instantiation (V is f32_v, P holds float32 parameters)
+ * after ops_smooth.h's float64 ops exist; the other smooth ops and every derivative stay on the
+ * float64 route (widen, compute, round once). An op is here when it can be proved within 1 ULP at
+ * its default parameters with float32 arithmetic: each one forms its result as hi + lo from
+ * vmath_f32.h's two-part pieces and rounds once at the end (0.5 ULP plus about 2^-4), checked over
+ * all 2^32 inputs by bench/accuracy.py (README, Accuracy). With other parameters the parameter's own
+ * float32 rounding and one more product add up to an ULP (celu divides by alpha first).
+ *
+ * Conventions as ops_smooth.h's: clamped arguments, so that no discarded lane overflows or
+ * becomes inf - inf; the sign of a zero kept (elu(-0.0) = -0.0); NaN pinned by the callers
+ * (SM32_PINNED below).
+ */
+
+/* scale and scale * alpha of selu as float32 hi + lo (mpmath; the rest is below 2^-50) */
+#define SM32_SELU_SCALE_HI 0x1.0cfabep+0f
+#define SM32_SELU_SCALE_LO -0x1.2addda0p-25f
+#define SM32_SELU_SCALE_ALPHA_HI 0x1.c212ccp+0f
+#define SM32_SELU_SCALE_ALPHA_LO 0x1.903c0cp-26f
+
+/* n / (1 + e) rounded once, for n = n_hi + n_lo and e = e_hi + e_lo in [0, 1]: one division
+ * t = 1 / d_hi, q = n_hi t, then q corrected by the exact residual (n - q d) t. */
+static inline V sm32_over_one_plus(V n_hi, V n_lo, V e_hi, V e_lo) {
+    const V one = v_set1(1.0f);
+    V d_hi = v_add(one, e_hi);
+    V d_lo = v_add(v_add(v_sub(one, d_hi), e_hi), e_lo); /* Fast2Sum: 1 >= e_hi */
+    V t = v_div(one, d_hi);
+    V q = v_mul(n_hi, t);
+    V r = v_add(f32_fma(v_sub(v_zero(), q), d_hi, n_hi), f32_fma(v_sub(v_zero(), q), d_lo, n_lo));
+    return f32_fma(r, t, q);
+}
+
+/* 1 / (1 + e^-x): with z = min(|x|, 104) and e^-z = (e_hi + e_lo) 2^k (below e^-104 every
+ * result rounds to 0 or 1), the ratio 1 / (1 + e^-z) for x >= 0 and e^-z / (1 + e^-z) for
+ * x < 0, the latter formed unscaled and scaled by 2^k last, so that a subnormal result rounds once. */
+static inline V OPF(sigmoid_native)(V x, const P *p) {
+    V k, b, e_lo, z = v_abs(x);
+    M negative = v_lt(x, v_zero());
+    (void)p;
+    z = v_select(v_gt(z, v_set1(104.0f)), v_set1(104.0f), z);
+    V e_hi = vm32_exp_unscaled(v_sub(v_zero(), z), &e_lo, &k);
+    V a = vm32_pow2_split(k, &b); /* 2^k = a b */
+    V y = sm32_over_one_plus(v_select(negative, e_hi, v_set1(1.0f)), v_keep(negative, e_lo),
+                             v_mul(v_mul(e_hi, a), b), v_mul(v_mul(e_lo, a), b));
+    return v_select(negative, v_mul(v_mul(y, a), b), y);
+}
+
+/* x sigmoid(x), as above with the numerator x (x e^-z for x < 0, a two-part product). x is
+ * clamped to [-112, 32]: below, |silu| < 2^-150 rounds to -0.0 (the limit at -inf); above 20,
+ * silu(x) rounds to x, which is returned, as it is at +-0. */
+static inline V OPF(silu_native)(V x, const P *p) {
+    V k, b, e_lo, xc = v_select(v_lt(x, v_set1(-112.0f)), v_set1(-112.0f), x);
+    M negative = v_lt(x, v_zero());
+    (void)p;
+    xc = v_select(v_gt(xc, v_set1(32.0f)), v_set1(32.0f), xc);
+    V e_hi = vm32_exp_unscaled(v_sub(v_zero(), v_abs(xc)), &e_lo, &k);
+    V a = vm32_pow2_split(k, &b); /* 2^k = a b */
+    V n_hi = v_mul(xc, e_hi);
+    V n_lo = v_add(f32_fma(xc, e_hi, v_sub(v_zero(), n_hi)), v_mul(xc, e_lo));
+    V y = sm32_over_one_plus(v_select(negative, n_hi, xc), v_keep(negative, n_lo), v_mul(v_mul(e_hi, a), b),
+                             v_mul(v_mul(e_lo, a), b));
+    y = v_select(negative, v_mul(v_mul(y, a), b), y);
+    return v_select(v_or(v_gt(x, v_set1(20.0f)), v_eq(x, v_zero())), x, y); /* silu(-0.0) = -0.0 */
+}
+
+/* c (e^x - 1) for x <= 0 as hi + lo summed once, c = c_hi + c_lo; x = 0 gives c_hi x (the sign
+ * of a zero kept: elu(-0.0) = -0.0). x is clamped at -17.5, below which e^x - 1 rounds to -1. */
+static inline V sm32_times_expm1(V x, V c_hi, V c_lo) {
+    V lo, xc = v_select(v_lt(x, v_set1(-17.5f)), v_set1(-17.5f), x);
+    V s = vm32_expm1_nonpositive(xc, &lo);
+    V y = f32_fma(c_hi, s, f32_fma(c_hi, lo, v_mul(c_lo, s)));
+    return v_select(v_eq(x, v_zero()), v_mul(c_hi, x), y);
+}
+
+/* x > 0 ? x : alpha expm1(x) */
+static inline V OPF(elu_native)(V x, const P *p) {
+    M nonpositive = v_le(x, v_zero());
+    return v_select(nonpositive, sm32_times_expm1(v_keep(nonpositive, x), p->a, v_zero()), x);
+}
+
+/* x > 0 ? x : alpha expm1(x / alpha) (alpha > 0) */
+static inline V OPF(celu_native)(V x, const P *p) {
+    M nonpositive = v_le(x, v_zero());
+    return v_select(nonpositive, sm32_times_expm1(v_div(v_keep(nonpositive, x), p->a), p->a, v_zero()), x);
+}
+
+/* scale (x > 0 ? x : alpha expm1(x)), the constants in two parts (so +inf, where hi x + lo x
+ * would be inf - inf, is kept out of the product and selected as it is). Below 2^-60 in size,
+ * selu(x) is c x (c = scale or scale alpha; expm1(x) = x there), formed on x 2^64 and scaled back:
+ * lo x itself would underflow and leave up to 1 ULP in the subnormal results. */
+static inline V OPF(selu_native)(V x, const P *p) {
+    M nonpositive = v_le(x, v_zero()), tiny = v_lt(v_abs(x), v_set1(0x1p-60f));
+    V positive_x = v_clear(v_or(nonpositive, v_eq(x, v_set1(INFINITY))), x);
+    V positive = f32_fma(v_set1(SM32_SELU_SCALE_HI), positive_x, v_mul(v_set1(SM32_SELU_SCALE_LO), positive_x));
+    V c_hi = v_select(nonpositive, v_set1(SM32_SELU_SCALE_ALPHA_HI), v_set1(SM32_SELU_SCALE_HI));
+    V c_lo = v_select(nonpositive, v_set1(SM32_SELU_SCALE_ALPHA_LO), v_set1(SM32_SELU_SCALE_LO));
+    V x_up = v_mul(v_keep(tiny, x), v_set1(0x1p64f));
+    V small = v_mul(f32_fma(c_hi, x_up, v_mul(c_lo, x_up)), v_set1(0x1p-64f));
+    (void)p;
+    return v_select(tiny, small,
+                    v_select(nonpositive,
+                             sm32_times_expm1(v_keep(nonpositive, x), v_set1(SM32_SELU_SCALE_ALPHA_HI),
+                                              v_set1(SM32_SELU_SCALE_ALPHA_LO)),
+                             v_select(v_eq(x, v_set1(INFINITY)), x, positive)));
+}
+
+/* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */
+#define SM32_PINNED(op)                                                                           \
+    static inline V OPF(RECT_CAT(op, _native_pinned))(V x, const P *p) {                          \
+        return v_select(v_isnan(x), x, OPF(RECT_CAT(op, _native))(x, p));                       \
+    }
+RECT_F32_NATIVE_SMOOTH_OPS(SM32_PINNED)
+#undef SM32_PINNED

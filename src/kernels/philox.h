@@ -1,0 +1,108 @@
+/* Philox4x32-10, the counter-based generator of Salmon, Moraes, Dror and Shaw, "Parallel random
+ * numbers: as easy as 1, 2, 3" (SC11; the Random123 library), written once over the shim's 32-bit
+ * integer lanes (u32_v). One lane holds one counter; every lane runs the same ten rounds.
+ *
+ * How the package uses it (the same on every CPU path, so results are bit-identical):
+ *   key     the 64-bit seed: k0 = its low 32 bits, k1 = its high 32 bits;
+ *   counter (c0, c1, c2, c3) = (low and high 32 bits of a 64-bit counter index, a stream tag that
+ *           separates the functions, 0);
+ *   groups  group g is the 32 words of counters 8g .. 8g + 7: word t of the group is word t / 8 of
+ *           counter 8g + t % 8. Each kernel maps the elements of its output onto the words of the
+ *           groups by their logical index alone (random.h), so the words an element gets do not
+ *           depend on the vector width, the memory layout or where a call starts.
+ * Included by the ISA files through random.h after the shim; type-independent, so guarded. */
+#ifndef RECT_PHILOX_H
+#define RECT_PHILOX_H
+
+#include <stdint.h>
+
+#define RECT_PHILOX_M0 0xD2511F53u /* the multipliers and the key increments (Weyl sequence) */
+#define RECT_PHILOX_M1 0xCD9E8D57u
+#define RECT_PHILOX_W0 0x9E3779B9u
+#define RECT_PHILOX_W1 0xBB67AE85u
+#define RECT_PHILOX_ROUNDS 10
+#define RECT_GROUP_COUNTERS 8
+#define RECT_GROUP_WORDS 32
+/* a group's word buffer, with room for a whole vector read past its last word */
+#define RECT_GROUP_BUFFER (2 * RECT_GROUP_WORDS + 16)
+
+/* the stream tags (counter word c2) */
+#define RECT_STREAM_RRELU 0x72726c75u      /* "rrlu" */
+#define RECT_STREAM_NOISY_RELU 0x6e726c75u /* "nrlu" */
+
+/* The round keys: round r uses key + r * (W0, W1). */
+typedef struct rect_philox_key {
+    uint32_t k0[RECT_PHILOX_ROUNDS], k1[RECT_PHILOX_ROUNDS];
+} rect_philox_key;
+
+static inline void rect_philox_schedule(uint64_t key, rect_philox_key *ks) {
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    int r;
+    for (r = 0; r < RECT_PHILOX_ROUNDS; r++) {
+        ks->k0[r] = k0, ks->k1[r] = k1;
+        k0 += RECT_PHILOX_W0, k1 += RECT_PHILOX_W1;
+    }
+}
+
+/* Ten rounds on the counters in c[0..3] (one counter per lane), in place. */
+static inline void rect_philox_lanes(u32_v c[4], const rect_philox_key *ks) {
+    int r;
+    for (r = 0; r < RECT_PHILOX_ROUNDS; r++) {
+        u32_v hi0, hi1;
+        u32_v lo0 = u32_mulhilo(c[0], RECT_PHILOX_M0, &hi0);
+        u32_v lo1 = u32_mulhilo(c[2], RECT_PHILOX_M1, &hi1);
+        u32_v next0 = u32_xor(u32_xor(hi1, c[1]), u32_set1(ks->k0[r]));
+        u32_v next2 = u32_xor(u32_xor(hi0, c[3]), u32_set1(ks->k1[r]));
+        c[0] = next0, c[1] = lo1, c[2] = next2, c[3] = lo0;
+    }
+}
+
+/* The counters of vector h of the groups from `group` on: 8 group + h L + lane. The counters of a
+ * group are 8g .. 8g + 7, so their low words never wrap inside one vector. */
+static inline void rect_philox_counters(uint64_t group, int h, uint32_t c2, uint32_t c3, u32_v c[4]) {
+    const uint64_t first = group * RECT_GROUP_COUNTERS + (uint64_t)h * u32_LANES;
+    c[0] = u32_add(u32_set1((uint32_t)first), u32_iota());
+    c[1] = u32_set1((uint32_t)(first >> 32));
+    c[2] = u32_set1(c2);
+    c[3] = u32_set1(c3);
+}
+
+/* Groups g and g + 1 into words[0..64): the same words as two rect_philox_group calls, with the
+ * rounds of the two interleaved (each round's multiplications wait for the previous round's; two
+ * independent chains keep the multipliers busy). */
+static inline void rect_philox_group_pair(uint64_t group, uint32_t c2, uint32_t c3,
+                                          const rect_philox_key *ks, uint32_t *words) {
+    int h, k, r;
+    for (h = 0; h < RECT_GROUP_COUNTERS / u32_LANES; h++) {
+        u32_v a[4], b[4];
+        rect_philox_counters(group, h, c2, c3, a);
+        rect_philox_counters(group + 1, h, c2, c3, b);
+        for (r = 0; r < RECT_PHILOX_ROUNDS; r++) {
+            const u32_v k0 = u32_set1(ks->k0[r]), k1 = u32_set1(ks->k1[r]);
+            u32_v ahi0, ahi1, bhi0, bhi1;
+            u32_v alo0 = u32_mulhilo(a[0], RECT_PHILOX_M0, &ahi0), blo0 = u32_mulhilo(b[0], RECT_PHILOX_M0, &bhi0);
+            u32_v alo1 = u32_mulhilo(a[2], RECT_PHILOX_M1, &ahi1), blo1 = u32_mulhilo(b[2], RECT_PHILOX_M1, &bhi1);
+            a[0] = u32_xor(u32_xor(ahi1, a[1]), k0), a[2] = u32_xor(u32_xor(ahi0, a[3]), k1);
+            b[0] = u32_xor(u32_xor(bhi1, b[1]), k0), b[2] = u32_xor(u32_xor(bhi0, b[3]), k1);
+            a[1] = alo1, a[3] = alo0, b[1] = blo1, b[3] = blo0;
+        }
+        for (k = 0; k < 4; k++) {
+            u32_store(words + RECT_GROUP_COUNTERS * k + h * u32_LANES, a[k]);
+            u32_store(words + RECT_GROUP_WORDS + RECT_GROUP_COUNTERS * k + h * u32_LANES, b[k]);
+        }
+    }
+}
+
+/* The 32 words of group `group` (see the top of this file) into words[0..32). */
+static inline void rect_philox_group(uint64_t group, uint32_t c2, uint32_t c3, const rect_philox_key *ks,
+                                     uint32_t *words) {
+    int h, k;
+    for (h = 0; h < RECT_GROUP_COUNTERS / u32_LANES; h++) {
+        u32_v c[4];
+        rect_philox_counters(group, h, c2, c3, c);
+        rect_philox_lanes(c, ks);
+        for (k = 0; k < 4; k++) u32_store(words + RECT_GROUP_COUNTERS * k + h * u32_LANES, c[k]);
+    }
+}
+
+#endif

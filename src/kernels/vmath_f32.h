@@ -1,0 +1,143 @@
+/* Vector math in native float32, with fused multiply-adds: e^x, written once over the shim.
+ *
+ * Include it after a shim (shim_scalar.h, shim_avx2.h or shim_neon.h); it uses the f32_* names
+ * directly (not instantiate.h's v_* macros), so any float32 code can call it. vmath.h computes in
+ * float64 for accuracy in compositions; this header is for kernels whose speed target needs 8 (AVX2)
+ * or 4 (NEON) float32 lanes per instruction, such as softmax and logsumexp.
+ *
+ * Accuracy: vm32_exp is within 0.87 ULP of the correctly rounded e^x for every float32 x (checked
+ * exhaustively over all 2^32 inputs, subnormal results included, by tools/exp_f32/run.sh, which
+ * also checks that AVX2 and scalar agree bit for bit; NEON agrees with scalar on a sample of every
+ * 257th input under qemu: CROSS=1 tools/exp_f32/run.sh 257).
+ *
+ * Same bits on every path: only IEEE additions, multiplications and fused multiply-adds (the
+ * shims' f32_fma: vfmadd on AVX2, fmla on NEON, fmaf on the scalar path; setup.py builds with
+ * -ffp-contract=off so the compiler fuses nothing else), in the same order everywhere.
+ *
+ * Floating-point flags: none but those the true result raises. The polynomial is a Horner chain of
+ * FMAs whose results are near 1, so a tiny argument underflows nowhere; +inf and every x above the
+ * overflow threshold give +inf by a select, without the overflow flag; results below the smallest
+ * subnormal give +0 with underflow and inexact (the true result is inexact and tiny). A quiet NaN
+ * comes out NaN (the payload of x on x86 and AArch64) and raises nothing: the clamps are ordered
+ * selects, which keep a NaN as it is.
+ *
+ * No expm1 here: e^x - 1 to 1 ULP in float32 needs e^r carried in two parts (the simple forms
+ * 2^k expm1(r) + (2^k - 1) lose up to 1.2 ULP near x = 0.35); vmath.h's float64 vm_expm1, rounded
+ * once to float32, is the accurate route until someone writes that.
+ */
+#ifndef RECT_VMATH_F32_H
+#define RECT_VMATH_F32_H
+
+#include <math.h> /* INFINITY */
+
+#define VM32_LOG2E 0x1.715476p0f
+#define VM32_LN2_HI 0x1.62e430p-1f  /* ln 2 rounded to float32 ... */
+#define VM32_LN2_LO -0x1.05c610p-29f /* ... and the rest: together ln 2 to 48 bits */
+/* The largest float32 whose e^x is finite (e^x rounds to FLT_MAX); above it e^x is +inf. */
+#define VM32_EXP_MAX 0x1.62e42ep6f
+/* Below this e^x is under half the smallest subnormal, so it rounds to +0 */
+#define VM32_EXP_MIN -104.0f
+
+/* e^x for every float32 x (see the header comment for accuracy, flags and NaN).
+ *
+ * x = k ln 2 + r with k = round(x / ln 2), |r| <= ln(2) / 2: r by two FMAs (Cody-Waite; the first
+ * is exact, because x and k ln2_hi agree in their leading bits). e^r = 1 + r u(r), u the Taylor
+ * series of (e^r - 1) / r to r^7 / 8! (truncation below 2^-32, about 0.004 ULP), by Horner with
+ * FMAs. Then e^x = (e^r 2^k1) 2^k2 with k1 + k2 = k, both halves within the normal exponents: the
+ * first product is exact, the second rounds once, also into the subnormals. */
+static inline f32_v vm32_exp(f32_v x) {
+    const f32_v magic = f32_set1(0x1.8p23f); /* adding it rounds a float below 2^22 to a whole number */
+    const f32_v one = f32_set1(1.0f);
+    f32_v xc = f32_select(f32_gt(x, f32_set1(VM32_EXP_MAX)), f32_set1(VM32_EXP_MAX), x);
+    xc = f32_select(f32_lt(xc, f32_set1(VM32_EXP_MIN)), f32_set1(VM32_EXP_MIN), xc);
+    f32_v k = f32_sub(f32_fma(xc, f32_set1(VM32_LOG2E), magic), magic);
+    f32_v r = f32_fma(k, f32_set1(-VM32_LN2_HI), xc);
+    r = f32_fma(k, f32_set1(-VM32_LN2_LO), r);
+    f32_v u = f32_set1(1.0f / 40320.0f);
+    u = f32_fma(u, r, f32_set1(1.0f / 5040.0f));
+    u = f32_fma(u, r, f32_set1(1.0f / 720.0f));
+    u = f32_fma(u, r, f32_set1(1.0f / 120.0f));
+    u = f32_fma(u, r, f32_set1(1.0f / 24.0f));
+    u = f32_fma(u, r, f32_set1(1.0f / 6.0f));
+    u = f32_fma(u, r, f32_set1(0.5f));
+    u = f32_fma(u, r, one);
+    f32_v p = f32_fma(r, u, one); /* e^r, in [0.70, 1.42] */
+    /* k is in [-150, 128]: k1 = k / 2 rounded, k2 = k - k1, both in [-75, 64] */
+    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
+    f32_v y = f32_mul(f32_mul(p, f32_pow2i(k1)), f32_pow2i(f32_sub(k, k1)));
+    return f32_select(f32_gt(x, f32_set1(VM32_EXP_MAX)), f32_set1(INFINITY), y);
+}
+
+/* ---- two-part results, for compositions that must stay within 1 ULP (ops_smooth_f32.h) ----
+ * A float32 composition such as 1 / (1 + e^-x) or x sigmoid(x) rounds at every step; computed
+ * from single-float pieces its error reaches 1.5 ULP. These helpers return a value as hi + lo with
+ * a relative error near 2^-28, so that the composition rounds once, at its end, to 0.5 ULP plus a
+ * little. */
+
+/* e^r - 1 = hi + lo for |r| <= ln(2)/2 (a hair more is fine): r + r^2 q(r), q the Taylor series
+ * of (e^r - 1 - r) / r^2 to r^6 / 8! (truncation below 2^-29 relative), by Horner with FMAs;
+ * hi = r + r^2 q rounded, lo its rounding error (Fast2Sum: |r| >= |r^2 q|). */
+static inline f32_v vm32_expm1_reduced(f32_v r, f32_v *lo) {
+    f32_v q = f32_set1(1.0f / 40320.0f);
+    q = f32_fma(q, r, f32_set1(1.0f / 5040.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 720.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 120.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 24.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 6.0f));
+    q = f32_fma(q, r, f32_set1(0.5f));
+    f32_v rq = f32_mul(r, q);
+    f32_v hi = f32_fma(r, rq, r);
+    *lo = f32_fma(r, rq, f32_sub(r, hi)); /* r - hi is exact (Sterbenz) */
+    return hi;
+}
+
+/* k = round(x / ln 2) (a whole number, as a float) and x = k ln 2 + r + r_lo: r exact by one FMA
+ * (see vm32_exp), r_lo = -k ln2_lo the rest of ln 2's 48 bits. */
+static inline f32_v vm32_reduce_ln2(f32_v x, f32_v *k, f32_v *r_lo) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    *k = f32_sub(f32_fma(x, f32_set1(VM32_LOG2E), magic), magic);
+    *r_lo = f32_mul(*k, f32_set1(-VM32_LN2_LO));
+    return f32_fma(*k, f32_set1(-VM32_LN2_HI), x);
+}
+
+/* e^x = (hi + lo) 2^k, hi in [0.7, 1.42], for |x| <= 160 (callers clamp; k is returned, not
+ * applied, so that a caller can round a product with e^x once, deep in the subnormals too). */
+static inline f32_v vm32_exp_unscaled(f32_v x, f32_v *lo, f32_v *k) {
+    const f32_v one = f32_set1(1.0f);
+    f32_v r_lo, em_lo, r = vm32_reduce_ln2(x, k, &r_lo);
+    f32_v em = vm32_expm1_reduced(r, &em_lo);
+    f32_v hi = f32_add(one, em);
+    em_lo = f32_add(em_lo, f32_fma(r_lo, em, r_lo)); /* e^(r + r_lo) = e^r (1 + r_lo) */
+    *lo = f32_add(f32_add(f32_sub(one, hi), em), em_lo); /* (1 - hi) + em exactly: Fast2Sum */
+    return hi;
+}
+
+/* 2^k = a b for k a whole number in [-252, 254], a and b powers of two within float32's normal
+ * exponents: v 2^k computed as (v a) b rounds once (into the subnormals or to infinity) however far
+ * k is outside them. */
+static inline f32_v vm32_pow2_split(f32_v k, f32_v *b) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
+    *b = f32_pow2i(f32_sub(k, k1));
+    return f32_pow2i(k1);
+}
+
+/* e^x - 1 = hi + lo for -17.5 <= x <= 0 (callers clamp: below, the float32 result is -1): with
+ * x = k ln 2 + r, e^x - 1 = 2^k (e^r - 1) + (2^k - 1), summed exactly (Fast2Sum, |2^k - 1| >=
+ * |2^k (e^r - 1)| or 2^k - 1 = 0), 2^k - 1 itself carried in two parts (for k = -25 it is not a
+ * float). */
+static inline f32_v vm32_expm1_nonpositive(f32_v x, f32_v *lo) {
+    const f32_v one = f32_set1(1.0f);
+    f32_v k, r_lo, em_lo, r = vm32_reduce_ln2(x, &k, &r_lo);
+    f32_v em = vm32_expm1_reduced(r, &em_lo);
+    f32_v pk = f32_pow2i(k); /* k in [-26, 0] */
+    f32_v a = f32_mul(pk, em);  /* exact: a power of two */
+    f32_v c = f32_sub(pk, one); /* 2^k - 1, exact for k >= -24 ... */
+    f32_v c_lo = f32_sub(pk, f32_add(c, one)); /* ... and what rounding lost otherwise */
+    f32_v s = f32_add(c, a);
+    em_lo = f32_add(em_lo, f32_fma(r_lo, em, r_lo));
+    *lo = f32_add(f32_add(f32_sub(c, s), a), f32_fma(pk, em_lo, c_lo));
+    return s;
+}
+
+#endif
