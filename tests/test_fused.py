@@ -91,6 +91,14 @@ def test_every_activation_is_covered():
     assert not any(n.endswith("_grad") for n in names)
     assert names <= {name for name, _ in ACTIVATIONS}, names - {name for name, _ in ACTIVATIONS}
     assert "bias_act" not in names and "linear" not in names
+    # the random functions (those with a seed: rrelu, noisy_relu) are not activations here
+    import inspect
+    seeded = {n for n in rectifier.__all__ if callable(getattr(rectifier, n))
+              and "seed" in inspect.signature(getattr(rectifier, n)).parameters}
+    assert not names & seeded
+    for name in seeded:
+        with pytest.raises(ValueError, match=f"unknown activation '{name}'"):
+            rectifier.bias_act(np.zeros(3), np.zeros(3), name)
 
 
 # Shapes and axes that reach every branch of src/fused.c: channels last with a tiled pattern
