@@ -358,7 +358,7 @@ cdef tuple _float_input(str fname, object x, str pname="x"):
         try:
             x = np.asarray(x)
         except ValueError as error:   # a ragged nested sequence
-            raise ValueError(f"{fname}: x is not a regular array: {error}") from error
+            raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
         dt = x.dtype
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
         return x, dt.newbyteorder("=")
@@ -1374,9 +1374,13 @@ def rrelu_grad(noise, grad=None, out=None):
 
 
 cdef object _real_array(str fname, str pname, object value):
-    a = np.asarray(value)
+    """value as an ndarray of real numbers, or a TypeError/ValueError naming it."""
+    try:
+        a = np.asarray(value)
+    except ValueError as error:   # a ragged nested sequence
+        raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
     if a.dtype.kind not in "biuf":
-        raise TypeError(f"{fname}: {pname} has unsupported dtype {a.dtype!r}; expected real numbers")
+        raise TypeError(f"{fname}: {pname} has unsupported dtype {a.dtype}; expected real numbers")
     return a
 
 
@@ -1763,12 +1767,8 @@ def linear(x, weight, bias=None, activation=None, **params):
     r = _linear_fast(x, weight, bias, action)
     if r is not None:
         return r
-    xa = np.asarray(x) if not isinstance(x, np.ndarray) else x
-    wa = np.asarray(weight) if not isinstance(weight, np.ndarray) else weight
-    if xa.dtype.kind not in "biuf":
-        raise TypeError(f"linear: x has unsupported dtype {xa.dtype}; expected real numbers")
-    if wa.dtype.kind not in "biuf":
-        raise TypeError(f"linear: weight has unsupported dtype {wa.dtype}; expected real numbers")
+    xa = _real_array("linear", "x", x)
+    wa = _real_array("linear", "weight", weight)
     if wa.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {wa.shape}")
     if xa.ndim < 1:
