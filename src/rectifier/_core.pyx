@@ -95,6 +95,7 @@ cdef class _Plan:
     cdef int op
     cdef rect_params p
     cdef object function   # the activation's public function (set by _resolve_activation)
+    cdef dict params       # the keyword parameters it was resolved with
 
     @staticmethod
     cdef _Plan of(int op, const rect_params *p):
@@ -1373,14 +1374,16 @@ def rrelu_grad(noise, grad=None, out=None):
     return _grad_op(RECT_OP_rrelu_grad, _uf_rrelu_grad, "rrelu_grad", noise, grad, out, (), "x|x")
 
 
-cdef object _real_array(str fname, str pname, object value):
-    """value as an ndarray of real numbers, or a TypeError/ValueError naming it."""
+cdef object _real_array(str fname, str pname, object value, bint dtype_repr=True):
+    """value as an ndarray of real numbers, or a TypeError/ValueError naming it (and its dtype,
+    as dtype('...') or, with dtype_repr False, by its name alone)."""
     try:
         a = np.asarray(value)
     except ValueError as error:   # a ragged nested sequence
         raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
     if a.dtype.kind not in "biuf":
-        raise TypeError(f"{fname}: {pname} has unsupported dtype {a.dtype}; expected real numbers")
+        shown = repr(a.dtype) if dtype_repr else str(a.dtype)
+        raise TypeError(f"{fname}: {pname} has unsupported dtype {shown}; expected real numbers")
     return a
 
 
@@ -1579,6 +1582,7 @@ cdef object _resolve_activation(str fname, object activation, dict params):
     except (TypeError, ValueError) as error:
         raise type(error)(f"{fname}: activation {activation!r}: {error}") from None
     (<_Plan>answer).function = fn
+    (<_Plan>answer).params = params
     if not params:
         _default_plans[activation] = answer
     return answer
@@ -1621,9 +1625,23 @@ cdef tuple _view_3d(cnp.ndarray a, Py_ssize_t ax, bint per_axis):
     return outer, cnp.PyArray_DIM(a, ax), inner
 
 
+cdef _check_plan_fits(str fname, _Plan plan, int dt):
+    """A parameter beyond float32's range for float16/float32 data is refused, by the activation's
+    own check (on one element of that dtype), before anything is written."""
+    if plan is None or _params_fit(dt, &plan.p):
+        return
+    try:
+        plan.function(np.zeros(1, (_F16, _F32, _F64)[dt]), **plan.params)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{fname}: activation {plan.function.__name__!r}: {error}") from None
+    raise ValueError(f"{fname}: the parameters of {plan.function.__name__!r} must be within "
+                     f"float32's range for {(_F16, _F32, _F64)[dt]} data, got {plan.params!r}")
+
+
 cdef object _run_epilogue(str fname, cnp.ndarray work, object y, int dt, object compute_bias,
                           bint per_axis, Py_ssize_t ax, _Plan plan):
     """work = act(y + bias) by the fused C loop; y and work have the same layout (or are one)."""
+    _check_plan_fits(fname, plan, dt)
     cdef Py_ssize_t outer, channels, inner
     outer, channels, inner = _view_3d(work, ax, per_axis)
     cdef cnp.ndarray b = <cnp.ndarray>compute_bias
@@ -1767,8 +1785,8 @@ def linear(x, weight, bias=None, activation=None, **params):
     r = _linear_fast(x, weight, bias, action)
     if r is not None:
         return r
-    xa = _real_array("linear", "x", x)
-    wa = _real_array("linear", "weight", weight)
+    xa = _real_array("linear", "x", x, False)
+    wa = _real_array("linear", "weight", weight, False)
     if wa.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {wa.shape}")
     if xa.ndim < 1:
@@ -1827,6 +1845,7 @@ cdef object _linear_fast(object x, object weight, object bias, object action):
     if bias is None and action is None:
         return z
     cdef int dt = RECT_F32 if t == cnp.NPY_FLOAT else RECT_F64
+    _check_plan_fits("linear", action, dt)
     cdef int op = -1 if action is None else (<_Plan>action).op
     cdef rect_params p = _params() if action is None else (<_Plan>action).p
     cdef Py_ssize_t total = cnp.PyArray_SIZE(z)
@@ -1852,6 +1871,9 @@ cdef object _linear_epilogue_general(object z, object bias, object action):
 
 cdef object _run_unary_plan(object z, _Plan plan):
     """The activation alone, in place on matmul's fresh result."""
+    cdef int dt = _fast_dtype(np.asarray(z).reshape(-1))
+    if dt >= 0:
+        _check_plan_fits("linear", plan, dt)
     r = _unary_fast(plan.op, z, z, &plan.p)
     if r is None:     # (a 0-d result)
         r = np.array(z)
