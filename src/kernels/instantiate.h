@@ -120,9 +120,8 @@ RECT_DEFINE_NOISY_RELU(f64, double, v_load, v_store)
  * within 1 ULP (ops_smooth_f32.h), else computed in float64 and rounded once. Every op of
  * RECT_SMOOTH_UNARY_OPS is in exactly one of the two lists (the table below fails to compile for
  * an op in neither, the kernels for an op in both). ---- */
-#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(selu) X(sigmoid) X(silu)
-#define RECT_F32_WIDE_SMOOTH_OPS(X) X(softplus) X(log_sigmoid) X(mish) X(hardsigmoid) X(hardswish) \
-    X(gelu) X(gelu_tanh)
+#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(silu)
+#define RECT_F32_WIDE_SMOOTH_OPS(X) X(mish) X(hardsigmoid) X(hardswish) X(gelu) X(gelu_tanh)
 #define VPFX f32
 #define S float
 #include "vmath_f32.h"

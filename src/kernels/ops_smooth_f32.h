@@ -1,5 +1,6 @@
 /* The smooth rectifiers computed natively in float32 (8 lanes on AVX2, 4 on NEON), for float32
- * and float16 data: elu, celu, selu, sigmoid, silu. Written once over the shim with vmath_f32.h.
+ * and float16 data: elu, celu, selu, softplus, sigmoid, log_sigmoid, silu. Written once over the
+ * shim with vmath_f32.h.
  *
  * Included by instantiate.h in the float32 instantiation (V is f32_v, P holds float32 parameters)
  * after ops_smooth.h's float64 ops exist; the other smooth ops and every derivative stay on the
@@ -104,6 +105,86 @@ static inline V OPF(selu_native)(V x, const P *p) {
                              sm32_times_expm1(v_keep(nonpositive, x), v_set1(SM32_SELU_SCALE_ALPHA_HI),
                                               v_set1(SM32_SELU_SCALE_ALPHA_LO)),
                              v_select(v_eq(x, v_set1(INFINITY)), x, positive)));
+}
+
+/* e^-|z| as e_hi + e_lo, rounded into float32 (subnormals included), for any z (|z| is clamped at
+ * 104, beyond which e^-|z| rounds to 0 against 1) */
+static inline V sm32_exp_minus_abs(V z, V *e_lo) {
+    V k, b, lo, zc = v_abs(z);
+    zc = v_select(v_gt(zc, v_set1(104.0f)), v_set1(104.0f), zc);
+    V hi = vm32_exp_unscaled(v_sub(v_zero(), zc), &lo, &k);
+    V a = vm32_pow2_split(k, &b);
+    *e_lo = v_mul(v_mul(lo, a), b);
+    return v_mul(v_mul(hi, a), b);
+}
+
+/* log(1 + e) as hi + lo for e = e_hi + e_lo in [0, 1]. d = 1 + e in two parts, halved when above
+ * sqrt 2 (adding ln 2 back): m in [0.7, 1.42], log m = 2 atanh(s), s = (m - 1) / (m + 1) in
+ * [-0.172, 0.172], s = q + s_lo from one division and the exact residual, and the series
+ * 2s + 2s^3/3 + ... + 2s^13/13 (truncation below 2^-31 relative). Below e = 2^-30 the result is
+ * e itself (log1p(e) = e - e^2/2, and s_lo would round in the subnormals). */
+static inline V sm32_log1p_unit(V e_hi, V e_lo, V *lo) {
+    const V one = v_set1(1.0f);
+    V d_hi = v_add(one, e_hi);
+    V d_lo = v_add(v_add(v_sub(one, d_hi), e_hi), e_lo); /* Fast2Sum: 1 >= e_hi */
+    M halve = v_gt(d_hi, v_set1(0x1.6a09e6p0f));          /* sqrt 2 */
+    V scale = v_select(halve, v_set1(0.5f), one);
+    V m_hi = v_mul(d_hi, scale), m_lo = v_mul(d_lo, scale); /* exact */
+    V num = v_sub(m_hi, one);                                /* exact (Sterbenz) */
+    V den = v_add(m_hi, one);
+    V den_lo = v_add(v_add(v_sub(one, den), m_hi), m_lo);   /* Fast2Sum: exponent of 1 >= m's */
+    V t = v_div(one, den);
+    V q = v_mul(num, t);
+    V r = v_add(f32_fma(v_sub(v_zero(), q), den, num), f32_fma(v_sub(v_zero(), q), den_lo, m_lo));
+    V s_lo = v_mul(r, t);
+    s_lo = f32_fma(v_sub(v_zero(), s_lo), v_mul(den_lo, t), s_lo); /* r / (den + den_lo) */
+    V q2 = v_mul(q, q);
+    V series = f32_fma(q2, v_set1(2.0f / 13.0f), v_set1(2.0f / 11.0f));
+    series = f32_fma(series, q2, v_set1(2.0f / 9.0f));
+    series = f32_fma(series, q2, v_set1(2.0f / 7.0f));
+    series = f32_fma(series, q2, v_set1(2.0f / 5.0f));
+    series = f32_fma(series, q2, v_set1(2.0f / 3.0f));
+    V ln2_hi = v_keep(halve, v_set1(VM32_LN2_HI)), two_q = v_add(q, q);
+    V hi = v_add(ln2_hi, two_q);
+    V rest = v_add(v_keep(halve, v_set1(VM32_LN2_LO)), f32_fma(v_mul(q, q2), series, v_add(s_lo, s_lo)));
+    rest = v_add(v_add(v_sub(ln2_hi, hi), two_q), rest); /* Fast2Sum: ln 2 >= |2q|, or ln2_hi = 0 */
+    M tiny = v_lt(e_hi, v_set1(0x1p-30f));
+    *lo = v_select(tiny, e_lo, rest);
+    return v_select(tiny, e_hi, hi);
+}
+
+/* a + b as hi + lo for any a, b (2Sum) */
+static inline V sm32_two_sum(V a, V b, V *lo) {
+    V s = v_add(a, b), bb = v_sub(s, a);
+    *lo = v_add(v_sub(a, v_sub(s, bb)), v_sub(b, bb));
+    return s;
+}
+
+/* log(1 + e^(beta x)) / beta = (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x; x where z >
+ * threshold (b; +inf when there is none). max(z, 0) is clamped at 2^30, above which the log1p
+ * term is below half its ULP and z / beta is returned (no inf - inf for z = +inf). */
+static inline V OPF(softplus_native)(V x, const P *p) {
+    V z = v_mul(p->a, x), e_lo, l_lo, s_lo;
+    V e_hi = sm32_exp_minus_abs(z, &e_lo);
+    V l_hi = sm32_log1p_unit(e_hi, e_lo, &l_lo);
+    M huge = v_gt(z, v_set1(0x1p30f));
+    V z_pos = v_clear(huge, v_keep(v_gt(z, v_zero()), z));
+    V s = sm32_two_sum(z_pos, l_hi, &s_lo);
+    V y = v_select(huge, z, v_add(s, v_add(s_lo, l_lo)));
+    return v_select(v_gt(z, p->b), x, v_div(y, p->a));
+}
+
+/* log sigmoid(x) = -(log1p(e^-|x|) - min(x, 0)): negated last, so that where it underflows (x
+ * beyond 104, +inf included) the result is -0.0; x itself below -2^30. */
+static inline V OPF(log_sigmoid_native)(V x, const P *p) {
+    V e_lo, l_lo, s_lo;
+    V e_hi = sm32_exp_minus_abs(x, &e_lo);
+    V l_hi = sm32_log1p_unit(e_hi, e_lo, &l_lo);
+    M huge = v_lt(x, v_set1(-0x1p30f));
+    V minus_x_neg = v_sub(v_zero(), v_clear(huge, v_keep(v_lt(x, v_zero()), x)));
+    V s = sm32_two_sum(minus_x_neg, l_hi, &s_lo);
+    (void)p;
+    return v_select(huge, x, v_mul(v_set1(-1.0f), v_add(s, v_add(s_lo, l_lo)))); /* -(+0) = -0 */
 }
 
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */
