@@ -15,6 +15,7 @@ SOURCES = [
     "src/rectifier/_core.pyx",
     "src/dispatch.c",
     "src/ufunc_loops.c",
+    "src/fused.c",
     "src/kernels/scalar.c",
     "src/kernels/avx2.c",
     "src/kernels/neon.c",

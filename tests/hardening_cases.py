@@ -15,6 +15,10 @@ an element depends on the whole slice and the float sum's order, so a reversed v
 against the call on a contiguous copy of the same reversed values (SPEC: any layout gives the bits
 of the contiguous path), not against the reversed result. logsumexp_grad's incoming gradient has
 the logsumexp result's shape with the reduced axis kept (Row.grad_shape "reduced": (1,)).
+runs; every other function sees it as it is. bias_act gets a bias of n moderate values (one per
+feature along its default axis -1); linear sees the data as (n, 1): n samples of one feature, with
+a (1, 1) weight matrix and one bias (so its result has x's shape); active_fraction and dead_units
+reduce x (a scalar result).
 """
 import inspect
 from dataclasses import dataclass, field
@@ -24,7 +28,7 @@ import numpy as np
 import rectifier
 import rectifier.ufuncs
 
-NOT_KERNELS = {"capabilities", "set_capabilities", "show_config", "ufuncs"}
+NOT_KERNELS = {"capabilities", "set_capabilities", "show_config", "ufuncs", "activations"}
 DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -46,6 +50,9 @@ class Row:
     # "narrow" (see quiet_values)
     quiet_x: str = "exact"
     derived: bool = False     # made from the signature, not written here
+    bias: bool = False        # takes a bias, one per feature (bias_act, linear)
+    matrix: bool = False      # takes a weight matrix (linear): ops["matrix"], passed as weight=
+    reduces: bool = False     # reduces x (active_fraction, dead_units): not x's shape or dtype
     # draws random numbers by the logical index of each element (rrelu, noisy_relu): the same
     # values in another order give other results, so f(x[::-1]) is not f(x)[::-1]
     positional: bool = False
@@ -213,6 +220,35 @@ ROWS = {row.name: row for row in [
           array_params=("beta",))
       for name in ("softplus", "softplus_grad")
       for variant, params in (("", {"beta": 1.5}), (":threshold", {"beta": 2.0, "threshold": 3.0}))],
+    # SPEC 2.4: the fused epilogue and the diagnostics
+    Row("bias_act", bias=True, bad=(
+        ({"activation": "nope"}, ValueError, ("bias_act", "activation", "nope", "relu", "elu")),
+        ({"activation": "relu_grad"}, ValueError, ("bias_act", "activation", "relu_grad")),
+        ({"activation": 3}, ValueError, ("bias_act", "activation", "3")),
+        ({"activation": "elu", "alpha": -1.0}, ValueError, ("bias_act", "elu", "alpha", "-1")),
+        ({"activation": "leaky_relu", "negative_slope": np.nan}, ValueError, ("bias_act", "negative_slope", "nan")),
+        ({"activation": "gelu", "approximate": "x"}, ValueError, ("bias_act", "approximate")),
+        ({"activation": None, "alpha": 1.0}, TypeError, ("bias_act", "alpha", "activation")),
+        ({"bias": np.ones(3)}, ValueError, ("bias_act", "bias", "3")),
+        ({"bias": np.ones((1, 4))}, ValueError, ("bias_act", "bias", "shape")),
+        ({"bias": np.ones(4, complex)}, TypeError, ("bias_act", "bias", "complex")),
+        ({"bias": "b"}, TypeError, ("bias_act", "bias")),
+        ({"axis": 1}, np.exceptions.AxisError, ("bias_act", "axis", "1")),
+        ({"axis": 0.5}, TypeError, ("bias_act", "axis")))),
+    Row("bias_act:leaky", bias=True, params={"activation": "leaky_relu", "negative_slope": 0.2}),
+    Row("bias_act:elu", bias=True, params={"activation": "elu", "alpha": 0.5}, quiet_x="moderate"),
+    Row("linear", bias=True, matrix=True, has_out=False, quiet_x="moderate", params={"activation": "relu"}, bad=(
+        ({"activation": "nope"}, ValueError, ("linear", "activation", "nope", "relu")),
+        ({"bias": np.ones(3)}, ValueError, ("linear", "bias", "3")),
+        ({"bias": np.ones((1, 1))}, ValueError, ("linear", "bias", "shape")),
+        ({"activation": "elu", "alpha": -1.0}, ValueError, ("linear", "elu", "alpha", "-1")))),
+    Row("active_fraction", has_out=False, reduces=True,
+        bad=(({"axis": 1}, np.exceptions.AxisError, ("active_fraction", "axis", "1")),
+             ({"axis": "a"}, TypeError, ("active_fraction", "axis")),
+             ({"axis": (0, 0)}, ValueError, ("active_fraction", "axis")))),
+    Row("dead_units", has_out=False, reduces=True,
+        bad=(({"axis": 1}, np.exceptions.AxisError, ("dead_units", "axis", "1")),
+             ({"axis": -2}, np.exceptions.AxisError, ("dead_units", "axis", "-2")))),
     # The randomized rectifiers (a fixed seed: every call of a row gives the same bits)
     Row("rrelu", params={"lower": 0.1, "upper": 0.3, "training": True, "seed": 1234}, positional=True,
         bad=_rrelu_bad({"training": True, "seed": 1234})),
@@ -346,8 +382,9 @@ def weights_for(dtype, channels):
 
 
 def shaped(row, x):
-    """x as the function's data: (1, n) for prelu and prelu_grad, else unchanged."""
-    return x.reshape(1, -1) if row.weight else x
+    """x as the function's data: (1, n) for prelu and prelu_grad, (n, 1) for linear, else
+    unchanged."""
+    return x.reshape(1, -1) if row.weight else x.reshape(-1, 1) if row.matrix else x
 
 
 def operands(row, x, grad=None, weight=None):
@@ -359,15 +396,27 @@ def operands(row, x, grad=None, weight=None):
         ops["grad"] = shaped(row, grad if grad is not None else data(x.dtype, x.size, seed=5))
     if row.weight:
         ops["weight"] = weight if weight is not None else weights_for(x.dtype, x.size)
+    if row.matrix:
+        ops["matrix"] = np.full((1, 1), -0.75, x.dtype)
+        ops["bias"] = np.full(1, 0.25, x.dtype)
+    elif row.bias:
+        ops["bias"] = np.linspace(-1.5, 1.5, x.size).astype(x.dtype)
     return ops
+
+
+def keyword_operands(ops):
+    """The operands of `operands` but x, by the keyword the function takes them by."""
+    names = {"grad": "grad", "weight": "weight", "bias": "bias", "matrix": "weight"}
+    return {names[k]: v for k, v in ops.items() if k in names}
 
 
 def call(row, ops, out=None, **override):
     """rectifier.<row.name> on the operands of `operands`, the row's parameters, and out."""
     kwargs = {**row.params, **override}
-    for key in ("weight", "grad"):
-        if key in ops:
-            kwargs[key] = ops[key]
+    keywords = keyword_operands(ops)
+    if "bias" in override:    # (a bad bias is a parameter override)
+        keywords.pop("bias", None)
+    kwargs.update(keywords)
     if out is not None:
         kwargs["out"] = out
     return getattr(rectifier, row.function)(ops["x"], **kwargs)

@@ -110,7 +110,10 @@ class Child:
     def reversed_want(row, rev, want):
         """What a call on reversed views must give: the reversed result for elementwise functions;
         for reductions (whose sums change order) and for functions that draw by position (rrelu,
-        noisy_relu) the call on contiguous copies of those views."""
+        noisy_relu) the call on contiguous copies of those views; for reductions over all of x
+        (active_fraction, dead_units, order-free counts) the same result."""
+        if row.reduces:
+            return want
         if row.reduction or row.positional:
             with np.errstate(all="ignore"):
                 return hc_module().call(row, {k: np.ascontiguousarray(v) for k, v in rev.items()})

@@ -77,7 +77,7 @@ def public_cases(row, dtype):
     # axis as they are
     params = {k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("seed", "axis") else v)
               for k, v in row.params.items()}
-    kwargs = {**params, **{k: ops[k] for k in ("grad", "weight") if k in ops}}
+    kwargs = {**params, **hc.keyword_operands(ops)}
     x = ops["x"]
     f = getattr(rectifier, row.function)
     tracked = [x, *kwargs.values(), np.dtype(dtype), f]
@@ -115,6 +115,8 @@ def run_public(row, dtype, calls):
     # results are freed when dropped (no reference kept inside the package)
     ops = hc.operands(row, hc.data(dtype, 8))
     result = hc.call(row, ops)
+    if row.reduces:   # a NumPy scalar (active_fraction, dead_units) takes no weak reference:
+        result = hc.call(row, {k: v.reshape(2, -1) for k, v in ops.items()}, axis=1)   # an array
     refs = [weakref.ref(r) for r in (result if isinstance(result, tuple) else (result,))]
     del result      # freed at once by reference counting (no collection: a cycle would be a leak too)
     assert all(r() is None for r in refs), f"{row.name}: a result is still referenced after it was dropped"

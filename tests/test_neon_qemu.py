@@ -31,7 +31,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-SOURCES = [TESTS / "c_driver" / "driver.c", ROOT / "src" / "dispatch.c"] + [
+SOURCES = [TESTS / "c_driver" / "driver.c", ROOT / "src" / "dispatch.c", ROOT / "src" / "fused.c"] + [
     ROOT / "src" / "kernels" / f"{isa}.c" for isa in ("scalar", "avx2", "neon")
 ]
 CFLAGS = ["-std=c11", "-O2", "-ffp-contract=off", f"-I{ROOT / 'include'}", f"-I{ROOT / 'src'}"]
@@ -479,6 +479,143 @@ def test_no_spurious_floating_point_flags(drivers, path):
     if result.returncode == EXIT_NO_PATH:
         pytest.skip(f"this CPU has no {path} path")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+# ---- the fused epilogue and the positive counts (src/fused.c, SPEC 2.4) -------------------------
+# rect_bias_act and rect_count_positive run the active path's kernels block by block; the driver
+# runs them per (outer, channels, inner) shape over consecutive slices. The shapes reach every
+# branch of src/fused.c: a tiled pattern (short rows), the bias itself as the pattern (rows longer
+# than a block), tiled runs (inner > 1), long runs of one bias (inner >= 256), rows of short runs
+# longer than the pattern limit (run by run), empty slices, and every tail length 0..17.
+
+FUSED_SHAPES = ([(7, 19, 1), (2, 2100, 1), (3, 4, 5), (2, 3, 300), (1, 33000, 3), (1, 0, 1), (2, 1, 17)]
+                + [(1, n, 1) for n in range(18)])
+COUNT_SHAPES = ([(1, n, 1) for n in range(18)] + [(1, 10007, 1), (5, 19, 3), (2, 3, 2100), (3, 4100, 1),
+                                                   (1, 5, 2049), (2, 0, 3)])
+FUSED_EXACT = {"relu", "relu6", "hardtanh", "threshold", "leaky_relu"}
+FUSED_CASES = [("none", {}), ("relu", {}), ("relu6", {}), ("hardtanh", {"min_val": -0.5, "max_val": 2.0}),
+               ("threshold", {"threshold": 0.5, "value": -3.0}), ("leaky_relu", {"negative_slope": 0.2}),
+               ("leaky_relu", {"negative_slope": 0.0}), ("elu", {"alpha": 0.5}), ("silu", {}), ("gelu_tanh", {})]
+
+
+def _fused_values(rng, dt, n):
+    """n values: the special values (NaNs of both signs, infinities, zeros, subnormals) spread
+    among random ones of all magnitudes."""
+    specials = _special_values(dt, [0.0, 1.0, -1.0, 0.5, 2.0])
+    with np.errstate(over="ignore"):
+        values = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 3, n)).astype(dt)
+    at = rng.choice(n, min(n, 3 * specials.size), replace=False) if n else np.zeros(0, int)
+    values[at] = np.resize(specials, at.size)
+    return values
+
+
+def _composition(op, params, s):
+    """What bias_act must give: the package's own activation of the sum, bit for bit (the exact
+    ops are also checked against the oracle)."""
+    import rectifier
+    with np.errstate(all="ignore"):
+        if op == "none":
+            return s
+        if op == "gelu_tanh":
+            return rectifier.gelu(s, approximate="tanh")
+        return getattr(rectifier, op)(s, **params)
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("case", FUSED_CASES, ids=lambda c: c[0] + "".join(f"-{k}={v}" for k, v in c[1].items()))
+@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+def test_fused_bias_act_matches_the_composition(drivers, tmp_path, path, case, dtype):
+    op, params = case
+    dt = DTYPES[dtype]
+    ct = _compute_type(dt)
+    rng = np.random.default_rng(zlib.crc32(f"fused/{op}/{params}/{dtype}".encode()))
+    xs, biases, sums = [], [], []
+    for outer, channels, inner in FUSED_SHAPES:
+        x = _fused_values(rng, dt, outer * channels * inner)
+        with np.errstate(all="ignore"):
+            b = (_fused_values(rng, dt, channels) * dt(0.5)).astype(dt)
+        xs.append(x)
+        biases.append(b.astype(ct))      # the Python layer passes the bias rounded to x's dtype
+        with np.errstate(all="ignore"):
+            sums.append((x.reshape(outer, channels, inner) + b[:, None]).reshape(-1))
+    x, s = np.concatenate(xs), np.concatenate(sums)
+    x.tofile(tmp_path / "x.bin")
+    np.concatenate(biases).tofile(tmp_path / "bias.bin")
+    values = [float(params[f]) for f in PARAM_FIELDS.get(op, ())]
+    a, b = (values + [0.0, 0.0])[:2]
+    shapes = ",".join(f"{o}:{c}:{i}" for o, c, i in FUSED_SHAPES)
+    args = drivers.command(path) + [path, "bias_act", op, dtype, str(tmp_path / "x.bin"),
+                                    str(tmp_path / "bias.bin"), str(tmp_path / "y.bin"),
+                                    f"shapes={shapes}", f"a={a!r}", f"b={b!r}"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if result.returncode == EXIT_NO_PATH:
+        pytest.skip(f"this CPU has no {path} path")
+    assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
+    got = np.fromfile(tmp_path / "y.bin", dtype=dt)
+    inputs = {"x": x, "x+bias": s}
+    _assert_same(got, _composition(op, params, s), inputs, f"{path} bias_act {op} {dtype} vs composition")
+    if op in FUSED_EXACT:
+        _assert_same(got, reference.expected(op, s, **params), inputs, f"{path} bias_act {op} {dtype} vs oracle")
+    elif op == "none":
+        _assert_same(got, s, inputs, f"{path} bias_act (no activation) {dtype} vs x + bias")
+    else:   # the smooth ops: within their bounds of the oracle (tests/test_smooth.py's)
+        from test_smooth import ulp_error
+        with np.errstate(all="ignore"):
+            err = ulp_error(got, reference.smooth_expected(op, s, **params), dt)
+        bound = 2.0 if dt == np.float64 else 1.0
+        worst = int(np.argmax(err))
+        assert err[worst] <= bound, f"{path} bias_act {op} {dtype}: {float(err[worst])} ULP at x+bias={s[worst]!r}"
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+def test_fused_count_positive_matches_numpy(drivers, tmp_path, path, dtype):
+    dt = DTYPES[dtype]
+    rng = np.random.default_rng(zlib.crc32(f"count/{dtype}".encode()))
+    xs, want = [], []
+    for outer, length, inner in COUNT_SHAPES:
+        x = _fused_values(rng, dt, outer * length * inner)
+        xs.append(x)
+        with np.errstate(invalid="ignore"):
+            want.append((x.reshape(outer, length, inner) > 0).sum(axis=1).reshape(-1).astype(np.uint64))
+    np.concatenate(xs).tofile(tmp_path / "x.bin")
+    shapes = ",".join(f"{o}:{n}:{i}" for o, n, i in COUNT_SHAPES)
+    args = drivers.command(path) + [path, "count_positive", dtype, str(tmp_path / "x.bin"),
+                                    str(tmp_path / "counts.bin"), f"shapes={shapes}"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if result.returncode == EXIT_NO_PATH:
+        pytest.skip(f"this CPU has no {path} path")
+    assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "counts.bin", dtype=np.uint64), np.concatenate(want))
+
+
+@pytest.fixture(scope="session")
+def small_round_drivers(tmp_path_factory):
+    """The driver built with RECT_COUNT_ROUNDS_MAX=3, so that counts go through the emptying of the
+    compute-type counters into integers many times (at the real 2^24 rounds, a test would need
+    2^35 elements)."""
+    build = tmp_path_factory.mktemp("c_driver_small_rounds")
+    found = Drivers()
+    flag = ["-DRECT_COUNT_ROUNDS_MAX=3"]
+    native_cc = _native_compiler()
+    if native_cc is None:
+        found.native_missing = "no native C compiler (cc, gcc or $CC) found"
+    else:
+        found.native = [str(_compile(native_cc, flag, build / "driver"))]
+    if NATIVE_AARCH64:
+        found.neon, found.neon_missing = found.native, found.native_missing
+    elif shutil.which(CROSS_CC) is None or shutil.which(QEMU) is None:
+        found.neon_missing = f"{CROSS_CC} or {QEMU} not found"
+    else:
+        binary = _compile([CROSS_CC], ["-static"] + flag, build / "driver-aarch64")
+        found.neon = _qemu_prefix(binary) + [str(binary)]
+    return found
+
+
+@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+def test_fused_count_positive_empties_its_counters_exactly(small_round_drivers, tmp_path, path):
+    for dtype in DTYPES:
+        test_fused_count_positive_matches_numpy(small_round_drivers, tmp_path, path, dtype)
 
 
 # ---- the randomized rectifiers (rrelu, noisy_relu) and Philox ----------------------------------

@@ -45,6 +45,17 @@
             RECT_KNAME(leaky_relu, dt)(n, x, y, rp);                                            \
     }
 
+/* The same choice for bias_act's fused leaky_relu (see RECT_DEFINE_BIAS_UNARY in loops.h). */
+#define RECT_BIAS_LEAKY_ROUTED(dt) RECT_CAT(RECT_KNAME(bias_leaky_relu, dt), _routed)
+#define RECT_DEFINE_BIAS_LEAKY_ROUTE(dt)                                                          \
+    static void RECT_BIAS_LEAKY_ROUTED(dt)(size_t n, const void *x, const void *b, void *y,      \
+                                           const rect_params *rp) {                             \
+        if ((S)rp->a == 0)                                                                      \
+            RECT_KNAME(bias_relu, dt)(n, x, b, y, rp);                                          \
+        else                                                                                    \
+            RECT_KNAME(bias_leaky_relu, dt)(n, x, b, y, rp);                                    \
+    }
+
 /* ---- float32, and float16 stored / float32 computed ---- */
 #define VPFX f32
 #define S float
@@ -71,6 +82,13 @@ RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_REDUCE(f32, float, v_load, v_store, 1, -INFINITY)
 RECT_DEFINE_REDUCE(f16, rect_f16, f32_load_f16, f32_store_f16, 0, (rect_f16)0xFC00)
 #undef RED_F32
+RECT_DEFINE_PER_ELEMENT(bias_add, add, f32, float, v_load, v_store)
+RECT_DEFINE_PER_ELEMENT(bias_add, add, f16, rect_f16, f32_load_f16, f32_store_f16)
+#define RECT_BIAS_F32(op) RECT_DEFINE_BIAS_UNARY(op, f32, float)
+RECT_EXACT_UNARY_OPS(RECT_BIAS_F32)
+RECT_DEFINE_BIAS_LEAKY_ROUTE(f32)
+RECT_DEFINE_COUNT_POSITIVE(f32, float, v_load)
+RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
 #undef S
 #undef VPFX
 
@@ -89,6 +107,11 @@ RECT_GRAD_OPS(RECT_NATIVE_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f64, double, v_load, v_store)
+RECT_DEFINE_PER_ELEMENT(bias_add, add, f64, double, v_load, v_store)
+#define RECT_BIAS_F64(op) RECT_DEFINE_BIAS_UNARY(op, f64, double)
+RECT_EXACT_UNARY_OPS(RECT_BIAS_F64)
+RECT_DEFINE_BIAS_LEAKY_ROUTE(f64)
+RECT_DEFINE_COUNT_POSITIVE(f64, double, v_load)
 /* the randomized rectifiers (random.h) */
 #define RECT_RANDOM_DOUBLE 1
 #define RECT_RANDOM_LOGISTIC_STD(x) f64_sqrt(vm_sigmoid(x))
@@ -178,6 +201,23 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     t->prelu_grad[RECT_F16] = RECT_KNAME(prelu_grad, f16);
     t->prelu_grad[RECT_F32] = RECT_KNAME(prelu_grad, f32);
     t->prelu_grad[RECT_F64] = RECT_KNAME(prelu_grad, f64);
+#define RECT_FILL_EACH_DTYPE(field, name)                                                         \
+    t->field[RECT_F16] = RECT_KNAME(name, f16);                                                 \
+    t->field[RECT_F32] = RECT_KNAME(name, f32);                                                 \
+    t->field[RECT_F64] = RECT_KNAME(name, f64);
+    RECT_FILL_EACH_DTYPE(bias_add, bias_add)
+    RECT_FILL_EACH_DTYPE(count_positive, count_positive)
+    /* bias_act's fused kernels: the exact ops on native storage; NULL elsewhere (src/fused.c
+     * then runs bias_add and the op's own kernel block by block) */
+#define RECT_NO_BIAS_KERNEL(op) t->bias_unary[RECT_OP_##op][RECT_F16] = t->bias_unary[RECT_OP_##op][RECT_F32] = \
+    t->bias_unary[RECT_OP_##op][RECT_F64] = NULL;
+#define RECT_FILL_BIAS(op)                                                                        \
+    t->bias_unary[RECT_OP_##op][RECT_F32] = RECT_KNAME(bias_##op, f32);                        \
+    t->bias_unary[RECT_OP_##op][RECT_F64] = RECT_KNAME(bias_##op, f64);
+    RECT_UNARY_OPS(RECT_NO_BIAS_KERNEL)
+    RECT_EXACT_UNARY_OPS(RECT_FILL_BIAS)
+    t->bias_unary[RECT_OP_leaky_relu][RECT_F32] = RECT_BIAS_LEAKY_ROUTED(f32);
+    t->bias_unary[RECT_OP_leaky_relu][RECT_F64] = RECT_BIAS_LEAKY_ROUTED(f64);
 #define RECT_FILL_RANDOM(op) RECT_FILL(random, op)
     RECT_RANDOM_OPS(RECT_FILL_RANDOM)
     t->philox_groups = RECT_CAT(philox_groups_, RECT_ISA);

@@ -69,13 +69,41 @@
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (const T *)gv, (T *)yv, &p);            \
     }
 
-/* y = sloped(x, w): one slope per element, slopes stored in the compute type S */
-#define RECT_DEFINE_PRELU(dt, T, LOAD, STORE)                                                     \
-    static inline void RECT_STEP(prelu, dt)(const T *x, const S *w, T *y, size_t i, size_t r) {  \
-        RECT_STORE(STORE, y + i, OPF(sloped)(RECT_LOAD(LOAD, x + i, r), RECT_LOAD(v_load, w + i, r)), r); \
+/* y = fn(x, w) with one w per element, w stored in the compute type S: prelu (fn = sloped, w the
+ * slopes) and the bias of bias_act (fn = add, w the bias pattern) */
+#define RECT_DEFINE_PER_ELEMENT(name, fn, dt, T, LOAD, STORE)                                      \
+    static inline void RECT_STEP(name, dt)(const T *x, const S *w, T *y, size_t i, size_t r) {   \
+        RECT_STORE(STORE, y + i, OPF(fn)(RECT_LOAD(LOAD, x + i, r), RECT_LOAD(v_load, w + i, r)), r); \
     }                                                                                           \
-    static void RECT_KNAME(prelu, dt)(size_t n, const void *xv, const void *wv, void *yv) {      \
-        RECT_DRIVE(n, (T *)yv, RECT_STEP(prelu, dt), (const T *)xv, (const S *)wv, (T *)yv);             \
+    static void RECT_KNAME(name, dt)(size_t n, const void *xv, const void *wv, void *yv) {       \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(name, dt), (const T *)xv, (const S *)wv, (T *)yv);     \
+    }
+#define RECT_DEFINE_PRELU(dt, T, LOAD, STORE) RECT_DEFINE_PER_ELEMENT(prelu, sloped, dt, T, LOAD, STORE)
+
+/* y = op(x + bias), one bias per element in S, the sum rounded to T before op sees it (exactly
+ * op's kernel run on the array x + bias): for native storage only. float16 data takes the
+ * bias_add kernel, then op's kernel, so that the sum is rounded to float16 in between. */
+#define RECT_DEFINE_BIAS_UNARY(op, dt, T)                                                         \
+    static inline void RECT_STEP(bias_##op, dt)(const T *x, const S *b, T *y, const P *p,        \
+                                                size_t i, size_t r) {                           \
+        V sum = v_add(RECT_LOAD(v_load, x + i, r), RECT_LOAD(v_load, b + i, r));                \
+        RECT_STORE(v_store, y + i, OPF(op)(sum, p), r);                                         \
+    }                                                                                           \
+    static void RECT_KNAME(bias_##op, dt)(size_t n, const void *xv, const void *bv, void *yv,    \
+                                          const rect_params *rp) {                              \
+        const P p = VT(params)(rp);                                                             \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(bias_##op, dt), (const T *)xv, (const S *)bv, (T *)yv, &p); \
+    }
+
+/* counts[i] += (x[i] > 0), counts in the compute type S (exact while every count stays <= 2^24:
+ * src/fused.c empties them into integers before that) */
+#define RECT_DEFINE_COUNT_POSITIVE(dt, T, LOAD)                                                   \
+    static inline void RECT_STEP(count_positive, dt)(const T *x, S *counts, size_t i, size_t r) { \
+        V sum = v_add(RECT_LOAD(v_load, counts + i, r), OPF(positive)(RECT_LOAD(LOAD, x + i, r))); \
+        RECT_STORE(v_store, counts + i, sum, r);                                                \
+    }                                                                                           \
+    static void RECT_KNAME(count_positive, dt)(size_t n, const void *xv, void *countsv) {        \
+        RECT_DRIVE(n, (S *)countsv, RECT_STEP(count_positive, dt), (const T *)xv, (S *)countsv); \
     }
 
 /* grad_x = grad * sloped'(x, w), grad_w = sloped_grad_slope(x, grad); grad NULL means ones */

@@ -127,3 +127,12 @@ static inline V OPF(sloped_grad_slope)(V x, V grad) {
     M positive = v_gt(x, v_zero());
     return v_mul(v_clear(positive, grad), v_clear(positive, x));
 }
+
+/* ---- the fused dense-layer epilogue and the dying-ReLU diagnostics (src/fused.c) -------------- */
+
+/* x + bias, one bias per element (a tiled pattern), rounded once to the storage type (float16
+ * data: added in float32, then rounded to float16 on store, as NumPy adds float16). */
+static inline V OPF(add)(V x, V bias) { return v_add(x, bias); }
+
+/* 1 where x > 0, else 0: NaN is not positive (the compare is ordered). */
+static inline V OPF(positive)(V x) { return v_keep(v_gt(x, v_zero()), VT(one)()); }

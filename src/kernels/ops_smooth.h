@@ -1,7 +1,9 @@
 /* The smooth rectifiers and their derivatives, written once in float64 over vmath.h.
  *
  * Included by instantiate.h in the float64 instantiation only, after ops.h. The float32 and
- * float16 kernels widen each vector to float64, apply these ops and round once (loops.h).
+ * float16 kernels of the ops that ops_smooth_f32.h does not compute natively widen each vector to
+ * float64, apply these ops (or a variant sized for float32 results, gelu_for_float32) and round
+ * once (loops.h).
  *
  * Conventions, beyond ops.h's:
  *   - transcendental calls only see the lanes they decide (the others see 0), so a discarded lane

@@ -20,6 +20,7 @@ typedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_param
 typedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
                              const rect_params *p);
 typedef void (*rect_prelu_fn)(size_t n, const void *x, const void *w, void *y);
+typedef void (*rect_count_fn)(size_t n, const void *x, void *counts);
 /* the randomized rectifiers: sigma (compute type, one per element) is noisy_relu's and may be
  * NULL; noise may be NULL; first is the logical index of element 0 (rectifier.h) */
 typedef void (*rect_random_fn)(size_t n, const void *x, const void *sigma, void *y, void *noise,
@@ -38,6 +39,13 @@ typedef struct rect_kernel_table {
     rect_grad_fn grad[RECT_N_GRAD][RECT_NDTYPES];
     rect_prelu_fn prelu[RECT_NDTYPES];
     rect_prelu_grad_fn prelu_grad[RECT_NDTYPES];
+    /* the building blocks of src/fused.c: y = x + bias, one bias per element in the compute type
+     * (the prelu signature); y = op(x + bias) in one kernel (the grad signature, bias in the
+     * compute type; NULL where src/fused.c combines bias_add and the op's kernel instead);
+     * counts[i] += x[i] > 0 with counts in the compute type */
+    rect_prelu_fn bias_add[RECT_NDTYPES];
+    rect_grad_fn bias_unary[RECT_N_UNARY][RECT_NDTYPES];
+    rect_count_fn count_positive[RECT_NDTYPES];
     rect_random_fn random[RECT_N_RANDOM][RECT_NDTYPES];
     rect_philox_fn philox_groups;
     rect_reduce_fn reduce[RECT_NDTYPES];

@@ -1,11 +1,11 @@
 /* Vector math in float64, written once over the shim: exp, expm1, log1p on [0, 1], and the
  * logistic pieces the smooth rectifiers share.
  *
- * Included by instantiate.h in the float64 instantiation only (V is f64_v). Every smooth function
- * is computed in float64, float32 and float16 data included: a float32 result is then the float64
- * value rounded once, within 0.5 ULP + 2^-29 of the exact value, which is how the float32 bound of
- * 1 ULP is met for compositions (x * sigmoid(x), log1p(exp(.)), ...). The float64 results aim at
- * <= 2 ULP.
+ * Included by instantiate.h in the float64 instantiation only (V is f64_v). It serves float64 data,
+ * and the float32/float16 kernels of the smooth ops that are not computed natively in float32
+ * (ops_smooth_f32.h): those widen to float64 and round once, within 0.5 ULP + 2^-29 of the exact
+ * value, which meets float32's 1 ULP for compositions without an error analysis. The float64
+ * results aim at <= 2 ULP.
  *
  * Only additions, subtractions, multiplications and divisions, no fused multiply-add: every path
  * (scalar, AVX2, NEON) then performs the same IEEE operations in the same order and returns the

@@ -9,7 +9,12 @@ import os as _os
 import warnings as _warnings
 
 from ._core import (
+    active_fraction,
+    activations,
+    bias_act,
     capabilities,
+    dead_units,
+    linear,
     celu,
     celu_grad,
     elu,
@@ -73,6 +78,7 @@ __all__ = [
     "elu_grad", "celu_grad", "selu_grad", "softplus_grad", "sigmoid_grad", "logistic_grad",
     "log_sigmoid_grad", "silu_grad", "gelu_grad", "mish_grad", "hardsigmoid_grad", "hardswish_grad",
     "logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
+    "bias_act", "linear", "activations", "active_fraction", "dead_units",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
 ]
 

@@ -4,6 +4,7 @@
 #define RECT_GLUE_H
 #include "kernels/table.h"
 #include "ufunc_loops.h"
+#include "fused.h"
 
 static inline rect_unary_fn rect_unary_kernel(int op, int dtype) { return rect_kernels.unary[op][dtype]; }
 static inline rect_grad_fn rect_grad_kernel(int op, int dtype) { return rect_kernels.grad[op][dtype]; }

@@ -32,6 +32,17 @@
  * raised overflow, invalid or divide-by-zero, none of which these inputs should raise (exit status
  * 5 if any did).
  *
+ *   driver PATH bias_act OP DTYPE X_FILE BIAS_FILE OUT_FILE shapes=O:C:I,... [a=NUM] [b=NUM]
+ *
+ * runs src/fused.c's rect_bias_act (y = OP(x + bias) per channel; OP a unary op or none) once per
+ * shape (outer, channels, inner) over consecutive slices of x; BIAS_FILE holds each call's
+ * `channels` biases one after the other, in the compute type.
+ *
+ *   driver PATH count_positive DTYPE X_FILE OUT_FILE shapes=O:L:I,...
+ *
+ * runs rect_count_positive once per shape (outer, length, inner) over consecutive slices of x and
+ * writes the counts (outer * inner per call, uint64) one call after the other.
+ *
  * The kernels are called through the public entry points (rect_<op>_<dtype>). After each call the
  * driver checks that the bytes just past the slice in every output are untouched, and fails with
  * exit status 4 otherwise. Exit status 2: bad usage or I/O error. Assumes a little-endian host. */
@@ -43,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fused.h"
 #include "kernels/table.h"
 #include "rectifier/rectifier.h"
 
@@ -269,6 +281,98 @@ static int check_flags(void) {
     return problems ? EXIT_FLAGS : 0;
 }
 
+/* "O:C:I,O:C:I,..." into a new array of 3 * count sizes. */
+static size_t *parse_shapes(const char *text, size_t *count) {
+    size_t n_numbers, *numbers;
+    char *copy = checked_malloc(strlen(text) + 1), *c;
+    strcpy(copy, text);
+    for (c = copy; *c; c++)
+        if (*c == ':') *c = ',';
+    numbers = parse_lengths(copy, &n_numbers);
+    free(copy);
+    if (n_numbers % 3) die(EXIT_USAGE, "shapes must be O:C:I triples", text);
+    *count = n_numbers / 3;
+    return numbers;
+}
+
+/* The bias_act and count_positive modes (see the top of this file). */
+static int run_fused(int argc, char **argv) {
+    const int bias_mode = strcmp(argv[2], "bias_act") == 0;
+    const int first_option = bias_mode ? 8 : 6;
+    const struct dtype *dt = NULL;
+    enum rect_dtype dtype = RECT_F16;
+    rect_params params = {0, 0, 0, 0};
+    const char *shapes_text = NULL;
+    const char *dtype_name = argv[bias_mode ? 4 : 3];
+    size_t n_shapes, *shapes, x_bytes, total = 0, channels_total = 0, counts_total = 0, i;
+    int op = -1, d, a;
+    unsigned char *x, *bias = NULL, *y;
+    if (argc < first_option) usage();
+    if (bias_mode && strcmp(argv[3], "none") != 0) {
+        for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+            if (ops[i].kind == KIND_UNARY && strcmp(ops[i].name, argv[3]) == 0) op = (int)i;
+        if (op < 0) die(EXIT_USAGE, "unknown unary op", argv[3]);   /* ops[] lists the unary ops first, in enum order */
+    }
+    for (d = 0; d < RECT_NDTYPES; d++)
+        if (strcmp(dtypes[d].name, dtype_name) == 0) dt = &dtypes[d], dtype = (enum rect_dtype)d;
+    if (!dt) die(EXIT_USAGE, "unknown dtype", dtype_name);
+    for (a = first_option; a < argc; a++) {
+        const char *arg = argv[a], *value = strchr(arg, '=');
+        if (!value) usage();
+        value++;
+        if (strncmp(arg, "a=", 2) == 0) params.a = parse_number(value);
+        else if (strncmp(arg, "b=", 2) == 0) params.b = parse_number(value);
+        else if (strncmp(arg, "shapes=", 7) == 0) shapes_text = value;
+        else die(EXIT_USAGE, "unknown option", arg);
+    }
+    if (!shapes_text) die(EXIT_USAGE, "shapes=O:C:I,... is required", NULL);
+    shapes = parse_shapes(shapes_text, &n_shapes);
+    for (i = 0; i < n_shapes; i++) {
+        total += shapes[3 * i] * shapes[3 * i + 1] * shapes[3 * i + 2];
+        channels_total += shapes[3 * i + 1];
+        counts_total += shapes[3 * i] * shapes[3 * i + 2];
+    }
+    select_path(argv[1]);
+    x = read_file(argv[5 - !bias_mode], &x_bytes);
+    if (x_bytes != total * dt->size) die(EXIT_USAGE, "x does not hold the shapes' elements", NULL);
+    if (bias_mode) bias = read_array(argv[6], channels_total * dt->compute_size);
+    if (bias_mode) {
+        size_t at = 0, at_bias = 0;
+        y = new_output(x_bytes);
+        for (i = 0; i < n_shapes; i++) {
+            const size_t outer = shapes[3 * i], channels = shapes[3 * i + 1], inner = shapes[3 * i + 2];
+            const size_t n = outer * channels * inner;
+            if (rect_bias_act(dtype, op, outer, channels, inner, x + at * dt->size,
+                              bias + at_bias * dt->compute_size, y + at * dt->size, &params) != 0)
+                die(EXIT_USAGE, "rect_bias_act: out of memory", NULL);
+            /* the bytes after this call's slice are still canaries (later calls have not run) */
+            if (!guard_intact(y + (at + n) * dt->size)) {
+                fprintf(stderr, "driver: bias_act call %zu wrote past the end of its output\n", i);
+                return EXIT_OVERRUN;
+            }
+            at += n, at_bias += channels;
+        }
+        write_file(argv[7], y, x_bytes);
+    } else {
+        size_t at = 0, at_count = 0;
+        y = new_output(counts_total * sizeof(uint64_t));
+        for (i = 0; i < n_shapes; i++) {
+            const size_t outer = shapes[3 * i], length = shapes[3 * i + 1], inner = shapes[3 * i + 2];
+            if (rect_count_positive(dtype, outer, length, inner, x + at * dt->size,
+                                    (uint64_t *)(y + at_count * sizeof(uint64_t))) != 0)
+                die(EXIT_USAGE, "rect_count_positive: out of memory", NULL);
+            at += outer * length * inner, at_count += outer * inner;
+            if (!guard_intact(y + at_count * sizeof(uint64_t))) {
+                fprintf(stderr, "driver: count_positive call %zu wrote past the end of its output\n", i);
+                return EXIT_OVERRUN;
+            }
+        }
+        write_file(argv[5], y, counts_total * sizeof(uint64_t));
+    }
+    free(x), free(bias), free(y), free(shapes);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const struct op *op = NULL;
     const struct dtype *dt = NULL;
@@ -281,6 +385,8 @@ int main(int argc, char **argv) {
     size_t x_bytes, total, n_lengths, *lengths, sum = 0, offset = 0, i;
     int d;
 
+    if (argc >= 3 && (strcmp(argv[2], "bias_act") == 0 || strcmp(argv[2], "count_positive") == 0))
+        return run_fused(argc, argv);
     if (argc == 3 && strcmp(argv[2], "flags") == 0) {
         select_path(argv[1]);
         return check_flags();
