@@ -220,7 +220,7 @@ static inline V OPF(gelu_tanh)(V x, const P *p) {
 #define SM_SQRT1_2_LO -0x1.bdd3413b26456p-55
 
 typedef struct {
-    V a, a_lo, b, f, d, d_lo;
+    V a, a_lo, b, f, f_lo, d, d_lo;
 } sm_normal_tail;
 
 static inline sm_normal_tail sm_normal(V x) {
@@ -231,7 +231,7 @@ static inline sm_normal_tail sm_normal(V x) {
     n.a = vm_exp_parts(v_mul(sq, v_set1(-0.5)), v_mul(sq_lo, v_set1(-0.5)), &n.b, &n.a_lo);
     vm_two_prod(z, v_set1(SM_SQRT1_2_HI), &t, &t_lo);
     t_lo = v_add(t_lo, v_mul(z, v_set1(SM_SQRT1_2_LO)));
-    n.f = vm_erfcx_times_one_plus(t);
+    n.f = vm_erfcx_times_one_plus_dd(t, &n.f_lo);
     vm_two_sum(v_set1(1.0), t, &n.d, &n.d_lo);
     n.d_lo = v_add(n.d_lo, t_lo);
     return n;
@@ -243,7 +243,7 @@ static inline V sm_times_tail(V v, const sm_normal_tail *n, V *lo) {
     vm_two_prod(v, n->a, &m, &m_lo);
     m_lo = v_add(m_lo, v_mul(v, n->a_lo));
     vm_two_prod(m, n->f, &k, &k_lo);
-    k_lo = v_add(k_lo, v_mul(m_lo, n->f));
+    k_lo = v_add(k_lo, v_add(v_mul(m_lo, n->f), v_mul(m, n->f_lo)));
     V q = vm_dd_div_parts(k, k_lo, n->d, n->d_lo, lo);
     *lo = v_mul(*lo, v_set1(0.5));
     return v_mul(q, v_set1(0.5));

@@ -151,8 +151,12 @@ static const double VM_ERFCX_CHEBYSHEV[26] = {
     -0x1.f79425d2dd1ddp-59
 };
 
-/* f(t) = (1 + t) erfcx(t) */
-static inline V vm_erfcx_times_one_plus(V t) {
+/* The rest of the exact first coefficient: c0 = VM_ERFCX_CHEBYSHEV[0] + this (tools/fit_erfcx.py) */
+#define VM_ERFCX_C0_LO -0x1.56488b6ed8577p-56
+
+/* f(t) = (1 + t) erfcx(t) by Clenshaw's recurrence down to k = 1: f = y b1 - b2 + c0, y and b2
+ * returned through pointers (the last step: vm_erfcx_times_one_plus_dd) */
+static inline V vm_erfcx_clenshaw(V t, V *y_out, V *b2_out) {
     V y = v_div(v_sub(t, v_set1(4.0)), v_add(t, v_set1(4.0)));
     V two_y = v_add(y, y), b1 = v_zero(), b2 = v_zero(), b0;
     int k;
@@ -161,8 +165,11 @@ static inline V vm_erfcx_times_one_plus(V t) {
         b2 = b1;
         b1 = b0;
     }
-    return v_add(v_sub(v_mul(y, b1), b2), v_set1(VM_ERFCX_CHEBYSHEV[0]));
+    *y_out = y;
+    *b2_out = b2;
+    return b1;
 }
+
 
 /* f(t) to a relative 2^-36, for float32 results: the first 16 terms of the series above as powers
  * of y (tools/fit_erfcx.py 16), by Estrin's scheme (5 dependent steps; Clenshaw's recurrence is a
@@ -233,6 +240,18 @@ static inline void vm_two_sum(V a, V b, V *s, V *e) {
     *s = v_add(a, b);
     bb = v_sub(*s, a);
     *e = v_add(v_sub(a, v_sub(*s, bb)), v_sub(b, bb));
+}
+
+/* f(t) as hi + *lo: Clenshaw's last step y b1 - b2 + c0 summed exactly, with c0 in two parts, so
+ * that f's own rounding (0.5 ULP) and c0's (up to 0.4) do not enter the float64 gelu, whose far
+ * tail otherwise reaches 2.3 ULP */
+static inline V vm_erfcx_times_one_plus_dd(V t, V *lo) {
+    V y, b2, b1 = vm_erfcx_clenshaw(t, &y, &b2), p, p_lo, s, s_lo, f, f_lo;
+    vm_two_prod(y, b1, &p, &p_lo);
+    vm_two_sum(p, v_sub(v_zero(), b2), &s, &s_lo);
+    vm_two_sum(v_set1(VM_ERFCX_CHEBYSHEV[0]), s, &f, &f_lo);
+    *lo = v_add(f_lo, v_add(v_add(s_lo, p_lo), v_set1(VM_ERFCX_C0_LO)));
+    return f;
 }
 
 /* (n + n_lo) / (d + d_lo) for double-double operands, to about 0.5 ULP: the quotient of the high

@@ -1264,7 +1264,9 @@ cdef object _run_random(int op, str fname, object xc, object sigma, object out, 
     cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>xc), block = RANDOM_BLOCK
     cdef size_t esize = dt.itemsize, csize = 8 if di == RECT_F64 else 4
     cdef const char *xp = <const char *>cnp.PyArray_DATA(<cnp.ndarray>xc)
-    cdef const char *sp = NULL if sigma is None else <const char *>cnp.PyArray_DATA(<cnp.ndarray>sigma)
+    cdef const char *sp = NULL
+    if sigma is not None:   # (as a conditional expression, Cython's C temporary drops the const)
+        sp = <const char *>cnp.PyArray_DATA(<cnp.ndarray>sigma)
     cdef char *yp = <char *>cnp.PyArray_DATA(<cnp.ndarray>y)
     cdef char *np_ = NULL if noise is None else <char *>cnp.PyArray_DATA(<cnp.ndarray>noise)
     if n >= NOGIL_MIN_ELEMENTS:
@@ -1903,17 +1905,18 @@ cdef object _linear_epilogue_general(object z, object bias, object action):
 
 
 cdef object _run_unary_plan(object z, _Plan plan):
-    """The activation alone, in place on matmul's fresh result."""
-    cdef int dt = _fast_dtype(np.asarray(z).reshape(-1))
-    if dt >= 0:
-        _check_plan_fits("linear", plan, dt)
-    r = _unary_fast(plan.op, z, z, &plan.p)
-    if r is None:     # (a 0-d result)
-        r = np.array(z)
-        _run_unary(rect_unary_kernel(plan.op, _fast_dtype(r.reshape(1))), 1, cnp.PyArray_DATA(<cnp.ndarray>r),
-                   cnp.PyArray_DATA(<cnp.ndarray>r), &plan.p)
-        return r[()]
-    return r
+    """The activation alone, in place on matmul's fresh result (a C-contiguous array, or a NumPy
+    scalar for a 0-d result). The kernel is called directly: through _unary_fast(z, out=z) GCC's
+    -Warray-bounds saw NumPy's accessors applied to a None it cannot rule out."""
+    cdef cnp.ndarray r = z if cnp.PyArray_CheckExact(z) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>z) \
+        else np.array(z)
+    cdef int dt = _fast_dtype(r.reshape(-1))
+    if dt < 0:
+        raise AssertionError("linear: matmul's result is not a float32/float64 array")
+    _check_plan_fits("linear", plan, dt)
+    _run_unary(rect_unary_kernel(plan.op, dt), cnp.PyArray_SIZE(r), cnp.PyArray_DATA(r), cnp.PyArray_DATA(r),
+               &plan.p)
+    return r if cnp.PyArray_NDIM(r) > 0 else r[()]
 
 
 cdef tuple _positive_counts(str fname, object x, object axis):
