@@ -1219,9 +1219,10 @@ cdef bint _flag(str fname, str pname, object value) except -1:
 
 
 cdef object _random_input(str fname, object x):
-    """x as a C-ordered ndarray of its result dtype (a copy only where needed)."""
+    """x as a C-ordered, aligned ndarray of its result dtype (a copy only where needed: an
+    unaligned C-contiguous x reached the kernels' float loads as it was, found by UBSan)."""
     x, dt = _float_input(fname, x)
-    return np.asarray(x, dtype=dt, order="C")
+    return np.require(x, dtype=dt, requirements=["C", "A"])
 
 
 cdef inline bint _writes_directly(object out, object xc, object sigma):
@@ -1373,7 +1374,7 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
         except ValueError:
             raise ValueError(f"noisy_relu: sigma of shape {sigma_array.shape} does not broadcast "
                              f"against x of shape {xc.shape}") from None
-        xc = np.asarray(np.broadcast_to(xc, shape), order="C")
+        xc = np.require(np.broadcast_to(xc, shape), requirements=["C", "A"])
         sigma_array = np.asarray(np.broadcast_to(sigma_array.astype(_F64 if dt == _F64 else _F32), shape),
                                  order="C")
     return _run_random(RECT_OP_noisy_relu, "noisy_relu", xc, sigma_array, out, scalar_sigma, mode,
