@@ -257,3 +257,25 @@ def prepare_run(script: str, path) -> int:
             print(f"{script}: {e}", file=sys.stderr)
             return 2
     return 0
+
+
+def peer_parser(doc: str):
+    """The arguments the peer benchmarks share (--quick, --path, --no-torch); a script adds its own."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--path", choices=["scalar", "avx2", "neon"])
+    ap.add_argument("--no-torch", action="store_true")
+    return ap
+
+
+def start_peer_run(script: str, opts, repeat: int):
+    """prepare_run, then torch (one thread, unless --no-torch), the sampling (min_time, repeat:
+    fewer with --quick) and the machine description. Returns (status, torch, min_time, repeat, info);
+    a non-zero status means the script should exit with it."""
+    status = prepare_run(script, opts.path)
+    if status:
+        return status, None, 0.0, 0, {}
+    torch = None if opts.no_torch else import_torch(threads=1)
+    min_time, repeat = (0.005, 3) if opts.quick else (0.02, repeat)
+    return 0, torch, min_time, repeat, machine_info(torch)

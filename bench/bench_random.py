@@ -8,7 +8,6 @@ all in one process, interleaved, medians. Ratios are peer time / our time (> 1: 
 Targets (issue 4): rrelu(training=True) >= 10x torch at 1M float32; noisy_relu >= 1 Gelem/s at
 64K float32. Never run it under qemu.
 """
-import argparse
 import os
 import sys
 
@@ -35,18 +34,12 @@ CASES = {
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = T.peer_parser(__doc__)
     ap.add_argument("--sizes", default="64K,1M")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--path", choices=["scalar", "avx2", "neon"])
-    ap.add_argument("--no-torch", action="store_true")
     opts = ap.parse_args(argv)
-    status = T.prepare_run("bench_random", opts.path)
+    status, torch, min_time, repeat, info = T.start_peer_run("bench_random", opts, repeat=9)
     if status:
         return status
-    torch = None if opts.no_torch else T.import_torch(threads=1)
-    min_time, repeat = (0.005, 3) if opts.quick else (0.02, 9)
-    info = T.machine_info(torch)
     print(f"rectifier randomized rectifiers, float32, one thread; path {r.capabilities()['active']}; "
           f"{info['cpu']}, NumPy {info['numpy']}, torch {info['torch']}")
     print(f"{'size':>5} {'function':20} {'ours':>10} {'Gelem/s':>8} {'copyto':>7} {'numpy':>7} {'torch':>7}")

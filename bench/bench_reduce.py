@@ -8,7 +8,6 @@ ratios peer time / our time (> 1: we are faster), and the axis=0 / axis=-1 time 
 The issue-5 targets (float32, (1024, 1024)): softmax and logsumexp over rows at least 2x
 torch (one thread) and 5x SciPy; axis=0 within 1.5x of axis=-1. Never run it under qemu.
 """
-import argparse
 import os
 import sys
 
@@ -38,19 +37,13 @@ CASES = {
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = T.peer_parser(__doc__)
     ap.add_argument("--shapes", default="1024x1024,64x4096,4096x64")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--path", choices=["scalar", "avx2", "neon"])
-    ap.add_argument("--no-torch", action="store_true")
     opts = ap.parse_args(argv)
-    status = T.prepare_run("bench_reduce", opts.path)
+    status, torch, min_time, repeat, info = T.start_peer_run("bench_reduce", opts, repeat=9)
     if status:
         return status
-    torch = None if opts.no_torch else T.import_torch(threads=1)
-    min_time, repeat = (0.005, 3) if opts.quick else (0.02, 9)
-    info = T.machine_info(torch)
     print(f"rectifier reductions, {opts.dtype}, one thread; path {r.capabilities()['active']}; "
           f"{info['cpu']}, NumPy {info['numpy']}, torch {info['torch']}; medians of {repeat} interleaved samples")
     print(f"{'shape':>10} {'axis':>4} {'function':16} {'ours':>10} {'vs torch':>8} {'vs scipy':>8} {'ax0/ax-1':>8}")

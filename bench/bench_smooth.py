@@ -6,7 +6,6 @@ all in one process, interleaved, medians. Prints ratios: peer time / our time (>
 
 Never run it under qemu.
 """
-import argparse
 import os
 import sys
 
@@ -41,18 +40,12 @@ CASES = {
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = T.peer_parser(__doc__)
     ap.add_argument("--sizes", default="64K,16M")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--path", choices=["scalar", "avx2", "neon"])
-    ap.add_argument("--no-torch", action="store_true")
     opts = ap.parse_args(argv)
-    status = T.prepare_run("bench_smooth", opts.path)
+    status, torch, min_time, repeat, info = T.start_peer_run("bench_smooth", opts, repeat=7)
     if status:
         return status
-    torch = None if opts.no_torch else T.import_torch(threads=1)
-    min_time, repeat = (0.005, 3) if opts.quick else (0.02, 7)
-    info = T.machine_info(torch)
     print(f"rectifier smooth functions, float32, one thread; path {r.capabilities()['active']}; "
           f"{info['cpu']}, NumPy {info['numpy']}, torch {info['torch']}")
     print(f"{'size':>5} {'function':12} {'ours':>10} {'Gelem/s':>8} {'copyto':>7} {'numpy':>7} {'torch':>7}")
