@@ -20,7 +20,8 @@ at 16M the times compare passes over memory and not page faults; np.copyto of th
 the memory ceiling.  softmax and log_softmax run over rows of 1024.
 
 Speed: ratio = the fastest peer's time / rectifier's time (> 1: rectifier is faster), the fastest
-among PyTorch, ONNX Runtime and JAX; at 16M also rectifier's time / np.copyto's.
+among PyTorch, ONNX Runtime and JAX; "vs torch" the same against PyTorch alone (the one peer whose
+CPU path can be forced: ATEN_CPU_CAPABILITY); at 16M also rectifier's time / np.copyto's.
 
 Accuracy: every library computes the function on the same float32 inputs: every --stride-th bit
 pattern of all 2**32 (each binade, both signs) plus the special values (+-0, +-inf, NaN, the
@@ -495,7 +496,7 @@ def fmt_ulp(v):
 
 def speed_table(size, names, times, present):
     n = size
-    head = ["function", *present, "fastest peer", "ratio"] + (["ours/copyto"] if size >= 1 << 24 else [])
+    head = ["function", *present, "fastest peer", "ratio", "vs torch"] + (["ours/copyto"] if size >= 1 << 24 else [])
     rows = []
     for name in names:
         t = times.get(name, {})
@@ -510,6 +511,7 @@ def speed_table(size, names, times, present):
             cells.append(T.fmt_ratio(peers[best] / mine) if mine else "not in this build")
         else:
             cells += ["-", "-"]
+        cells.append(T.fmt_ratio(t["torch"] / mine) if mine and "torch" in t else "-")
         if size >= 1 << 24:
             if mine and "copyto" in t:
                 ratio = mine / t["copyto"]
