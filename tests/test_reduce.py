@@ -269,9 +269,30 @@ def test_empty_and_length_one(cpu_path, dtype):
     assert_equal_nan(rectifier.logsumexp(one, axis=1), one[:, 0])
     assert_equal_nan(rectifier.softmax(one, axis=1), np.array([[1.0], [NAN], [NAN]], dtype))
     assert_equal_nan(rectifier.log_softmax(one, axis=1), np.array([[0.0], [NAN], [NAN]], dtype))
-    # 0-d input: the one element is the slice
-    assert rectifier.logsumexp(np.array(3.0, dtype)) == dtype.type(3.0)
-    assert rectifier.softmax(np.array(3.0, dtype), axis=None) == 1.0
+    # 0-d input: the one element is the slice, for axis None, 0 and -1 (SciPy's answers)
+    for axis in (None, 0, -1, (0,), (-1,)):
+        lse = rectifier.logsumexp(np.array(3.0, dtype), axis=axis)
+        assert np.ndim(lse) == 0 and lse.dtype == dtype and lse == 3.0
+        for fn, expected in ((rectifier.softmax, 1.0), (rectifier.log_softmax, 0.0)):
+            y = fn(np.array(3.0, dtype), axis=axis)
+            assert y.shape == () and y.dtype == dtype and y == expected, (fn, axis, y)
+    for fn in (rectifier.softmax, rectifier.log_softmax, rectifier.logsumexp):
+        with pytest.raises(np.exceptions.AxisError, match=f"{fn.__name__}.*axis 1"):
+            fn(np.array(3.0, dtype), axis=1)
+
+
+@pytest.mark.parametrize("x_dtype, b_dtype", [(np.float32, np.float64), (np.float32, np.int32),
+                                              (np.int32, np.float32), (np.float16, np.float32),
+                                              (np.float32, np.float16), (np.float64, np.float32)])
+def test_weighted_logsumexp_dtype_follows_numpy_promotion(x_dtype, b_dtype):
+    x = np.array([1.0, 2.0, 3.0]).astype(x_dtype)
+    b = np.array([1.0, 2.0, 0.5]).astype(b_dtype)
+    expected = np.result_type(x_dtype, b_dtype)
+    expected = np.dtype(np.float64) if expected.kind in "iu" else expected
+    lse, sign = rectifier.logsumexp(x, b=b, return_sign=True)
+    assert lse.dtype == expected and sign.dtype == expected
+    truth = np.log(np.sum(b.astype(np.float64) * np.exp(x.astype(np.float64))))
+    np.testing.assert_allclose(lse.astype(np.float64), truth, rtol=np.finfo(expected).eps)
 
 
 def test_huge_spreads(cpu_path):
@@ -309,7 +330,7 @@ def test_b_and_return_sign_match_scipy(dtype):
                 if return_sign:
                     np.testing.assert_allclose(np.asarray(got[0], np.float64), want[0], rtol=4 * np.finfo(dtype).eps)
                     np.testing.assert_array_equal(np.asarray(got[1], np.float64), want[1])
-                    assert np.asarray(got[0]).dtype == dtype
+                    assert np.asarray(got[0]).dtype == np.result_type(dtype, b.dtype)  # float64 b: float64
                 else:
                     np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=4 * np.finfo(dtype).eps)
     # a zero weight removes even a +inf term (SciPy)

@@ -35,19 +35,31 @@ def _float_array(fname, x, pname="x"):
         arr = x if type(x) is np.ndarray else np.asarray(x)
     except ValueError as error:   # a ragged nested sequence
         raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
-    dt = arr.dtype
+    return arr, _result_dtype(fname, arr.dtype, pname)
+
+
+def _result_dtype(fname, dt, pname="x"):
+    """The dtype computed for data of dtype dt: float16/32/64 keep theirs (in native byte
+    order), integers and bool give float64; anything else is a TypeError naming the dtype."""
     if dt in _NATIVE:
-        return arr, dt
+        return dt
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
-        return arr, dt.newbyteorder("=")
+        return dt.newbyteorder("=")
     if dt.kind in "biu":
-        return arr, _F64
+        return _F64
     raise TypeError(f"{fname}: {pname} has unsupported dtype {dt} ({dt!r}); "
                     "expected float16, float32, float64, an integer or bool")
 
 
 def _axes(fname, axis, ndim):
-    """The reduced axes, sorted, non-negative: from None (all), an int or a tuple of ints."""
+    """The reduced axes, sorted, non-negative: from None (all), an int or a tuple of ints.
+
+    A 0-d x is one element along a single axis, as SciPy takes it: axis None, 0 or -1 (alone or
+    in a tuple) reduces over that element (softmax 1, log_softmax 0, logsumexp the value), and
+    the result is 0-d; any other axis is out of bounds."""
+    if ndim == 0:
+        _axes(fname, axis, 1)
+        return ()
     if axis is None:
         return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:   # the common call, quickly
@@ -181,6 +193,8 @@ def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_n
     y = np.empty(layout.data.size, dtype) if direct is None else direct
     if y.size:
         layout.run(op, y, g, include_zero)
+    if out is None and x.ndim == 0:
+        return y.reshape(())[()]   # a NumPy scalar, as SciPy and NumPy's reductions give
     return out if direct is not None else _deliver(layout.back(y), out)
 
 
@@ -275,7 +289,8 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     Stable for any finite input and accurate when one term dominates (``[0, -40]`` gives 4.2e-18).
     NaN gives NaN; +inf gives +inf; an empty slice or one of only -inf gives -inf (0 with
     include_zero). The result has x's dtype (float16 computed in float32; integers and bool give
-    float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
+    float64); with `b`, NumPy's promotion of x's and b's dtypes, as SciPy (float32 x with float64
+    b gives float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
     """
     fname = "logsumexp"
     x, dtype = _float_array(fname, x)
@@ -285,6 +300,9 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     axes = _axes(fname, axis, x.ndim)
     kept_dims = tuple(1 if a in axes else s for a, s in enumerate(x.shape))
     if b is not None:
+        b, _ = _float_array(fname, b, "b")
+        # NumPy's promotion of x and b, as SciPy: float32 x with float64 (or integer) b is float64
+        dtype = _result_dtype(fname, np.result_type(x.dtype, b.dtype))
         lse, sign = _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign)
         lse = lse.astype(dtype)
         sign = sign.astype(dtype)
@@ -309,7 +327,6 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
 
 def _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign):
     """log|sum(b exp(x))| and its sign, in float64 (SciPy's rules for b)."""
-    b, _ = _float_array(fname, b, "b")
     try:
         a, b = np.broadcast_arrays(x.astype(np.float64), b.astype(np.float64))
     except ValueError:
