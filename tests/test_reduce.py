@@ -293,6 +293,10 @@ def test_weighted_logsumexp_dtype_follows_numpy_promotion(x_dtype, b_dtype):
     assert lse.dtype == expected and sign.dtype == expected
     truth = np.log(np.sum(b.astype(np.float64) * np.exp(x.astype(np.float64))))
     np.testing.assert_allclose(lse.astype(np.float64), truth, rtol=np.finfo(expected).eps)
+    # a Python number is a weak scalar (NEP 50): x's dtype stays, as SciPy
+    x_float = x.astype(np.float64 if x.dtype.kind in "iu" else x_dtype)
+    assert rectifier.logsumexp(x_float, b=2.0).dtype == x_float.dtype
+    assert rectifier.logsumexp(x_float, b=2).dtype == x_float.dtype
 
 
 def test_huge_spreads(cpu_path):
@@ -432,6 +436,8 @@ CALLS = {
     "logsumexp_grad": lambda x, ax: rectifier.logsumexp_grad(x, np.ones(np.shape(rectifier.logsumexp(x, axis=ax))), axis=ax),
     "softmax_grad": lambda x, ax: rectifier.softmax_grad(rectifier.softmax(x, axis=ax), np.asarray(x)[..., ::-1] * 0.5, axis=ax),
     "log_softmax_grad": lambda x, ax: rectifier.log_softmax_grad(rectifier.log_softmax(x, axis=ax), np.asarray(x)[..., ::-1] * 0.5, axis=ax),
+    "softmin": lambda x, ax: rectifier.softmin(x, axis=ax),
+    "softmin_grad": lambda x, ax: rectifier.softmin_grad(rectifier.softmin(x, axis=ax), np.asarray(x)[..., ::-1] * 0.5, axis=ax),
 }
 
 
@@ -546,11 +552,12 @@ def test_integer_and_bool_inputs_give_float64():
 # ---- bad input -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_grad", "log_softmax_grad"])
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax", "softmin", "logsumexp_grad", "softmax_grad",
+                                  "log_softmax_grad", "softmin_grad"])
 def test_bad_arguments_name_the_function_parameter_and_value(name):
     fn = getattr(rectifier, name)
     x = np.ones((2, 3))
-    extra = () if name in ("logsumexp", "softmax", "log_softmax") else (
+    extra = () if name in ("logsumexp", "softmax", "log_softmax", "softmin") else (
         (np.ones(2),) if name == "logsumexp_grad" else (np.ones((2, 3)),))
     with pytest.raises(np.exceptions.AxisError, match=f"{name}.*axis 2"):
         fn(x, *extra, axis=2)
@@ -586,3 +593,32 @@ def test_bad_grad_and_out_write_nothing():
     with pytest.raises(ValueError, match="logsumexp.*b.*shape"):
         rectifier.logsumexp(x, b=np.ones(4))
     np.testing.assert_array_equal(out, 7.0)
+
+
+def test_softmin_is_softmax_of_the_negated_input(dtype, cpu_path):
+    """softmin(x) has softmax(-x)'s bits (negation is exact); its gradient is the Jacobian-vector
+    product of softmin, checked against float64 NumPy: -y (g - sum(g y))."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((7, 19)) * 4).astype(dtype)
+    x[1, 3], x[2, :] = -INF, INF
+    g = rng.standard_normal(x.shape).astype(dtype)
+    for axis in (-1, 0, None):
+        for include_zero in (False, True):
+            assert_same_bits(rectifier.softmin(x, axis=axis, include_zero=include_zero),
+                             rectifier.softmax(-x, axis=axis, include_zero=include_zero), f"axis={axis}")
+        y = rectifier.softmin(x[3:], axis=axis)   # the finite rows
+        g_part = g[3:]
+        y64, g64 = y.astype(np.float64), g_part.astype(np.float64)
+        want = -y64 * (g64 - np.sum(g64 * y64, axis=axis, keepdims=True))
+        scale = np.abs(y64) * (np.abs(g64) + np.sum(np.abs(g64 * y64), axis=axis, keepdims=True))
+        got = rectifier.softmin_grad(y, g_part, axis=axis).astype(np.float64)
+        assert np.all(np.abs(got - want) <= 4 * np.finfo(dtype).eps * scale + np.finfo(dtype).smallest_subnormal)
+    # a slice that is NaN throughout (softmin of a slice with -inf) gets 0, never NaN
+    assert_same_bits(rectifier.softmin_grad(rectifier.softmin(x[1:3]), g[1:3]), np.zeros((2, 19), dtype))
+    # the smallest entry gets the largest weight; PyTorch's example values
+    np.testing.assert_allclose(rectifier.softmin(np.array([1.0, 2.0, 3.0])), [0.66524096, 0.24472847, 0.09003057],
+                               rtol=1e-7)
+    assert rectifier.softmin(np.array([True, False])).dtype == np.float64
+    xw = x.copy()
+    assert rectifier.softmin(xw, out=xw) is xw   # in place
+    assert_same_bits(xw, rectifier.softmax(-x))

@@ -175,9 +175,13 @@ def _ones_if_none(grad, like):
     return np.ones(np.shape(like)) if grad is None else grad
 
 
-def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad"):
-    """softmax, log_softmax, softmax_grad, log_softmax_grad: a result shaped like x."""
+def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad", negate=None):
+    """softmax, log_softmax, softmin and their gradients: a result shaped like x. negate names the
+    operand ("x" or "grad") that the kernel takes negated (softmin is softmax of -x; negation is
+    exact, so the bits are softmax's)."""
     x, dtype = _float_array(fname, x)
+    if negate == "x":
+        x = np.negative(x, dtype=dtype)
     include_zero = _bool(fname, "include_zero", include_zero)
     axes = _axes(fname, axis, x.ndim)
     if grad is not None:
@@ -189,6 +193,8 @@ def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_n
         _check_out(fname, out, dtype, x.shape)
     layout = _Layout(x, dtype, axes)
     g = None if grad is None else layout.like_data(grad, dtype)
+    if negate == "grad":
+        g = np.negative(g)
     direct = _direct_out(out, layout, g)
     y = np.empty(layout.data.size, dtype) if direct is None else direct
     if y.size:
@@ -220,6 +226,27 @@ def log_softmax(x, axis=-1, include_zero=False, out=None):
     NaN anywhere in a slice, or a slice of only -inf without include_zero: NaN throughout.
     """
     return _elementwise_shaped("log_softmax", "log_softmax", x, axis, include_zero, out)
+
+
+def softmin(x, axis=-1, include_zero=False, out=None):
+    """softmin(x, axis=-1, include_zero=False, out=None)
+
+    ``softmax(-x, axis, include_zero)`` (PyTorch's softmin): non-negative, summing to 1 along
+    `axis`, largest where x is smallest. The same kernels and bits as softmax of the negated x,
+    and the same special values with the signs of the infinities swapped.
+    """
+    return _elementwise_shaped("softmin", "softmax", x, axis, include_zero, out, negate="x")
+
+
+def softmin_grad(y, grad=None, axis=-1, out=None):
+    """softmin_grad(y, grad=None, axis=-1, out=None)
+
+    The gradient through softmin from its output ``y = softmin(x, axis)``:
+    ``-y * (grad - sum(grad * y, axis, keepdims=True))``, which is softmax_grad with grad negated
+    (exactly). A slice of y that is NaN throughout gets 0, never NaN. grad None means ones.
+    """
+    return _elementwise_shaped("softmin_grad", "softmax_grad", y, axis, False, out, _ones_if_none(grad, y),
+                               negate="grad")
 
 
 def softmax_grad(y, grad=None, axis=-1, out=None):
@@ -300,9 +327,12 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     axes = _axes(fname, axis, x.ndim)
     kept_dims = tuple(1 if a in axes else s for a, s in enumerate(x.shape))
     if b is not None:
-        b, _ = _float_array(fname, b, "b")
-        # NumPy's promotion of x and b, as SciPy: float32 x with float64 (or integer) b is float64
-        dtype = _result_dtype(fname, np.result_type(x.dtype, b.dtype))
+        b_arr, _ = _float_array(fname, b, "b")
+        # NumPy's promotion of x and b, as SciPy: float32 x with a float64 (or integer) array b is
+        # float64, while a Python number b is weak and keeps x's dtype (NEP 50)
+        weak = type(b) in (int, float)
+        dtype = _result_dtype(fname, np.result_type(x.dtype, b if weak else b_arr.dtype))
+        b = b_arr
         lse, sign = _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign)
         lse = lse.astype(dtype)
         sign = sign.astype(dtype)
