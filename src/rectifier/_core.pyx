@@ -84,6 +84,26 @@ cdef extern from "_glue.h":
     int rect_count_positive(int dtype, size_t outer, size_t length, size_t inner, const void *x,
                             uint64_t *counts) nogil
 
+cdef extern from "pool.h":
+    size_t rect_parallel_min
+    int rect_get_num_threads() nogil
+    int rect_set_num_threads(int n) nogil
+    uint64_t rect_pool_jobs() nogil
+    void rect_par_unary(rect_unary_fn fn, size_t n, size_t esize, const void *x, void *y,
+                        const rect_params *p) nogil
+    void rect_par_grad(rect_grad_fn fn, size_t n, size_t esize, const void *x, const void *g,
+                       void *y, const rect_params *p) nogil
+    void rect_par_random(rect_random_fn fn, size_t n, size_t block, size_t esize, size_t csize,
+                         const void *x, const void *sigma, void *y, void *noise,
+                         const rect_params *p, uint64_t key) nogil
+    void rect_par_reduce(rect_reduce_fn fn, int op, size_t outer, size_t n, size_t inner,
+                         size_t esize, const void *x, const void *g, void *y,
+                         const rect_params *p) nogil
+    int rect_par_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner,
+                          const void *x, const void *bias, void *y, const rect_params *p) nogil
+    int rect_par_count_positive(int dtype, size_t outer, size_t length, size_t inner,
+                                const void *x, uint64_t *counts) nogil
+
 rect_init()
 
 
@@ -113,6 +133,34 @@ cdef class _Plan:
 # (bench/bench_overhead_gil.py measures both: one release and re-take costs ~32 ns).
 cdef Py_ssize_t NOGIL_MIN_ELEMENTS = 8192
 _NOGIL_MIN_ELEMENTS = NOGIL_MIN_ELEMENTS   # read by the benchmark
+
+# The intra-op thread pool (src/pool.c) only ever runs where the GIL is released (calls of at least
+# NOGIL_MIN_ELEMENTS elements), so small calls never touch it. rectifier/_threads.py holds the
+# user-facing controls.
+cdef size_t[3] _ESIZE = [2, 4, 8]   # storage bytes per element, by kernel dtype index
+
+
+def _get_num_threads():
+    return rect_get_num_threads()
+
+
+def _set_num_threads(int n):
+    """Sets the threads a large call may use (clamped to [1, 1024]); returns the old count."""
+    return rect_set_num_threads(n)
+
+
+def _pool_jobs():
+    """How many calls the pool has split among threads in this process (for tests)."""
+    return rect_pool_jobs()
+
+
+def _set_parallel_min(size_t elements):
+    """Sets the elements per thread below which a call stays on one thread; returns the old
+    value (tests lower it to split small arrays)."""
+    global rect_parallel_min
+    old = rect_parallel_min
+    rect_parallel_min = elements if elements > 0 else 1
+    return old
 
 # ---------------------------------------------------------------------------------------------
 # CPU paths
@@ -444,11 +492,11 @@ cdef _check_operands(str fname, object x, tuple args, str letters, tuple names, 
                                  f"(its compute type), got {value!r}")
 
 
-cdef inline void _run_unary(rect_unary_fn fn, Py_ssize_t n, const void *x, void *y,
+cdef inline void _run_unary(rect_unary_fn fn, int dt, Py_ssize_t n, const void *x, void *y,
                             const rect_params *p) noexcept:
     if n >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            fn(n, x, y, p)
+            rect_par_unary(fn, n, _ESIZE[dt], x, y, p)
     else:
         fn(n, x, y, p)
 
@@ -464,7 +512,7 @@ cdef inline object _unary_fast(int op, object x, object out, const rect_params *
     o = _fast_out(a, out, None)
     if o is None:
         return None
-    _run_unary(rect_unary_kernel(op, dt), cnp.PyArray_SIZE(a), cnp.PyArray_DATA(a),
+    _run_unary(rect_unary_kernel(op, dt), dt, cnp.PyArray_SIZE(a), cnp.PyArray_DATA(a),
                cnp.PyArray_DATA(<cnp.ndarray>o), p)
     return o
 
@@ -489,7 +537,7 @@ cdef inline object _grad_fast(int op, object x, object grad, object out, const r
     cdef const void *xd = cnp.PyArray_DATA(a)
     if n >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            fn(n, xd, g, y, p)
+            rect_par_grad(fn, n, _ESIZE[dt], xd, g, y, p)
     else:
         fn(n, xd, g, y, p)
     return o
@@ -785,7 +833,7 @@ cdef void _prelu_run(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_
             for c in range(channels):
                 p.a = (<const double *>slopes)[c] if dt == RECT_F64 else (<const float *>slopes)[c]
                 start = (o * channels + c) * inner
-                leaky(inner, x + start * esize, y + start * esize, &p)
+                rect_par_unary(leaky, inner, esize, x + start * esize, y + start * esize, &p)
         return
     # the pattern: one row (each slope repeated `inner` times), then copies of that row
     for c in range(channels):
@@ -1272,7 +1320,7 @@ cdef object _run_random(int op, str fname, object xc, object sigma, object out, 
     cdef char *np_ = NULL if noise is None else <char *>cnp.PyArray_DATA(<cnp.ndarray>noise)
     if n >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            _random_blocks(fn, n, block, xp, sp, yp, np_, esize, csize, &p, k)
+            rect_par_random(fn, n, block, esize, csize, xp, sp, yp, np_, &p, k)
     else:
         _random_blocks(fn, n, block, xp, sp, yp, np_, esize, csize, &p, k)
     if out is not None and y is not out:
@@ -1555,7 +1603,7 @@ def _reduce(int op, cnp.ndarray x, object grad, cnp.ndarray y, Py_ssize_t outer,
     cdef void *yd = cnp.PyArray_DATA(y)
     if outer * n * inner >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            fn(op, outer, n, inner, xd, g, yd, &p)
+            rect_par_reduce(fn, op, outer, n, inner, _ESIZE[dt], xd, g, yd, &p)
     else:
         fn(op, outer, n, inner, xd, g, yd, &p)
 
@@ -1689,7 +1737,7 @@ cdef object _run_epilogue(str fname, cnp.ndarray work, object y, int dt, object 
     cdef int status
     if outer * channels * inner >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            status = rect_bias_act(dt, op, outer, channels, inner, xd, bd, yd, &p)
+            status = rect_par_bias_act(dt, op, outer, channels, inner, xd, bd, yd, &p)
     else:
         status = rect_bias_act(dt, op, outer, channels, inner, xd, bd, yd, &p)
     if status != 0:
@@ -1888,10 +1936,10 @@ cdef object _linear_fast(object x, object weight, object bias, object action):
     cdef void *zd = cnp.PyArray_DATA(z)
     cdef int status = 0
     if bias is None:
-        _run_unary(rect_unary_kernel(op, dt), total, zd, zd, &p)
+        _run_unary(rect_unary_kernel(op, dt), dt, total, zd, zd, &p)
     elif total >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            status = rect_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
+            status = rect_par_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
     else:
         status = rect_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
     if status != 0:
@@ -1915,7 +1963,7 @@ cdef object _run_unary_plan(object z, _Plan plan):
     if dt < 0:
         raise AssertionError("linear: matmul's result is not a float32/float64 array")
     _check_plan_fits("linear", plan, dt)
-    _run_unary(rect_unary_kernel(plan.op, dt), cnp.PyArray_SIZE(r), cnp.PyArray_DATA(r), cnp.PyArray_DATA(r),
+    _run_unary(rect_unary_kernel(plan.op, dt), dt, cnp.PyArray_SIZE(r), cnp.PyArray_DATA(r), cnp.PyArray_DATA(r),
                &plan.p)
     return r if cnp.PyArray_NDIM(r) > 0 else r[()]
 
@@ -1961,7 +2009,7 @@ cdef tuple _positive_counts(str fname, object x, object axis):
     cdef int status
     if outer * length * inner >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            status = rect_count_positive(kdt, outer, length, inner, xd, cd)
+            status = rect_par_count_positive(kdt, outer, length, inner, xd, cd)
     else:
         status = rect_count_positive(kdt, outer, length, inner, xd, cd)
     if status != 0:
