@@ -19,6 +19,8 @@ import os
 
 import numpy as np
 
+from rectifier import _lazy
+
 cnp.import_array()
 cnp.import_ufunc()
 
@@ -909,10 +911,13 @@ def prelu_grad(x, weight, grad=None, axis=1):
     ``grad_x = grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch) and
     ``grad_weight[c] = sum of grad * x over the entries of channel c with x <= 0``, with
     ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
-    An array container keeps its type if it takes two-output ufuncs (dask does not: TypeError).
+    A dask array gives lazy dask arrays (both outputs of one map_blocks); another container keeps
+    its type if it takes two-output ufuncs.
     """
     x, dt = _float_input("prelu_grad", x)   # x's errors before the weight's
     w, axes = _prelu_weight("prelu_grad", x, weight, axis)
+    if _lazy.is_dask(x):
+        return _lazy.prelu_grad(x, w, grad, axes, dt, np.shape(weight))
     try:
         grad_x, contribution = _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)),
                                           "px|xp", None)
@@ -1329,6 +1334,88 @@ cdef object _run_random(int op, str fname, object xc, object sigma, object out, 
     return (y, noise) if return_noise else y
 
 
+def _random_block(str fname, object xb, object sigma, double a, double b, object key,
+                  bint return_noise, tuple shape, tuple origin):
+    """rrelu or noisy_relu (by fname) on one block of a larger array (dask): the
+    block xb starts at index `origin` of an array of shape `shape`, and each of its C-ordered runs
+    of consecutive elements is drawn with the counters of its global C-order index, so the blocks
+    together give the bits of the call on the whole array. a, b: the kernel's parameters (rrelu's
+    bounds; noisy_relu's scalar sigma and mode); sigma: noisy_relu's per-element sigma (compute type, xb's shape) or None. Returns y or (y, noise)."""
+    cdef int op = RECT_OP_rrelu if fname == "rrelu" else RECT_OP_noisy_relu
+    xc = _random_input(fname, xb)
+    dt = xc.dtype
+    y = np.empty(xc.shape, dt)
+    noise = np.empty(xc.shape, dt) if return_noise else None
+    if sigma is not None:
+        sigma = np.require(np.broadcast_to(sigma, xc.shape), _F64 if dt == _F64 else _F32, ["C", "A"])
+    cdef Py_ssize_t nd = xc.ndim, k, run, runs, i, first
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>xc)
+    if n == 0:
+        return (y, noise) if return_noise else y
+    # the trailing axes the block spans whole merge into one run with the first one it does not
+    k = nd - 1 if nd > 0 else 0
+    while k > 0 and xc.shape[k] == shape[k]:
+        k -= 1
+    run = 1
+    for i in range(k, nd):
+        run *= xc.shape[i]
+    runs = n // run
+    cdef int di = RECT_F16 if dt == _F16 else (RECT_F32 if dt == _F32 else RECT_F64)
+    cdef rect_random_fn fn = rect_random_kernel(op, di)
+    cdef rect_params p = _params(a, b)
+    cdef uint64_t kk = key
+    cdef size_t esize = dt.itemsize, csize = 8 if di == RECT_F64 else 4
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(<cnp.ndarray>xc)
+    cdef const char *sp = NULL
+    if sigma is not None:
+        sp = <const char *>cnp.PyArray_DATA(<cnp.ndarray>sigma)
+    cdef char *yp = <char *>cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef char *np_ = NULL if noise is None else <char *>cnp.PyArray_DATA(<cnp.ndarray>noise)
+    # the global index of each run's first element: the block's index of the run, over the axes
+    # before k (an odometer), offset by origin, in the whole array's C order
+    cdef Py_ssize_t[64] idx
+    cdef Py_ssize_t[64] bshape
+    cdef Py_ssize_t[64] gstride
+    cdef Py_ssize_t[64] org
+    if nd > 64:
+        raise ValueError(f"{fname}: at most 64 dimensions")
+    cdef Py_ssize_t stride = 1
+    for i in range(nd - 1, -1, -1):
+        gstride[i] = stride
+        stride *= shape[i]
+        bshape[i] = xc.shape[i]
+        org[i] = origin[i]
+        idx[i] = 0
+    cdef Py_ssize_t r, off
+    with nogil:
+        for r in range(runs):
+            first = 0
+            for i in range(nd):
+                first += (org[i] + idx[i]) * gstride[i]
+            off = r * run
+            fn(run, xp + off * esize, sp + off * csize if sp != NULL else NULL, yp + off * esize,
+               np_ + off * esize if np_ != NULL else NULL, &p, kk, <uint64_t>first)
+            i = k - 1
+            while i >= 0:
+                idx[i] += 1
+                if idx[i] < bshape[i]:
+                    break
+                idx[i] = 0
+                i -= 1
+    return (y, noise) if return_noise else y
+
+
+def _positive_counts_of(str fname, object x, object axis):
+    """(the counts of entries > 0 over axis, uint64, the entries per count), for dask's blocks."""
+    return _positive_counts(fname, x, axis)
+
+
+def _prelu_grad_parts(object x, object w, object grad):
+    """prelu_grad's two ufunc outputs on numpy blocks (dask): grad_x, and the per-element terms
+    of the weight gradient in the compute type."""
+    return _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)), "px|xp", None)
+
+
 cdef double _compute_type_max(object dt):
     return 1.7976931348623157e308 if dt == _F64 else 3.4028234663852886e38
 
@@ -1350,7 +1437,9 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
     nothing. Element i of the output (in C order) gets
     the variates of counter i whatever the layout. ``0 <= lower <= upper``, finite; the slopes are
     drawn in the compute type (float32 for float16 and float32 data, 24-bit uniforms; float64
-    with 53 bits) and lie in [lower, upper]. Not a ufunc: containers are converted to ndarrays.
+    with 53 bits) and lie in [lower, upper]. Not a ufunc: a dask array gives a lazy dask array
+    whose blocks draw with their elements' global indices (the NumPy call's bits for any chunking);
+    other containers are converted to ndarrays.
     """
     lo = _scalar("rrelu", "lower", lower, finite=True)
     hi = _scalar("rrelu", "upper", upper, finite=True)
@@ -1373,8 +1462,11 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
         if not with_noise:
             return y
         ct = _F64 if dt == _F64 else _F32     # the slope as the kernel rounds it, then stored
-        return y, np.where(np.less_equal(np.asarray(x), 0), ct.type(slope), ct.type(1)).astype(dt)
+        xs = x if _lazy.is_dask(x) else np.asarray(x)
+        return y, np.where(np.less_equal(xs, 0), ct.type(slope), ct.type(1)).astype(dt)
     key = _random_key("rrelu", seed)
+    if _lazy.is_dask(x):
+        return _lazy.random("rrelu", x, lo, hi, key, with_noise, out)
     xc = _random_input("rrelu", x)
     return _run_random(RECT_OP_rrelu, "rrelu", xc, None, out, lo, hi, key, with_noise)
 
@@ -1390,7 +1482,8 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
     input of `noisy_relu_grad`. NaN in x stays NaN. ``seed`` as for `rrelu`. The normal variates
     come from Box-Muller in the compute type (float32 for float16 and float32 data): |Y| is at
     most 5.77 s in float32 and 9.42 s in float64 (the normal law puts 8e-9 and 4e-21 beyond).
-    Not a ufunc: containers are converted to ndarrays.
+    Not a ufunc: a dask array gives a lazy dask array with the NumPy call's bits for any chunking;
+    other containers are converted to ndarrays.
     """
     cdef double scalar_sigma = 0.0, mode = 0.0
     sigma_array = None
@@ -1410,8 +1503,9 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
             sigma_array = np.asarray(s)
     cdef bint with_noise = _flag("noisy_relu", "return_noise", return_noise)
     key = _random_key("noisy_relu", seed)
-    xc = _random_input("noisy_relu", x)
-    dt = xc.dtype
+    lazy = _lazy.is_dask(x)
+    xc = x if lazy else _random_input("noisy_relu", x)
+    dt = _lazy.result_dtype("noisy_relu", x) if lazy else xc.dtype
     limit = _compute_type_max(dt)
     if scalar_sigma > limit or (sigma_array is not None and np.any(np.greater(sigma_array, limit))):
         raise ValueError(f"noisy_relu: sigma={sigma!r} is out of the range of the compute type "
@@ -1422,9 +1516,13 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
         except ValueError:
             raise ValueError(f"noisy_relu: sigma of shape {sigma_array.shape} does not broadcast "
                              f"against x of shape {xc.shape}") from None
+        if lazy:
+            return _lazy.random("noisy_relu", x, scalar_sigma, mode, key, with_noise, out, sigma_array)
         xc = np.require(np.broadcast_to(xc, shape), requirements=["C", "A"])
         sigma_array = np.asarray(np.broadcast_to(sigma_array.astype(_F64 if dt == _F64 else _F32), shape),
                                  order="C")
+    if lazy:
+        return _lazy.random("noisy_relu", x, scalar_sigma, mode, key, with_noise, out)
     return _run_random(RECT_OP_noisy_relu, "noisy_relu", xc, sigma_array, out, scalar_sigma, mode,
                        key, with_noise)
 
@@ -1462,6 +1560,11 @@ def noisy_relu_grad(x, noise, grad=None, out=None):
     elsewhere, NaN where ``x + noise`` is NaN; ``noise`` as ``noisy_relu(..., return_noise=True)``
     returned it. x, noise and grad broadcast together. (A few NumPy operations: no kernel.)
     """
+    if _lazy.is_dask(x) or _lazy.is_dask(noise) or _lazy.is_dask(grad):
+        if not _lazy.is_dask(x):
+            import dask.array as da
+            x = da.from_array(np.asarray(x), chunks=-1)
+        return _lazy.noisy_relu_grad(x, noise, grad, out)
     x, dt = _float_input("noisy_relu_grad", x)
     xa = np.asarray(x)
     ct = _F32 if dt == _F16 else dt
@@ -1865,6 +1968,8 @@ def linear(x, weight, bias=None, activation=None, **params):
     in_features); ``bias``: None, a scalar or (out_features,). The result dtype is NumPy's
     promotion of x and weight (integers and bool: float64).
     """
+    if _lazy.is_dask(x):
+        return _lazy.linear(x, weight, bias, activation, params)
     action = _resolve_activation("linear", activation, params)
     r = _linear_fast(x, weight, bias, action)
     if r is not None:
@@ -2027,6 +2132,8 @@ def active_fraction(x, axis=None):
     SIMD pass over x, no temporary of x's size (a non-contiguous x, or a tuple of non-adjacent
     axes, is copied first). Around 0.5 at a ReLU network's initialisation; far below, units die.
     """
+    if _lazy.is_dask(x):
+        return _lazy.active_fraction(x, axis)
     counts, length = _positive_counts("active_fraction", x, axis)
     if length == 0:   # (not 0 / 0: that would raise the invalid flag)
         share = np.full(counts.shape, np.nan)
@@ -2043,6 +2150,8 @@ def dead_units(x, axis=0):
     shape (batch, units) gives a mask of shape (units,). ``axis`` may be an int, a tuple or None
     (one bool for the whole array). An empty axis gives True (no sample fired). One SIMD pass.
     """
+    if _lazy.is_dask(x):
+        return _lazy.dead_units(x, axis)
     counts, _ = _positive_counts("dead_units", x, axis)
     mask = counts == 0
     return mask[()] if axis is None else mask

@@ -21,7 +21,7 @@ import operator
 
 import numpy as np
 
-from . import _core
+from . import _core, _lazy
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _OPS = _core.REDUCE_OPS
@@ -160,11 +160,17 @@ def _deliver(result, out):
 
 
 def _ones_if_none(grad, like):
-    return np.ones(np.shape(like)) if grad is None else grad
+    if grad is None and not _lazy.is_dask(like):   # (dask: each block gets its ones)
+        return np.ones(np.shape(like))
+    return grad
 
 
 def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad"):
     """softmax, log_softmax, softmax_grad, log_softmax_grad: a result shaped like x."""
+    if _lazy.is_dask(x):
+        numpy_fn = globals()[fname]
+        params = {"include_zero": include_zero} if fname in ("softmax", "log_softmax") else {}
+        return _lazy.shaped_like_x(fname, x, axis, out, numpy_fn, grad, grad_name, **params)
     x, dtype = _float_array(fname, x)
     include_zero = _bool(fname, "include_zero", include_zero)
     axes = _axes(fname, axis, x.ndim)
@@ -240,6 +246,8 @@ def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
     if grad is None:
         grad = 1.0
     fname = "logsumexp_grad"
+    if _lazy.is_dask(x):
+        return _lazy.logsumexp_grad(fname, x, grad, axis, include_zero, out)
     x, dtype = _float_array(fname, x)
     include_zero = _bool(fname, "include_zero", include_zero)
     axes = _axes(fname, axis, x.ndim)
@@ -278,6 +286,8 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
     """
     fname = "logsumexp"
+    if _lazy.is_dask(x):
+        return _lazy.logsumexp(fname, x, axis, b, keepdims, return_sign, include_zero)
     x, dtype = _float_array(fname, x)
     keepdims = _bool(fname, "keepdims", keepdims)
     return_sign = _bool(fname, "return_sign", return_sign)
