@@ -193,3 +193,21 @@ def test_errors_are_the_numpy_errors():
         rectifier.rrelu(d, 0.5, 0.1, training=True)
     with pytest.raises(ValueError, match="prelu_grad: weight has 3 values"):
         rectifier.prelu_grad(d, np.ones(3))
+
+
+def test_distributed_example_runs():
+    # examples/distributed_mlp.py on a small batch: a LocalCluster of two worker processes
+    pytest.importorskip("distributed")
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    package_dir = os.path.dirname(os.path.dirname(rectifier.__file__))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_dir, env.get("PYTHONPATH", "")) if p)
+    r = subprocess.run([sys.executable, os.path.join(root, "examples", "distributed_mlp.py"),
+                        "--rows", "3000", "--chunk", "400", "--hidden", "64"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, (r.stdout, r.stderr[-3000:])
+    assert "on 2 worker processes" in r.stdout
+    assert "cluster == this process on the same blocks, bit for bit: True" in r.stdout
