@@ -249,10 +249,25 @@ def test_default_is_every_available_cpu():
         import rectifier
         from rectifier import _threads
         print(rectifier.get_num_threads(), _threads.available_cpus())
-    """, env={"RECTIFIER_NUM_THREADS": ""})
+    """, env={"RECTIFIER_NUM_THREADS": "", "OMP_NUM_THREADS": ""})
     assert r.returncode == 0, r.stderr
     got, cpus = map(int, r.stdout.split())
     assert got == cpus >= 1
+    assert "Warning" not in r.stderr
+
+
+@pytest.mark.parametrize("omp, rect, expected", [("1", "", 1), ("1", "2", 2), ("abc", "", None),
+                                                 ("0", "", None), ("100000", "", None)])
+def test_omp_num_threads_is_the_fallback(omp, rect, expected):
+    # dask's worker processes and joblib's workers set OMP_NUM_THREADS=1 to share the cores out
+    r = run_python("""
+        import rectifier
+        from rectifier import _threads
+        print(rectifier.get_num_threads(), _threads.available_cpus())
+    """, env={"RECTIFIER_NUM_THREADS": rect, "OMP_NUM_THREADS": omp})
+    assert r.returncode == 0, r.stderr
+    got, cpus = map(int, r.stdout.split())
+    assert got == (min(expected, cpus) if expected else cpus)
     assert "Warning" not in r.stderr
 
 
@@ -268,7 +283,7 @@ def test_environment_variable(value, warns):
         for w in caught:
             print("WARNING", w.category.__name__, w.message)
         print(rectifier.get_num_threads(), _threads.available_cpus())
-    """, env={"RECTIFIER_NUM_THREADS": value})
+    """, env={"RECTIFIER_NUM_THREADS": value, "OMP_NUM_THREADS": ""})
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     got, cpus = map(int, lines[-1].split())

@@ -156,6 +156,10 @@ def _pool_jobs():
     return rect_pool_jobs()
 
 
+def _get_parallel_min():
+    return rect_parallel_min
+
+
 def _set_parallel_min(size_t elements):
     """Sets the elements per thread below which a call stays on one thread; returns the old
     value (tests lower it to split small arrays)."""

@@ -16,10 +16,11 @@ from . import _core
 MAX_THREADS = 1024
 ENVIRONMENT_VARIABLE = "RECTIFIER_NUM_THREADS"
 
-# Elements per thread below which a call stays on one thread: measured on a 2-core AMD EPYC (Zen 4)
-# with bench/bench_threads.py, where waking a worker costs about as much as 64K elements of a
-# cheap kernel (see docs/threads.md).
-PARALLEL_MIN_ELEMENTS = 65536
+# Elements per thread below which a call stays on one thread (a call of n elements uses at most
+# n / PARALLEL_MIN_ELEMENTS threads). Set for the cheapest, memory-bound kernels (relu), which
+# bench/bench_threads.py found to gain from a split only from about 256K elements on 2 threads;
+# see docs/threads.md.
+PARALLEL_MIN_ELEMENTS = 131072
 
 
 def available_cpus():
@@ -34,13 +35,19 @@ def available_cpus():
 
 
 def _from_environment():
-    """The thread count RECTIFIER_NUM_THREADS asks for, or the default (every available CPU). A
-    value that is not a positive integer, or exceeds the available CPUs, gets a RuntimeWarning
-    saying what is used instead."""
+    """The thread count: RECTIFIER_NUM_THREADS, else OMP_NUM_THREADS (which dask's worker processes,
+    joblib's loky workers and many job schedulers set to share the cores out between processes),
+    else every available CPU. A RECTIFIER_NUM_THREADS that is not a positive integer, or exceeds
+    the available CPUs, gets a RuntimeWarning saying what is used instead. (OMP_NUM_THREADS
+    belongs to other libraries too: a value they would reject is ignored here, silently.)"""
     cpus = available_cpus()
     value = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if not value:
-        return cpus
+        try:
+            omp = int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0])
+        except ValueError:
+            return cpus
+        return min(omp, cpus) if omp >= 1 else cpus
     try:
         n = int(value)
     except ValueError:
@@ -74,8 +81,8 @@ def get_num_threads():
 def set_num_threads(n):
     """Let each large call use up to `n` threads (1 to 1024; the calling thread is one of them);
     returns the previous count. Process-wide: it applies to calls from every Python thread. The
-    default is the number of CPUs available to the process, or RECTIFIER_NUM_THREADS. Any count
-    gives bit-identical results."""
+    default: RECTIFIER_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs available to the process.
+    Any count gives bit-identical results."""
     return _core._set_num_threads(_checked("set_num_threads", n))
 
 
