@@ -1,6 +1,9 @@
 /* See pool.h. One job at a time: the caller publishes it under the lock and wakes the workers;
  * everyone (the caller included) takes pieces under the lock until none is left; the last one to
  * finish wakes the caller. A worker only ever reads the job it was woken for, under the lock. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* pthread_sigmask and sigset_t under a strict -std=c99 */
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include "pool.h"
