@@ -136,7 +136,9 @@ static int start_worker(size_t index) {
 static void before_fork(void) { mutex_lock(&lock); }
 static void after_fork_parent(void) { mutex_unlock(&lock); }
 static void after_fork_child(void) {
-    pthread_mutex_init(&lock, NULL);
+    /* the lock is held by this thread (before_fork); the conditions may still count waiters that
+     * the child does not have, so they start afresh */
+    pthread_mutex_unlock(&lock);
     pthread_cond_init(&wake, NULL);
     pthread_cond_init(&finished, NULL);
     workers = 0;
