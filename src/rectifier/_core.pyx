@@ -136,9 +136,10 @@ cdef class _Plan:
 cdef Py_ssize_t NOGIL_MIN_ELEMENTS = 8192
 _NOGIL_MIN_ELEMENTS = NOGIL_MIN_ELEMENTS   # read by the benchmark
 
-# The intra-op thread pool (src/pool.c) only ever runs where the GIL is released (calls of at least
-# NOGIL_MIN_ELEMENTS elements), so small calls never touch it. rectifier/_threads.py holds the
-# user-facing controls.
+# The intra-op thread pool (src/pool.c): the direct paths hand a kernel call to it only where they
+# release the GIL (at least NOGIL_MIN_ELEMENTS elements), so a small call costs what it did; the
+# pool then splits only calls of at least two thresholds' worth (rect_parallel_min elements per
+# thread). rectifier/_threads.py holds the user-facing controls.
 cdef size_t[3] _ESIZE = [2, 4, 8]   # storage bytes per element, by kernel dtype index
 
 
