@@ -16,6 +16,7 @@ SOURCES = [
     "src/dispatch.c",
     "src/ufunc_loops.c",
     "src/fused.c",
+    "src/pool.c",
     "src/kernels/scalar.c",
     "src/kernels/avx2.c",
     "src/kernels/neon.c",

@@ -24,6 +24,10 @@ import time
 import timeit
 from dataclasses import asdict, dataclass, field
 
+# The peer comparisons are one thread each, rectifier's thread pool included (unless the caller
+# sets RECTIFIER_NUM_THREADS); bench_threads.py sets its counts itself. Imported before rectifier.
+os.environ.setdefault("RECTIFIER_NUM_THREADS", "1")
+
 __all__ = [
     "Stat", "autorange", "measure", "compare", "warm_cpu", "machine_info", "check_not_emulated",
     "import_torch", "fmt_time", "fmt_ratio", "parse_size", "fmt_size", "save_json", "prepare_run",

@@ -28,7 +28,8 @@ import numpy as np
 import rectifier
 import rectifier.ufuncs
 
-NOT_KERNELS = {"capabilities", "set_capabilities", "show_config", "ufuncs", "activations"}
+NOT_KERNELS = {"capabilities", "set_capabilities", "show_config", "ufuncs", "activations",
+               "get_num_threads", "set_num_threads", "num_threads"}
 DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 

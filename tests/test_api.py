@@ -116,9 +116,11 @@ def test_dask_arrays_stay_lazy():
     assert isinstance(z, da.Array)
     np.testing.assert_array_equal(y.compute(), rectifier.relu(x.compute()))
     np.testing.assert_array_equal(z.compute(), rectifier.leaky_relu_grad(y.compute() - 1, negative_slope=0.25))
-    # dask has no two-output ufuncs: a clear error rather than a silent conversion to NumPy
-    with pytest.raises(TypeError, match="prelu_grad: Array does not take two-output ufuncs"):
-        rectifier.prelu_grad(da.from_array(np.ones((4, 3)), chunks=2), [0.1, 0.2, 0.3])
+    # dask has no two-output ufuncs: prelu_grad runs one map_blocks with both outputs (every
+    # function's dask result is tested in test_dask.py)
+    gx, gw = rectifier.prelu_grad(da.from_array(-np.ones((4, 3)), chunks=2), [0.1, 0.2, 0.3])
+    assert isinstance(gx, da.Array) and isinstance(gw, da.Array)
+    np.testing.assert_array_equal(gw.compute(), [-4.0, -4.0, -4.0])
 
 
 # ---- CPU paths --------------------------------------------------------------------------

@@ -69,6 +69,7 @@ from ._reduce import (
     softmin_grad,
 )
 from . import ufuncs
+from ._threads import get_num_threads, num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
@@ -83,6 +84,7 @@ __all__ = [
     "softmin_grad",
     "bias_act", "linear", "activations", "active_fraction", "dead_units",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
+    "get_num_threads", "set_num_threads", "num_threads",
 ]
 
 
@@ -102,3 +104,16 @@ def _apply_disable_variable():
 
 
 _apply_disable_variable()
+
+
+def _start_threads():
+    """The pool's thread count from RECTIFIER_NUM_THREADS (or every available CPU), its size
+    threshold, and the threadpoolctl controller where threadpoolctl is installed."""
+    from . import _threads
+    _core._set_parallel_min(_threads.PARALLEL_MIN_ELEMENTS)
+    _core._set_num_threads(_threads._from_environment())
+    _threads._register_threadpoolctl()
+
+
+from . import _core  # noqa: E402
+_start_threads()

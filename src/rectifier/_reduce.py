@@ -21,7 +21,7 @@ import operator
 
 import numpy as np
 
-from . import _core
+from . import _core, _lazy
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _OPS = _core.REDUCE_OPS
@@ -49,6 +49,16 @@ def _result_dtype(fname, dt, pname="x"):
         return _F64
     raise TypeError(f"{fname}: {pname} has unsupported dtype {dt} ({dt!r}); "
                     "expected float16, float32, float64, an integer or bool")
+
+
+def _weighted_dtype(fname, x_dtype, b):
+    """logsumexp's result dtype with weights b: NumPy's promotion of x's and b's dtypes, as SciPy
+    (float32 x with a float64 or integer array b gives float64), where a Python number b is weak
+    and keeps x's dtype (NEP 50)."""
+    if type(b) in (int, float):
+        return _result_dtype(fname, np.result_type(x_dtype, b))
+    b_dtype = b.dtype if hasattr(b, "dtype") else _float_array(fname, b, "b")[0].dtype
+    return _result_dtype(fname, np.result_type(x_dtype, _result_dtype(fname, b_dtype, "b")))
 
 
 def _axes(fname, axis, ndim):
@@ -172,13 +182,19 @@ def _deliver(result, out):
 
 
 def _ones_if_none(grad, like):
-    return np.ones(np.shape(like)) if grad is None else grad
+    if grad is None and not _lazy.is_dask(like):   # (dask: each block gets its ones)
+        return np.ones(np.shape(like))
+    return grad
 
 
 def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad", negate=None):
     """softmax, log_softmax, softmin and their gradients: a result shaped like x. negate names the
     operand ("x" or "grad") that the kernel takes negated (softmin is softmax of -x; negation is
     exact, so the bits are softmax's)."""
+    if _lazy.is_dask(x):
+        numpy_fn = globals()[fname]
+        params = {"include_zero": include_zero} if fname in ("softmax", "log_softmax", "softmin") else {}
+        return _lazy.shaped_like_x(fname, x, axis, out, numpy_fn, grad, grad_name, **params)
     x, dtype = _float_array(fname, x)
     if negate == "x":
         x = np.negative(x, dtype=dtype)
@@ -281,6 +297,8 @@ def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
     if grad is None:
         grad = 1.0
     fname = "logsumexp_grad"
+    if _lazy.is_dask(x):
+        return _lazy.logsumexp_grad(fname, x, grad, axis, include_zero, out)
     x, dtype = _float_array(fname, x)
     include_zero = _bool(fname, "include_zero", include_zero)
     axes = _axes(fname, axis, x.ndim)
@@ -320,6 +338,8 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     b gives float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
     """
     fname = "logsumexp"
+    if _lazy.is_dask(x):
+        return _lazy.logsumexp(fname, x, axis, b, keepdims, return_sign, include_zero)
     x, dtype = _float_array(fname, x)
     keepdims = _bool(fname, "keepdims", keepdims)
     return_sign = _bool(fname, "return_sign", return_sign)
@@ -327,12 +347,8 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     axes = _axes(fname, axis, x.ndim)
     kept_dims = tuple(1 if a in axes else s for a, s in enumerate(x.shape))
     if b is not None:
-        b_arr, _ = _float_array(fname, b, "b")
-        # NumPy's promotion of x and b, as SciPy: float32 x with a float64 (or integer) array b is
-        # float64, while a Python number b is weak and keeps x's dtype (NEP 50)
-        weak = type(b) in (int, float)
-        dtype = _result_dtype(fname, np.result_type(x.dtype, b if weak else b_arr.dtype))
-        b = b_arr
+        dtype = _weighted_dtype(fname, x.dtype, b)
+        b, _ = _float_array(fname, b, "b")
         lse, sign = _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign)
         lse = lse.astype(dtype)
         sign = sign.astype(dtype)
