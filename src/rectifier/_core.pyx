@@ -37,6 +37,7 @@ cdef extern from "rectifier/capabilities.h":
     unsigned rect_active_path() nogil
     int rect_set_capabilities(unsigned mask) nogil
     const char *rect_path_name(unsigned cap) nogil
+    int rect_path_precedence(unsigned cap) nogil
 
 cdef extern from "_glue.h":
     enum:
@@ -118,7 +119,20 @@ _NOGIL_MIN_ELEMENTS = NOGIL_MIN_ELEMENTS   # read by the benchmark
 # CPU paths
 # ---------------------------------------------------------------------------------------------
 
-_PATH_BITS = {"scalar": 1, "avx2": 2, "neon": 4}
+def _path_table():
+    """name -> capability bit of every path the C table (RECT_CPU_PATHS) declares, lowest
+    precedence first."""
+    cdef unsigned cap
+    rows = []
+    for bit in range(32):
+        cap = (<unsigned>1) << bit
+        if rect_path_name(cap) != NULL:
+            rows.append((rect_path_precedence(cap), bit, rect_path_name(cap).decode()))
+    return {name: 1 << bit for _, bit, name in sorted(rows)}
+
+
+_PATH_BITS = _path_table()
+PATHS = tuple(_PATH_BITS)   # every path of the C table, lowest precedence first
 
 
 def _path_names(unsigned mask):
