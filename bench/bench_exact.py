@@ -303,7 +303,7 @@ def main(argv=None) -> int:
                     help=f"comma list of element counts, K/M suffixes allowed (default {DEFAULT_SIZES})")
     ap.add_argument("--quick", action="store_true",
                     help="a smoke run: 3 samples of >= 5 ms each")
-    ap.add_argument("--path", choices=["scalar", "avx2", "neon"],
+    ap.add_argument("--path", choices=T.cpu_paths(),
                     help="restrict the CPU path with rectifier.set_capabilities")
     ap.add_argument("--json", metavar="FILE", help="save all results and samples as JSON")
     ap.add_argument("--min-time", type=float, default=None,
