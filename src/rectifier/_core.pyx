@@ -674,6 +674,10 @@ def prelu(x, weight, axis=1, out=None):
     the index along ``axis`` (PyTorch's layout N, C, ...). ``weight`` is a scalar, or 1-D of length
     ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight. Weights must be finite.
     """
+    if _fast_dtype(x) >= 0 and _is_scalar(weight):
+        # a single weight on a plain float array (which has no errors to report first): leaky_relu's
+        # kernel, without the general path's array handling (as fast as leaky_relu)
+        return _sloped("prelu", x, _scalar("prelu", "weight", weight, True, True), out, "weight")
     r = _prelu_fast(x, weight, axis, out)
     if r is not None:
         return r
