@@ -70,18 +70,16 @@ static inline void rect_philox_lanes(u32_v c[4], const rect_philox_key *ks) {
 /* The counters of vector v of the groups from `group` on: 8 group + v L + lane. */
 static inline void rect_philox_counters(uint64_t group, size_t v, uint32_t c2, uint32_t c3, u32_v c[4]) {
     const uint64_t first = group * RECT_GROUP_COUNTERS + (uint64_t)v * u32_LANES;
-#if u32_LANES <= RECT_GROUP_COUNTERS
-    /* first is a multiple of L, so the low words never wrap inside the vector */
-    c[0] = u32_add(u32_set1((uint32_t)first), u32_iota());
-    c[1] = u32_set1((uint32_t)(first >> 32));
-#else
-    /* a vector spans groups and first may be an odd multiple of 8: a lane's low word may wrap */
-    uint32_t lo[u32_LANES], hi[u32_LANES];
-    int j;
-    for (j = 0; j < u32_LANES; j++) lo[j] = (uint32_t)(first + (unsigned)j), hi[j] = (uint32_t)((first + (unsigned)j) >> 32);
-    c[0] = u32_load(lo);
-    c[1] = u32_load(hi);
-#endif
+    if ((uint32_t)first <= UINT32_MAX - (u32_LANES - 1)) { /* no lane's low word wraps */
+        c[0] = u32_add(u32_set1((uint32_t)first), u32_iota());
+        c[1] = u32_set1((uint32_t)(first >> 32));
+    } else { /* (only where a vector spans groups, first being then a multiple of 8 only) */
+        uint32_t lo[u32_LANES], hi[u32_LANES];
+        int j;
+        for (j = 0; j < u32_LANES; j++) lo[j] = (uint32_t)(first + (unsigned)j), hi[j] = (uint32_t)((first + (unsigned)j) >> 32);
+        c[0] = u32_load(lo);
+        c[1] = u32_load(hi);
+    }
     c[2] = u32_set1(c2);
     c[3] = u32_set1(c3);
 }
