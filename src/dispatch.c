@@ -140,6 +140,11 @@ int rect_path_precedence(unsigned cap) {
     return path ? path->precedence : -1;
 }
 
+unsigned rect_path_xcr0(unsigned cap) {
+    const rect_path *path = path_of(cap);
+    return path ? path->xcr0 : 0;
+}
+
 unsigned rect_path_bit(const char *name) {
     size_t i;
     for (i = 0; name && i < N_PATHS; i++)

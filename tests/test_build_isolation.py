@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 import rectifier._core
-from rectifier._core import PATHS
+from rectifier._core import PATH_XCR0, PATHS
 
 EXTENSION = Path(rectifier._core.__file__)
 REQUIRED = os.environ.get("RECTIFIER_REQUIRE_NEON", "").strip().lower() not in ("", "0", "false", "no")
@@ -65,11 +65,14 @@ YMM = re.compile(r"%ymm\d+")
 ZMM = re.compile(r"%zmm\d+")
 AVX512_ONLY = re.compile(r"%zmm\d+|%[xy]mm(1[6-9]|2\d|3[01])\b|%k[0-7]\b")
 
-# What each x86-64 unit may use beyond the baseline, and the register class its code must show.
-# Instruction features: "vex" (VEX-encoded or SSE3+ instructions, YMM registers), "avx512" (ZMM,
-# opmask registers, XMM/YMM16-31: EVEX only). A path not listed (scalar, neon) is baseline code.
-ALLOWED = {"avx2": {"vex"}, "avx512": {"vex", "avx512"}}
-SHOWS = {"avx2": YMM, "avx512": ZMM}
+# What each x86-64 unit may use beyond the baseline, and the register class its code must show,
+# from the register state its row of the C path table asks the OS to save (XCR0): YMM state allows
+# "vex" (VEX-encoded or SSE3+ instructions, YMM registers), opmask and ZMM state also "avx512"
+# (ZMM, opmask registers, XMM/YMM16-31: EVEX only). A path with neither (scalar, neon) is baseline.
+XCR0_YMM, XCR0_AVX512 = 0x4, 0xe0
+ALLOWED = {name: {"vex"} | ({"avx512"} if xcr0 & XCR0_AVX512 else set())
+           for name, xcr0 in PATH_XCR0.items() if xcr0 & XCR0_YMM}
+SHOWS = {name: ZMM if "avx512" in features else YMM for name, features in ALLOWED.items()}
 FEATURES = {
     "vex": lambda m, o: m.startswith("v") or _above_baseline(m) or WIDE_REGISTER.search(o),
     "avx512": lambda m, o: AVX512_ONLY.search(o),

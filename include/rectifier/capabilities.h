@@ -83,6 +83,9 @@ const char *rect_path_name(unsigned cap);
 unsigned rect_path_bit(const char *name);
 /* Precedence of one path bit (the highest enabled one is active), or -1. */
 int rect_path_precedence(unsigned cap);
+/* The XCR0 bits one path bit needs saved by the OS (its register state: 0x6 YMM, 0xe0 opmask and
+ * ZMM), 0 for a path without x86 vector state or a bit that is no path. */
+unsigned rect_path_xcr0(unsigned cap);
 
 #ifdef __cplusplus
 }

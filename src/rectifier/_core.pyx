@@ -38,6 +38,7 @@ cdef extern from "rectifier/capabilities.h":
     int rect_set_capabilities(unsigned mask) nogil
     const char *rect_path_name(unsigned cap) nogil
     int rect_path_precedence(unsigned cap) nogil
+    unsigned rect_path_xcr0(unsigned cap) nogil
 
 cdef extern from "_glue.h":
     enum:
@@ -133,6 +134,8 @@ def _path_table():
 
 _PATH_BITS = _path_table()
 PATHS = tuple(_PATH_BITS)   # every path of the C table, lowest precedence first
+# the XCR0 bits (register state) each path needs: what tests/test_build_isolation.py allows it
+PATH_XCR0 = {name: rect_path_xcr0(bit) for name, bit in _PATH_BITS.items()}
 
 
 def _path_names(unsigned mask):
