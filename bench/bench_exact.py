@@ -191,7 +191,7 @@ def check_equivalence(ns: dict, torch) -> None:
                 raise AssertionError(f"{name}: torch peer differs from ours")
             if to is not None:
                 eval(to, ns)
-                if not np.allclose(ns["to"].numpy(), ref, rtol=1e-6, atol=0):
+                if not np.allclose(ns["to"].numpy().reshape(-1), ref, rtol=1e-6, atol=0):
                     raise AssertionError(f"{name}: torch out= peer differs from ours")
 
 

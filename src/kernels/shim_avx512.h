@@ -126,14 +126,16 @@ static inline u32_v u32_load(const uint32_t *p) { return _mm512_loadu_si512(p); 
 static inline void u32_store(uint32_t *p, u32_v v) { _mm512_storeu_si512(p, v); }
 static inline u32_v u32_add(u32_v a, u32_v b) { return _mm512_add_epi32(a, b); }
 static inline u32_v u32_xor(u32_v a, u32_v b) { return _mm512_xor_si512(a, b); }
-/* vpmuludq multiplies the even lanes into 64-bit products; the odd lanes go through a shift, and
- * opmask blends put the halves back in place */
+/* vpmuludq multiplies the even lanes into 64-bit products, the odd lanes after a shift; one
+ * two-table permute (vpermt2d) each gathers the high and the low words back into lane order */
 static inline u32_v u32_mulhilo(u32_v a, uint32_t m, u32_v *hi) {
     const __m512i factor = _mm512_set1_epi32((int)m);
+    const __m512i high_words = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+    const __m512i low_words = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
     __m512i even = _mm512_mul_epu32(a, factor);
     __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), factor);
-    *hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
-    return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    *hi = _mm512_permutex2var_epi32(even, high_words, odd);
+    return _mm512_permutex2var_epi32(even, low_words, odd);
 }
 static inline f32_v f32_from_top24(u32_v w) { return _mm512_cvtepi32_ps(_mm512_srli_epi32(w, 8)); }
 static inline f64_v f64_load_u32(const uint32_t *p) { return _mm512_cvtepu32_pd(_mm256_loadu_si256((const __m256i *)p)); }
