@@ -65,6 +65,8 @@ from ._reduce import (
     logsumexp_grad,
     softmax,
     softmax_grad,
+    softmin,
+    softmin_grad,
 )
 from . import _core, ufuncs
 
@@ -77,7 +79,8 @@ __all__ = [
     "hardsigmoid", "hardswish", "rrelu", "noisy_relu", "rrelu_grad", "noisy_relu_grad",
     "elu_grad", "celu_grad", "selu_grad", "softplus_grad", "sigmoid_grad", "logistic_grad",
     "log_sigmoid_grad", "silu_grad", "gelu_grad", "mish_grad", "hardsigmoid_grad", "hardswish_grad",
-    "logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
+    "logsumexp", "softmax", "log_softmax", "softmin", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
+    "softmin_grad",
     "bias_act", "linear", "activations", "active_fraction", "dead_units",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
 ]
