@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import rectifier
+from conftest import TESTED_PATHS
 
 sp = pytest.importorskip("scipy.special")
 
@@ -461,7 +462,7 @@ def special_mix(shape, dtype, seed):
 
 
 def test_paths_are_bit_identical(dtype):
-    paths = [p for p in ("scalar", "avx2") if p in rectifier.capabilities()["detected"]]
+    paths = TESTED_PATHS
     if len(paths) < 2:
         pytest.skip("one path only on this CPU (NEON is compared in test_reduce_neon_qemu.py)")
     before = rectifier.capabilities()["enabled"]
@@ -473,7 +474,8 @@ def test_paths_are_bit_identical(dtype):
                 for p in paths:
                     rectifier.set_capabilities([p])
                     results.append(np.asarray(fn(x, axis)))
-                assert_same_bits(results[0], results[1], f"{name} {shape} axis={axis}")
+                for p, result in zip(paths[1:], results[1:]):
+                    assert_same_bits(result, results[0], f"{name} {shape} axis={axis}: {p} vs {paths[0]}")
     finally:
         rectifier.set_capabilities(before)
 

@@ -11,7 +11,7 @@ import pytest
 
 import rectifier
 import reference
-from conftest import assert_same_bits
+from conftest import TESTED_PATHS, assert_same_bits
 
 FORWARD = [
     ("elu", {}), ("celu", {}), ("selu", {}), ("softplus", {}), ("sigmoid", {}),
@@ -147,7 +147,7 @@ def test_documented_limits():
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_paths_and_layouts_agree_bit_for_bit(dtype):
-    paths = [p for p in ("scalar", "avx2") if p in rectifier.capabilities()["detected"]]
+    paths = TESTED_PATHS
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((37, 11)) * 10).astype(dtype)
     before = rectifier.capabilities()["enabled"]

@@ -29,7 +29,7 @@ build() {
         -I"$repo/include" -I"$repo/src" \
         "$repo/tools/fuzz/fuzz_kernels.c" "$repo/src/dispatch.c" "$repo/src/ufunc_loops.c" \
         "$repo/src/pool.c" "$repo/src/fused.c" \
-        "$repo"/src/kernels/scalar.c "$repo"/src/kernels/avx2.c "$repo"/src/kernels/neon.c \
+        "$repo"/src/kernels/*.c \
         -lm -lpthread -o "$work/fuzz_kernels"
 }
 if ! build 2>"$work/build.log"; then

@@ -1,5 +1,5 @@
 """rectifier: the rectifier family of activation functions and their derivatives, on C kernels
-chosen at import for this CPU (AVX2+FMA on x86-64, NEON on AArch64, portable C elsewhere).
+chosen at import for this CPU (AVX-512 or AVX2 on x86-64, NEON on AArch64, portable C elsewhere).
 
 NumPy in, NumPy out: every function takes an array-like and returns an ndarray of x's shape and
 float dtype (float16 is computed in float32; integers and bool become float64), accepts ``out=``,
@@ -68,7 +68,7 @@ from ._reduce import (
     softmin,
     softmin_grad,
 )
-from . import ufuncs
+from . import _core, ufuncs
 from ._threads import get_num_threads, num_threads, set_num_threads
 
 __version__ = "0.1.0"
@@ -89,18 +89,18 @@ __all__ = [
 
 
 def _apply_disable_variable():
-    """RECTIFIER_DISABLE=avx2 (a comma list) turns paths off for this process."""
+    """RECTIFIER_DISABLE=avx512 (a comma list of path names) turns paths off for this process."""
     value = _os.environ.get("RECTIFIER_DISABLE", "")
     disabled = {name.strip().lower() for name in value.split(",") if name.strip()}
     if not disabled:
         return
-    caps = capabilities()
-    unknown = disabled - {"scalar", "avx2", "neon"}
-    if unknown or "scalar" in disabled:
-        _warnings.warn(f"RECTIFIER_DISABLE={value!r}: ignoring {sorted(unknown | (disabled & {'scalar'}))} "
-                       "(the paths are avx2 and neon; scalar cannot be disabled)", RuntimeWarning,
-                       stacklevel=3)
-    set_capabilities([p for p in caps["detected"] if p not in disabled])
+    paths = _core.PATHS
+    ignored = (disabled - set(paths)) | (disabled & {"scalar"})
+    if ignored:
+        _warnings.warn(f"RECTIFIER_DISABLE={value!r}: ignoring {sorted(ignored)} (the paths are "
+                       f"{', '.join(p for p in paths if p != 'scalar')}; scalar cannot be disabled)",
+                       RuntimeWarning, stacklevel=3)
+    set_capabilities([p for p in capabilities()["detected"] if p not in disabled])
 
 
 _apply_disable_variable()

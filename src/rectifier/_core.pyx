@@ -39,6 +39,8 @@ cdef extern from "rectifier/capabilities.h":
     unsigned rect_active_path() nogil
     int rect_set_capabilities(unsigned mask) nogil
     const char *rect_path_name(unsigned cap) nogil
+    int rect_path_precedence(unsigned cap) nogil
+    unsigned rect_path_xcr0(unsigned cap) nogil
 
 cdef extern from "_glue.h":
     enum:
@@ -173,7 +175,22 @@ def _set_parallel_min(size_t elements):
 # CPU paths
 # ---------------------------------------------------------------------------------------------
 
-_PATH_BITS = {"scalar": 1, "avx2": 2, "neon": 4}
+def _path_table():
+    """name -> capability bit of every path the C table (RECT_CPU_PATHS) declares, lowest
+    precedence first."""
+    cdef unsigned cap
+    rows = []
+    for bit in range(32):
+        cap = (<unsigned>1) << bit
+        if rect_path_name(cap) != NULL:
+            rows.append((rect_path_precedence(cap), bit, rect_path_name(cap).decode()))
+    return {name: 1 << bit for _, bit, name in sorted(rows)}
+
+
+_PATH_BITS = _path_table()
+PATHS = tuple(_PATH_BITS)   # every path of the C table, lowest precedence first
+# the XCR0 bits (register state) each path needs: what tests/test_build_isolation.py allows it
+PATH_XCR0 = {name: rect_path_xcr0(bit) for name, bit in _PATH_BITS.items()}
 
 
 def _path_names(unsigned mask):
@@ -715,6 +732,10 @@ def prelu(x, weight, axis=1, out=None):
     the index along ``axis`` (PyTorch's layout N, C, ...). ``weight`` is a scalar, or 1-D of length
     ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight. Weights must be finite.
     """
+    if _fast_dtype(x) >= 0 and _is_scalar(weight):
+        # a single weight on a plain float array (which has no errors to report first): leaky_relu's
+        # kernel, without the general path's array handling (as fast as leaky_relu)
+        return _sloped("prelu", x, _scalar("prelu", "weight", weight, True, True), out, "weight")
     r = _prelu_fast(x, weight, axis, out)
     if r is not None:
         return r
