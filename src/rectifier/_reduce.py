@@ -185,9 +185,7 @@ def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_n
 
 
 def softmax(x, axis=-1, include_zero=False, out=None):
-    """softmax(x, axis=-1, include_zero=False, out=None)
-
-    ``exp(x - logsumexp(x, axis, keepdims=True))``: non-negative, summing to 1 along `axis` (an int,
+    """``exp(x - logsumexp(x, axis, keepdims=True))``: non-negative, summing to 1 along `axis` (an int,
     a tuple of ints, or None for all elements). ``include_zero=True`` adds an implicit zero logit to
     the normaliser (the multivariate logistic function): ``exp(x) / (1 + sum(exp(x)))``.
 
@@ -199,9 +197,7 @@ def softmax(x, axis=-1, include_zero=False, out=None):
 
 
 def log_softmax(x, axis=-1, include_zero=False, out=None):
-    """log_softmax(x, axis=-1, include_zero=False, out=None)
-
-    ``x - logsumexp(x, axis, keepdims=True, include_zero=include_zero)``, computed without forming
+    """``x - logsumexp(x, axis, keepdims=True, include_zero=include_zero)``, computed without forming
     softmax (no log of an underflowed 0). With a +inf entry: NaN there and -inf elsewhere (SciPy);
     NaN anywhere in a slice, or a slice of only -inf without include_zero: NaN throughout.
     """
@@ -209,9 +205,7 @@ def log_softmax(x, axis=-1, include_zero=False, out=None):
 
 
 def softmax_grad(y, grad=None, axis=-1, out=None):
-    """softmax_grad(y, grad=None, axis=-1, out=None)
-
-    The gradient through softmax from its output ``y = softmax(x, axis)`` (either include_zero):
+    """The gradient through softmax from its output ``y = softmax(x, axis)`` (either include_zero):
     ``y * (grad - sum(grad * y, axis, keepdims=True))``, in one pass after the sum. A slice of y
     that is NaN throughout (the softmax of an all -inf slice) gets 0, never NaN. grad None means
     ones (the gradient of the sum of the outputs), as for the elementwise gradients.
@@ -220,9 +214,7 @@ def softmax_grad(y, grad=None, axis=-1, out=None):
 
 
 def log_softmax_grad(y, grad=None, axis=-1, out=None):
-    """log_softmax_grad(y, grad=None, axis=-1, out=None)
-
-    The gradient through log_softmax from its output ``y = log_softmax(x, axis)`` (either
+    """The gradient through log_softmax from its output ``y = log_softmax(x, axis)`` (either
     include_zero): ``grad - exp(y) * sum(grad, axis, keepdims=True)``. A slice of y that is NaN
     throughout (an all -inf slice) gets 0, never NaN. grad None means ones.
     """
@@ -230,9 +222,7 @@ def log_softmax_grad(y, grad=None, axis=-1, out=None):
 
 
 def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
-    """logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None)
-
-    The gradient of ``logsumexp(x, axis, include_zero=...)``: ``grad * softmax(x, axis,
+    """The gradient of ``logsumexp(x, axis, include_zero=...)``: ``grad * softmax(x, axis,
     include_zero)``, `grad` shaped like the logsumexp result (with or without the reduced axes
     kept as length 1, or anything that broadcasts to that; None means 1). 0, never NaN, on a slice
     of only -inf.
@@ -264,9 +254,7 @@ def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
 
 
 def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_zero=False):
-    """logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_zero=False)
-
-    ``log(sum(b * exp(x), axis))``, SciPy's `scipy.special.logsumexp` for real input: `axis` None
+    """``log(sum(b * exp(x), axis))``, SciPy's `scipy.special.logsumexp` for real input: `axis` None
     (all elements), an int or a tuple; `b` weights broadcast against x (an entry with b == 0 is
     left out, even +inf); with `return_sign`, returns ``(log|s|, sign(s))`` so that negative sums
     are representable (otherwise a negative sum gives NaN). ``include_zero=True`` adds an implicit
