@@ -1,5 +1,5 @@
 """Plain-NumPy float64 reference of every rectifier function: the oracle all CPU paths are checked
-against. Written from the SPEC's definitions, independently of the C kernels.
+against. Written from the functions' definitions, independently of the C kernels.
 
 Each `<name>(x, **params)` takes float64 values and returns float64. `expected(name, x, **params)`
 applies the package's dtype contract on top: parameters are rounded to the compute type (float32 for

@@ -22,7 +22,7 @@ SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "
           "hardswish", "gelu", "gelu_tanh"]
 ELEMENTWISE += SMOOTH + [name + "_grad" for name in SMOOTH]
 # rrelu and noisy_relu draw by element position, which a ufunc loop does not know: not ufuncs
-# (README); rrelu_grad is. noisy_relu_grad is a few NumPy operations.
+# (docs/functions.md); rrelu_grad is. noisy_relu_grad is a few NumPy operations.
 ELEMENTWISE += ["rrelu_grad"]
 
 

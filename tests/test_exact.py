@@ -123,7 +123,7 @@ def test_float16_exhaustive(cpu_path):
 
 
 def test_special_values_documented():
-    """The SPEC's headline special values, spelled out."""
+    """The headline special values, spelled out."""
     f32 = np.float32
     x = np.array([-0.0, np.nan, -np.inf, np.inf, 1e-45], f32)
     r = rectifier.relu(x)

@@ -481,7 +481,7 @@ def test_no_spurious_floating_point_flags(drivers, path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
-# ---- the fused epilogue and the positive counts (src/fused.c, SPEC 2.4) -------------------------
+# ---- the fused epilogue and the positive counts (src/fused.c) ---------------------------------
 # rect_bias_act and rect_count_positive run the active path's kernels block by block; the driver
 # runs them per (outer, channels, inner) shape over consecutive slices. The shapes reach every
 # branch of src/fused.c: a tiled pattern (short rows), the bias itself as the pattern (rows longer

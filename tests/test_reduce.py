@@ -1,4 +1,4 @@
-"""The reductions (SPEC 2.2) and their gradients (2.3): logsumexp (with b, return_sign, include_zero),
+"""The reductions and their gradients: logsumexp (with b, return_sign, include_zero),
 softmax, log_softmax, logsumexp_grad, softmax_grad, log_softmax_grad.
 
 Every path (scalar and AVX2 here through the cpu_path fixture; NEON under qemu in

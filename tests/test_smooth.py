@@ -2,7 +2,7 @@
 tests/reference.py (float64 for float16/float32 results, np.longdouble for float64 results),
 special values bit for bit, parameters and errors.
 
-The SPEC's bounds at default parameters: float32 <= 1 ULP (here on a dense sample of every binade;
+The bounds at default parameters: float32 <= 1 ULP (here on a dense sample of every binade;
 bench/accuracy.py sweeps all 2^32 inputs), float16 <= 1 ULP over all 65536 inputs, float64 <= 2 ULP.
 """
 import numpy as np

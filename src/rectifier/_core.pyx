@@ -536,7 +536,7 @@ cdef object _grad_op(int op, object uf, str fname, object x, object grad, object
 
 
 # ---------------------------------------------------------------------------------------------
-# The rectifier family (SPEC 2.1)
+# The rectifier family
 # ---------------------------------------------------------------------------------------------
 
 _uf_relu = _make_ufunc("relu", RECT_KIND_UNARY, RECT_OP_relu, 0, "x|x",
@@ -791,7 +791,7 @@ cdef void _prelu_run(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_
 
 
 # ---------------------------------------------------------------------------------------------
-# Derivatives (SPEC 2.3): grad * f'(x), or f'(x) when grad is None. Where f'(x) is 0 the result is
+# Derivatives: grad * f'(x), or f'(x) when grad is None. Where f'(x) is 0 the result is
 # +0 whatever grad is; a NaN x gives NaN.
 # ---------------------------------------------------------------------------------------------
 
@@ -856,7 +856,7 @@ def prelu_grad(x, weight, grad=None, axis=1):
 
 
 # ---------------------------------------------------------------------------------------------
-# The smooth rectifiers (SPEC 2.1) and their derivatives (2.3). float64 data is computed in float64
+# The smooth rectifiers and their derivatives. float64 data is computed in float64
 # (src/kernels/vmath.h); float32 and float16 data natively in float32 for elu, celu, selu, softplus,
 # sigmoid, log_sigmoid and silu (ops_smooth_f32.h), else in float64 rounded once.
 # ---------------------------------------------------------------------------------------------
@@ -1088,7 +1088,7 @@ def gelu_grad(x, grad=None, approximate="none", out=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# The randomized rectifiers (SPEC 2.1, 2.3 and 3, "randomness"): src/kernels/random.h draws the
+# The randomized rectifiers: src/kernels/random.h draws the
 # variates inside the kernels from Philox4x32-10, keyed by the seed, counted by the logical
 # (C-order) index of each output element. The result therefore does not depend on the CPU path,
 # the memory layout of x or out, or how the work is cut into kernel calls.
@@ -1453,7 +1453,7 @@ cdef int prelu_grad_f64(const double[::1] x, const double[::1] weight, const dou
 
 
 # ---------------------------------------------------------------------------------------------
-# Reductions (SPEC 2.2, 2.3): the kernel call; argument handling is in _reduce.py
+# Reductions: the kernel call; argument handling is in _reduce.py
 # ---------------------------------------------------------------------------------------------
 
 REDUCE_OPS = {"logsumexp": RECT_RED_logsumexp, "softmax": RECT_RED_softmax,
@@ -1487,7 +1487,7 @@ def _reduce(int op, cnp.ndarray x, object grad, cnp.ndarray y, Py_ssize_t outer,
 
 
 # ---------------------------------------------------------------------------------------------
-# Beyond the peers (SPEC 2.4): the fused dense-layer epilogue and the dying-ReLU diagnostics
+# Beyond the peers: the fused dense-layer epilogue and the dying-ReLU diagnostics
 # (src/fused.c)
 # ---------------------------------------------------------------------------------------------
 

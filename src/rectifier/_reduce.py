@@ -1,4 +1,4 @@
-"""The reductions of SPEC 2.2 and their gradients (2.3): argument handling around the C kernels of
+"""The reductions and their gradients: argument handling around the C kernels of
 src/kernels/reduce.h (run through rectifier._core._reduce).
 
 The kernels take C-ordered data of shape (outer, n, inner) and reduce over n. Reduced axes that are
@@ -7,7 +7,7 @@ the kernel vectorizes across slices): no copy of C-ordered data. Other inputs (F
 byte-swapped, non-adjacent axes such as (0, 2)) are first copied to that C-ordered form, so every
 layout gives the same bits as the C-contiguous array.
 
-Choices where SPEC and SciPy are silent (also in the README):
+Choices where SciPy is silent (also in docs/functions.md):
 - softmax, log_softmax and the gradients of an empty array return an empty array (SciPy raises);
   logsumexp over an empty slice is -inf (0 with include_zero), with sign 0 when return_sign
   (SciPy's sign there is -1, although the sum is 0).
