@@ -121,3 +121,19 @@ def test_the_pages_name_no_missing_file():
             if not (page.parent / target).exists():
                 missing.append(f"{page_id(page)} -> {target}")
     assert not missing, missing
+
+
+def test_docstring_examples_run():
+    """The Examples of the public docstrings (doctest), so that the API reference cannot go stale."""
+    import doctest
+    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    ran = 0
+    for name in rectifier.__all__:
+        doc = getattr(getattr(rectifier, name), "__doc__", None) or ""
+        test = parser.get_doctest(doc, {}, f"rectifier.{name}", None, 0)
+        if test.examples:
+            runner.run(test)
+            ran += len(test.examples)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples fail (above)"
+    assert ran > 0, "no docstring has an example"

@@ -564,23 +564,77 @@ _uf_prelu_grad = _make_ufunc("prelu_grad", RECT_KIND_PRELU_GRAD, 0, 0, "xpx|xp",
 
 
 def relu(x, out=None):
-    """The rectifier ``max(0, x)``: ``+0.0 if x <= 0 else x``. NaN stays NaN; ``relu(-0.0)`` is
-    ``+0.0`` (as NumPy and JAX). float16, float32 and float64 keep their dtype (float16 is computed
-    in float32); integers and bool give float64. ``out`` may be ``x`` (in place).
+    """The rectifier, ``max(0, x)``.
+
+    ``+0.0 if x <= 0 else x``. NaN stays NaN; ``relu(-0.0)`` is ``+0.0`` (as NumPy and JAX).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.relu(np.array([-2.0, -0.0, 3.0]))
+    array([0., 0., 3.])
     """
     return _unary_op(RECT_OP_relu, _uf_relu, "relu", x, out, (), "|x")
 
 
 def relu6(x, out=None):
-    """``min(max(x, 0), 6)``. NaN stays NaN; ``relu6(-0.0)`` is ``+0.0`` (as `relu`).
+    """ReLU capped at 6, ``min(max(x, 0), 6)``.
+
+    NaN stays NaN; ``relu6(-0.0)`` is ``+0.0`` (as `relu`).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     return _unary_op(RECT_OP_relu6, _uf_relu6, "relu6", x, out, (), "|x")
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
-    """``x`` clamped to ``[min_val, max_val]``: ``min_val if x < min_val``, ``max_val if x > max_val``,
-    else ``x`` (so ``-0.0`` inside the interval stays ``-0.0``; NaN stays NaN). The bounds may be
-    arrays broadcast against ``x``; they must not be NaN and ``min_val <= max_val``.
+    """``x`` clamped to ``[min_val, max_val]``.
+
+    ``min_val if x < min_val``, ``max_val if x > max_val``, else ``x`` (so ``-0.0`` inside the
+    interval stays ``-0.0``; NaN stays NaN).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    min_val, max_val : float or array_like, optional
+        The bounds, -1 and 1 by default; arrays are broadcast against ``x``. Neither may be NaN,
+        and ``min_val <= max_val``.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     lo = _param("hardtanh", "min_val", min_val)
     hi = _param("hardtanh", "max_val", max_val)
@@ -589,9 +643,28 @@ def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
 
 
 def threshold(x, threshold, value, out=None):
-    """``value if x <= threshold else x`` (PyTorch's ``threshold``). NaN stays NaN. ``threshold`` must
-    not be NaN; ``value`` may be any float (NaN or inf included, to mark the replaced entries).
-    Both may be arrays broadcast against ``x``.
+    """Replaces the entries at or below a threshold, ``value if x <= threshold else x``.
+
+    PyTorch's ``threshold``. NaN stays NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    threshold : float or array_like
+        Not NaN; an array is broadcast against ``x``.
+    value : float or array_like
+        Any float (NaN or inf included, to mark the replaced entries); an array is broadcast
+        against ``x``.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     th = _param("threshold", "threshold", threshold)
     val = _param("threshold", "value", value, False, False)
@@ -599,9 +672,26 @@ def threshold(x, threshold, value, out=None):
 
 
 def leaky_relu(x, negative_slope=0.01, out=None):
-    """``x if x > 0 else negative_slope * x``. ``leaky_relu(-0.0)`` is ``-0.0`` for a positive slope;
-    NaN stays NaN. ``negative_slope`` must be finite and may be an array broadcast against ``x``;
-    a zero slope gives `relu` exactly (+0.0 for every x <= 0, including -inf).
+    """Leaky ReLU, ``x if x > 0 else negative_slope * x``.
+
+    ``leaky_relu(-0.0)`` is ``-0.0`` for a positive slope; NaN stays NaN. A zero slope gives `relu`
+    exactly (+0.0 for every x <= 0, including -inf).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    negative_slope : float or array_like, optional
+        The slope below zero, 0.01 by default. Finite; an array is broadcast against ``x``.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out,
                    "negative_slope")
@@ -644,9 +734,28 @@ cdef tuple _prelu_weight(str fname, object x, object weight, object axis):
 
 
 def prelu(x, weight, axis=1, out=None):
-    """Leaky ReLU with a learned slope per channel: ``x if x > 0 else weight[c] * x``, where ``c`` is
-    the index along ``axis`` (PyTorch's layout N, C, ...). ``weight`` is a scalar, or 1-D of length
-    ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight. Weights must be finite.
+    """Leaky ReLU with a learned slope per channel, ``x if x > 0 else weight[c] * x``.
+
+    ``c`` is the index along ``axis`` (PyTorch's layout N, C, ...).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    weight : float or array_like
+        A scalar, or 1-D of length ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight.
+        Finite.
+    axis : int, optional
+        The channel axis, 1 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     r = _prelu_fast(x, weight, axis, out)
     if r is not None:
