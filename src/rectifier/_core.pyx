@@ -905,21 +905,81 @@ cdef void _prelu_run(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_
 # ---------------------------------------------------------------------------------------------
 
 def relu_grad(x, grad=None, at_zero=0.0, out=None):
-    """``grad * relu'(x)``: ``grad`` where ``x > 0``, ``at_zero * grad`` at ``x == 0`` (the value of
-    the derivative at the kink, 0 as in PyTorch and JAX), 0 below. NaN in x gives NaN.
+    """The derivative of `relu` times ``grad``.
+
+    ``grad`` where ``x > 0``, ``at_zero * grad`` at ``x == 0``, 0 below. NaN in x gives NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    at_zero : float or array_like, optional
+        The value of the derivative at the kink, 0 by default (as PyTorch and JAX).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     az = _param("relu_grad", "at_zero", at_zero, finite=True)
     return _grad_op(RECT_OP_relu_grad, _uf_relu_grad, "relu_grad", x, grad, out, (az,), "xp|x")
 
 
 def relu6_grad(x, grad=None, out=None):
-    """``grad`` where ``0 < x < 6``, else 0 (0 at both kinks, as PyTorch and JAX).
+    """The derivative of `relu6` times ``grad``.
+
+    ``grad`` where ``0 < x < 6``, else 0 (0 at both kinks, as PyTorch and JAX).
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     return _grad_op(RECT_OP_relu6_grad, _uf_relu6_grad, "relu6_grad", x, grad, out, (), "x|x")
 
 
 def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
-    """``grad`` where ``min_val < x < max_val``, else 0 (0 at the bounds, as PyTorch).
+    """The derivative of `hardtanh` times ``grad``.
+
+    ``grad`` where ``min_val < x < max_val``, else 0 (0 at the bounds, as PyTorch).
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    min_val, max_val : float or array_like, optional
+        The forward call's bounds, -1 and 1 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     lo = _param("hardtanh_grad", "min_val", min_val)
     hi = _param("hardtanh_grad", "max_val", max_val)
@@ -928,27 +988,88 @@ def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
 
 
 def threshold_grad(x, grad=None, *, threshold, value=None, out=None):
-    """``grad`` where ``x > threshold``, else 0. ``value`` is accepted (and ignored) so that the
-    forward call's keywords can be passed unchanged.
+    """The derivative of `threshold` times ``grad``.
+
+    ``grad`` where ``x > threshold``, else 0.
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    threshold : float or array_like
+        The forward call's threshold (keyword only).
+    value : optional
+        Accepted and ignored, so that the forward call's keywords can be passed unchanged.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     th = _param("threshold_grad", "threshold", threshold)
     return _grad_op(RECT_OP_threshold_grad, _uf_threshold_grad, "threshold_grad", x, grad, out, (th,), "xp|x")
 
 
 def leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None):
-    """``grad`` where ``x > 0``, else ``negative_slope * grad`` (the slope at 0, as PyTorch).
+    """The derivative of `leaky_relu` times ``grad``.
+
+    ``grad`` where ``x > 0``, else ``negative_slope * grad`` (the slope at 0, as PyTorch).
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    negative_slope : float or array_like, optional
+        The forward call's slope, 0.01 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     slope = _param("leaky_relu_grad", "negative_slope", negative_slope, finite=True)
     return _grad_op(RECT_OP_leaky_relu_grad, _uf_leaky_relu_grad, "leaky_relu_grad", x, grad, out, (slope,), "xp|x")
 
 
 def prelu_grad(x, weight, grad=None, axis=1):
-    """The derivatives of `prelu`, returned as ``(grad_x, grad_weight)``.
+    """The derivatives of `prelu` with respect to ``x`` and to ``weight``.
 
-    ``grad_x = grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch) and
-    ``grad_weight[c] = sum of grad * x over the entries of channel c with x <= 0``, with
-    ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
     An array container keeps its type if it takes two-output ufuncs (dask does not: TypeError).
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    weight : float or array_like
+        The forward call's weight: a scalar, or 1-D of length ``x.shape[axis]``.
+    axis : int, optional
+        The channel axis, 1 by default.
+
+    Returns
+    -------
+    grad_x : ndarray
+        ``grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch).
+    grad_weight : ndarray
+        ``sum of grad * x`` over the entries of channel ``c`` with ``x <= 0``, in ``weight``'s
+        shape and x's result dtype (summed in the compute type).
     """
     x, dt = _float_input("prelu_grad", x)   # x's errors before the weight's
     w, axes = _prelu_weight("prelu_grad", x, weight, axis)
