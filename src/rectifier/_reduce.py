@@ -185,21 +185,62 @@ def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_n
 
 
 def softmax(x, axis=-1, include_zero=False, out=None):
-    """``exp(x - logsumexp(x, axis, keepdims=True))``: non-negative, summing to 1 along `axis` (an int,
-    a tuple of ints, or None for all elements). ``include_zero=True`` adds an implicit zero logit to
+    """Softmax, ``exp(x - logsumexp(x, axis, keepdims=True))``.
+
+    Non-negative, summing to 1 along ``axis``. ``include_zero=True`` adds an implicit zero logit to
     the normaliser (the multivariate logistic function): ``exp(x) / (1 + sum(exp(x)))``.
 
     Stable for any finite input. A slice holding NaN or +inf, or (without include_zero) only -inf,
     gives NaN throughout, as SciPy and PyTorch. float16 is computed in float32; integers and bool
     give float64. Empty input gives an empty result.
+
+    Parameters
+    ----------
+    x : array_like
+        The logits.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    include_zero : bool, optional
+        Add an implicit zero logit (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The probabilities, of ``x``'s shape and float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softmax(np.array([0.0, np.log(3.0)]))
+    array([0.25, 0.75])
     """
     return _elementwise_shaped("softmax", "softmax", x, axis, include_zero, out)
 
 
 def log_softmax(x, axis=-1, include_zero=False, out=None):
-    """``x - logsumexp(x, axis, keepdims=True, include_zero=include_zero)``, computed without forming
-    softmax (no log of an underflowed 0). With a +inf entry: NaN there and -inf elsewhere (SciPy);
-    NaN anywhere in a slice, or a slice of only -inf without include_zero: NaN throughout.
+    """Log-softmax, ``x - logsumexp(x, axis, keepdims=True, include_zero=include_zero)``.
+
+    Computed without forming softmax (no log of an underflowed 0). With a +inf entry: NaN there and
+    -inf elsewhere (SciPy); NaN anywhere in a slice, or a slice of only -inf without include_zero:
+    NaN throughout.
+
+    Parameters
+    ----------
+    x : array_like
+        The logits.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    include_zero : bool, optional
+        Add an implicit zero logit (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The log-probabilities, of ``x``'s shape and float dtype.
     """
     return _elementwise_shaped("log_softmax", "log_softmax", x, axis, include_zero, out)
 
