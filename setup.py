@@ -5,6 +5,7 @@ import glob
 import os
 import platform
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy
 from Cython.Build import cythonize
@@ -46,7 +47,31 @@ class BuildExt(build_ext):
                 flags.append("-ffp-exception-behavior=maytrap")
         for ext in self.extensions:
             ext.extra_compile_args = flags + ext.extra_compile_args
+        if self.compiler.compiler_type == "unix":
+            self._compile_sources_in_parallel()
         super().build_extensions()
+
+    def _compile_sources_in_parallel(self):
+        """The one extension's C files compile one per CPU at a time: setuptools builds the files
+        of an extension one after another (its -j runs whole extensions in parallel, and there is
+        one), so a build on two cores would take the time of every file in a row."""
+        compiler = self.compiler
+
+        def compile_all(sources, output_dir=None, macros=None, include_dirs=None, debug=0,
+                        extra_preargs=None, extra_postargs=None, depends=None):
+            macros, objects, extra_postargs, pp_opts, build = compiler._setup_compile(
+                output_dir, macros, include_dirs, sources, depends, extra_postargs)
+            cc_args = compiler._get_cc_args(pp_opts, debug, extra_preargs)
+
+            def one(obj):
+                src, ext = build[obj]
+                compiler._compile(obj, src, ext, cc_args, extra_postargs, pp_opts)
+
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                list(pool.map(one, [obj for obj in objects if obj in build]))
+            return objects
+
+        compiler.compile = compile_all
 
     def _accepts(self, flag):
         """Whether the C compiler takes `flag` without an error or a warning: a probe compile,

@@ -1,4 +1,4 @@
-"""Accuracy of rectifier's smooth functions, in ULPs of the result type (SPEC §4, issue 3).
+"""Accuracy of rectifier's smooth functions, in ULPs of the result type.
 
     python bench/accuracy.py sigmoid --dtype float32 --exhaustive --jobs 2      # all 2**32 inputs
     python bench/accuracy.py sigmoid --dtype float32 --stride 64                 # every 64th pattern
@@ -10,7 +10,7 @@
 What it does: feeds inputs through ``rectifier.<function>`` on the chosen CPU path(s) (forced with
 ``rectifier.set_capabilities``; ``--path scalar,avx2`` sweeps both paths against one reference
 computation, which is cheaper than two runs) and compares every result with a reference written
-independently here from the definitions of SPEC §2.1:
+independently here from the functions' definitions:
 
   float32 / float16 results: a float64 NumPy reference (stable forms: sigmoid from exp(-|x|),
       softplus = max(x,0) + log1p(exp(-|x|)), gelu tanh as x*sigmoid(2u), gelu exact as
@@ -40,7 +40,7 @@ Limits at +-inf are set explicitly where the formula gives inf*0 (silu, mish, ge
 Output: per function, dtype and path: the maximum ULP error, the worst input (value and hex bits,
 with y and the reference), the number of inputs above 0.5 and above 1 ULP, the mismatches, the
 number of results that differ bit for bit between the paths, and the time; with --all, a Markdown
-table for the README.  Exit status 1 when a function exceeds the bound of SPEC §4 (float32 and
+table for docs/accuracy.md.  Exit status 1 when a function exceeds its bound (float32 and
 float16: 1 ULP; float64: 2 ULP) or has a mismatch, else 0.
 
 Sweeps: float32 inputs are processed in blocks of --chunk (2**20) consecutive bit patterns
@@ -221,7 +221,7 @@ class TypeInfo:
     p: int              # significand bits (with the implicit one)
     min_exp: int        # exponent of the smallest subnormal
     work: object        # the reference's dtype
-    bound: float        # SPEC §4 bound for the exp family
+    bound: float        # the bound for the exp family
     hexw: int
 
 

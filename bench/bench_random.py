@@ -5,7 +5,7 @@ all in one process, interleaved, medians. Ratios are peer time / our time (> 1: 
 
     python bench/bench_random.py [--sizes 64K,1M] [--quick] [--path PATH] [--no-torch]
 
-Targets (issue 4): rrelu(training=True) >= 10x torch at 1M float32; noisy_relu >= 1 Gelem/s at
+Targets: rrelu(training=True) >= 10x torch at 1M float32; noisy_relu >= 1 Gelem/s at
 64K float32. Never run it under qemu.
 """
 import os

@@ -5,7 +5,7 @@ ratios peer time / our time (> 1: we are faster), and the axis=0 / axis=-1 time 
     python bench/bench_reduce.py [--shapes 1024x1024,64x4096] [--dtype float32] [--quick]
                                  [--path PATH] [--no-torch]
 
-The issue-5 targets (float32, (1024, 1024)): softmax and logsumexp over rows at least 2x
+The targets (float32, (1024, 1024)): softmax and logsumexp over rows at least 2x
 torch (one thread) and 5x SciPy; axis=0 within 1.5x of axis=-1. Never run it under qemu.
 """
 import os

@@ -1,4 +1,4 @@
-/* The fused dense-layer epilogue and the dying-ReLU counts (SPEC 2.4), over the active CPU path's
+/* The fused dense-layer epilogue and the dying-ReLU counts, over the active CPU path's
  * kernels. Internal: the Python layer and the test driver call these. */
 #ifndef RECT_FUSED_H
 #define RECT_FUSED_H

@@ -12,7 +12,7 @@ runs; every other function sees it as it is.
 
 Reductions (softmax, logsumexp, ... : Row.reduction) reduce along the data's one axis. Their value at
 an element depends on the whole slice and the float sum's order, so a reversed view is checked
-against the call on a contiguous copy of the same reversed values (SPEC: any layout gives the bits
+against the call on a contiguous copy of the same reversed values (any layout must give the bits
 of the contiguous path), not against the reversed result. logsumexp_grad's incoming gradient has
 the logsumexp result's shape with the reduced axis kept (Row.grad_shape "reduced": (1,)).
 runs; every other function sees it as it is. bias_act gets a bias of n moderate values (one per
@@ -202,7 +202,7 @@ ROWS = {row.name: row for row in [
         bad=_nan_inf_bad("leaky_relu_grad", "negative_slope"), array_params=("negative_slope",)),
     Row("prelu_grad", grad=True, weight=True, has_out=False, nout=2, exact=True,
         bad=_weight_bad("prelu_grad")),
-    # The smooth family (SPEC 2.1): parameters and their constraints. The functions without
+    # The smooth family: parameters and their constraints. The functions without
     # parameters (selu, sigmoid, silu, mish, ...) get rows derived from their signatures.
     *[Row(name, grad=name.endswith("_grad"), params={"alpha": 0.75}, quiet_x="moderate",
           bad=_nan_inf_bad(name, "alpha", ((({"alpha": -0.5}, ValueError, (name, "alpha", "-0.5")),))),
@@ -221,7 +221,7 @@ ROWS = {row.name: row for row in [
           array_params=("beta",))
       for name in ("softplus", "softplus_grad")
       for variant, params in (("", {"beta": 1.5}), (":threshold", {"beta": 2.0, "threshold": 3.0}))],
-    # SPEC 2.4: the fused epilogue and the diagnostics
+    # The fused epilogue and the diagnostics
     Row("bias_act", bias=True, bad=(
         ({"activation": "nope"}, ValueError, ("bias_act", "activation", "nope", "relu", "elu")),
         ({"activation": "relu_grad"}, ValueError, ("bias_act", "activation", "relu_grad")),
@@ -269,7 +269,7 @@ ROWS = {row.name: row for row in [
                ({"approximate": 1}, ValueError, (name, "approximate", "1"))))
       for name in ("gelu", "gelu_grad")
       for variant, params in (("", {}), (":tanh", {"approximate": "tanh"}))],
-    # The reductions (SPEC 2.2, 2.3). logsumexp keeps the reduced axis so that its result is an
+    # The reductions. logsumexp keeps the reduced axis so that its result is an
     # array (reversible, guardable); "weighted" takes SciPy's b (the NumPy float64 path).
     *[Row(name + variant, params=params, reduction=True, quiet_x="narrow",
           bad=_reduction_bad(name) + _flag_bad(name, "include_zero"))

@@ -110,6 +110,9 @@ def normal_variates(key, n, dtype, first=0):
     """The standard normal variate of each element 0 .. n-1 of noisy_relu, in np.longdouble,
     from the kernels' uniforms: radius sqrt(-2 log u1), angle f pi/2 with signs from two bits."""
     ct = compute_dtype(dtype)
+    if ct == np.float64:
+        from reference import require_wide_longdouble
+        require_wide_longdouble()
     L = np.longdouble
     if ct == np.float32:
         words, g, t = _words_for(key, STREAM_NOISY_RELU, n, 32, first)

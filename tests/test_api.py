@@ -23,7 +23,7 @@ SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "
           "hardswish", "gelu", "gelu_tanh"]
 ELEMENTWISE += SMOOTH + [name + "_grad" for name in SMOOTH]
 # rrelu and noisy_relu draw by element position, which a ufunc loop does not know: not ufuncs
-# (README); rrelu_grad is. noisy_relu_grad is a few NumPy operations.
+# (docs/functions.md); rrelu_grad is. noisy_relu_grad is a few NumPy operations.
 ELEMENTWISE += ["rrelu_grad"]
 
 
@@ -335,14 +335,19 @@ def test_cython_code_can_cimport_the_nogil_kernels(tmp_path):
         from Cython.Build import cythonize
         setup(ext_modules=cythonize([Extension("user_ext", ["user_ext.pyx"])], quiet=True))
     """))
+    # Cython and the user's module must find the rectifier under test (its _core.pxd and
+    # extension), also when that is a source tree on a relative PYTHONPATH
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(rectifier.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [package_root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     build = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, env=env)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     r = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import numpy as np, user_ext
         x = np.array([-1, 2, -0.0, np.nan], np.float32); out = np.zeros(4, np.float32)
         x64 = np.array([-1.0, 2.0]); g64 = np.array([4.0, 4.0]); out64 = np.zeros(2)
         print(user_ext.run(x, out, x64, g64, out64), out.tolist(), out64.tolist())
-    """)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    """)], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "(0, 0, -1) [0.0, 2.0, 0.0, nan] [2.0, 4.0]"

@@ -1,5 +1,5 @@
 """The fused dense-layer epilogue (bias_act, linear) and the dying-ReLU diagnostics
-(active_fraction, dead_units), SPEC 2.4, against plain-NumPy compositions on every CPU path in
+(active_fraction, dead_units), against plain-NumPy compositions on every CPU path in
 process (scalar and AVX2 through the cpu_path fixture; NEON under qemu: test_neon_qemu.py's
 test_fused_* tests run the same C code through tests/c_driver).
 
@@ -391,7 +391,7 @@ def test_diagnostics_on_any_layout_and_dtype():
 
 
 def test_the_digits_example_shows_dying_relus():
-    """examples/two_layer_digits.py's claims (README): a sane learning rate kills no unit and
+    """examples/two_layer_digits.py's claims (docs/guide.md): a sane learning rate kills no unit and
     learns; a too-high one kills most ReLU units and ruins accuracy; leaky_relu still learns."""
     pytest.importorskip("sklearn")
     import importlib.util

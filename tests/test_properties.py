@@ -205,27 +205,11 @@ def prelu_case(draw):
     return dtype, shape, axis, weight
 
 
-_PRELU_EMPTY_CRASHES = []
-
-
-def prelu_empty_crashes():
-    """Whether this build still has the crash test_bad_input.py's
-    test_prelu_with_an_empty_dimension_does_not_crash reports (probed once, in a child). While it
-    has, the cases that would kill this process (an empty x with a weight array) are left to that
-    test; once fixed, they are generated here again."""
-    if not _PRELU_EMPTY_CRASHES:
-        from test_bad_input import prelu_on_empty_crashes
-        _PRELU_EMPTY_CRASHES.append(prelu_on_empty_crashes().returncode != 0)
-    return _PRELU_EMPTY_CRASHES[0]
-
-
 @SETTINGS
 @given(data=st.data(), case=prelu_case())
 def test_prelu_equals_the_reference(data, case):
     draw = data.draw
     dtype, shape, axis, weight = case
-    if 0 in shape and isinstance(weight, np.ndarray):
-        hypothesis.assume(not prelu_empty_crashes())
     base = values(draw, dtype, shape)
     x = in_layout(base, draw(st.sampled_from(LAYOUTS)), draw)
     want = reference.expected("prelu", base, weight=weight, axis=axis)
@@ -253,7 +237,9 @@ def test_prelu_grad_equals_the_reference(data, case):
     w_ct = np.asarray(weight, dtype=ct)
     xs, gs = base.astype(ct).astype(np.float64), None if gbase is None else gbase.astype(ct).astype(np.float64)
     want_gx, want_gw = reference.prelu_grad(xs, w_ct, gs, axis=axis)
-    assert_same_bits(gx, want_gx.astype(ct).astype(dtype))
+    with np.errstate(over="ignore"):  # rounding to dtype overflows to inf where the kernel's does
+        want_gx = want_gx.astype(ct).astype(dtype)
+    assert_same_bits(gx, want_gx)
     assert gw.dtype == dtype and np.shape(gw) == np.shape(weight)
     terms = np.where(xs > 0, 0.0, (np.ones_like(xs) if gs is None else gs) * xs)
     axes = None if (w_ct.ndim == 0 or w_ct.size == 1 or base.ndim < 2) else \

@@ -1,4 +1,4 @@
-"""rrelu, noisy_relu and their derivatives (SPEC 2.1, 2.3, 3 "randomness"), on every CPU path of
+"""rrelu, noisy_relu and their derivatives, on every CPU path of
 this machine (the `cpu_path` fixture; NEON: tests/test_random_neon.py).
 
 The oracle is tests/random_reference.py, written from the published Philox4x32-10 algorithm and

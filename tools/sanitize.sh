@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# AddressSanitizer + UndefinedBehaviorSanitizer run of the whole test suite.
+# AddressSanitizer + UndefinedBehaviorSanitizer run of the test suite (tools/hardening.sh, in CI,
+# gives it a subset).
 #
 # Copies the source tree (without build outputs) to a scratch directory, builds the extension there
 # with -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined

@@ -107,7 +107,7 @@ RECT_RANDOM_OPS(RECT_DECLARE_RANDOM)
  * (the key's low 32 bits are its first word). */
 void rect_philox4x32_10_groups(size_t n_groups, uint64_t first_group, uint32_t c2, uint32_t c3,
                                uint64_t key, uint32_t *out);
-/* Reductions (SPEC 2.2, 2.3) over C-ordered data of shape (outer, n, inner), reducing over n
+/* Reductions and their gradients over C-ordered data of shape (outer, n, inner), reducing over n
  * (inner == 1: each slice contiguous; inner > 1: slices interleaved, as axis 0 of a matrix).
  * op, and what x, grad and y hold:
  *   RECT_RED_logsumexp       x the data; y the outer * inner results (grad unused)

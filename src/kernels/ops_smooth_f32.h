@@ -7,7 +7,7 @@
  * float64 route (widen, compute, round once). An op is here when it can be proved within 1 ULP at
  * its default parameters with float32 arithmetic: each one forms its result as hi + lo from
  * vmath_f32.h's two-part pieces and rounds once at the end (0.5 ULP plus about 2^-4), checked over
- * all 2^32 inputs by bench/accuracy.py (README, Accuracy). With other parameters the parameter's own
+ * all 2^32 inputs by bench/accuracy.py (docs/accuracy.md). With other parameters the parameter's own
  * float32 rounding and one more product add up to an ULP (celu divides by alpha first).
  *
  * Conventions as ops_smooth.h's: clamped arguments, so that no discarded lane overflows or

@@ -1,4 +1,4 @@
-/* The reductions of SPEC 2.2 and their gradients (2.3): logsumexp (LSE0+ with include_zero),
+/* The reductions and their gradients: logsumexp (LSE0+ with include_zero),
  * softmax, log_softmax, logsumexp_grad, softmax_grad, log_softmax_grad, written once over the shim.
  *
  * Included by instantiate.h once per compute type after its vector math: float32 (VPFX f32, the

@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """The thin layer between Python and the C kernels.
 
 Every public function first tries a direct path for the common call (an exact ndarray of a float
@@ -608,7 +608,7 @@ cdef object _grad_op(int op, object uf, str fname, object x, object grad, object
 
 
 # ---------------------------------------------------------------------------------------------
-# The rectifier family (SPEC 2.1)
+# The rectifier family
 # ---------------------------------------------------------------------------------------------
 
 _uf_relu = _make_ufunc("relu", RECT_KIND_UNARY, RECT_OP_relu, 0, "x|x",
@@ -636,29 +636,77 @@ _uf_prelu_grad = _make_ufunc("prelu_grad", RECT_KIND_PRELU_GRAD, 0, 0, "xpx|xp",
 
 
 def relu(x, out=None):
-    """relu(x, out=None)
+    """The rectifier, ``max(0, x)``.
 
-    The rectifier ``max(0, x)``: ``+0.0 if x <= 0 else x``. NaN stays NaN; ``relu(-0.0)`` is
-    ``+0.0`` (as NumPy and JAX). float16, float32 and float64 keep their dtype (float16 is computed
-    in float32); integers and bool give float64. ``out`` may be ``x`` (in place).
+    ``+0.0 if x <= 0 else x``. NaN stays NaN; ``relu(-0.0)`` is ``+0.0`` (as NumPy and JAX).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.relu(np.array([-2.0, -0.0, 3.0]))
+    array([0., 0., 3.])
     """
     return _unary_op(RECT_OP_relu, _uf_relu, "relu", x, out, (), "|x")
 
 
 def relu6(x, out=None):
-    """relu6(x, out=None)
+    """ReLU capped at 6, ``min(max(x, 0), 6)``.
 
-    ``min(max(x, 0), 6)``. NaN stays NaN; ``relu6(-0.0)`` is ``+0.0`` (as `relu`).
+    NaN stays NaN; ``relu6(-0.0)`` is ``+0.0`` (as `relu`).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     return _unary_op(RECT_OP_relu6, _uf_relu6, "relu6", x, out, (), "|x")
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
-    """hardtanh(x, min_val=-1.0, max_val=1.0, out=None)
+    """``x`` clamped to ``[min_val, max_val]``.
 
-    ``x`` clamped to ``[min_val, max_val]``: ``min_val if x < min_val``, ``max_val if x > max_val``,
-    else ``x`` (so ``-0.0`` inside the interval stays ``-0.0``; NaN stays NaN). The bounds may be
-    arrays broadcast against ``x``; they must not be NaN and ``min_val <= max_val``.
+    ``min_val if x < min_val``, ``max_val if x > max_val``, else ``x`` (so ``-0.0`` inside the
+    interval stays ``-0.0``; NaN stays NaN).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    min_val, max_val : float or array_like, optional
+        The bounds, -1 and 1 by default; arrays are broadcast against ``x``. Neither may be NaN,
+        and ``min_val <= max_val``.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     lo = _param("hardtanh", "min_val", min_val)
     hi = _param("hardtanh", "max_val", max_val)
@@ -667,11 +715,28 @@ def hardtanh(x, min_val=-1.0, max_val=1.0, out=None):
 
 
 def threshold(x, threshold, value, out=None):
-    """threshold(x, threshold, value, out=None)
+    """Replaces the entries at or below a threshold, ``value if x <= threshold else x``.
 
-    ``value if x <= threshold else x`` (PyTorch's ``threshold``). NaN stays NaN. ``threshold`` must
-    not be NaN; ``value`` may be any float (NaN or inf included, to mark the replaced entries).
-    Both may be arrays broadcast against ``x``.
+    PyTorch's ``threshold``. NaN stays NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    threshold : float or array_like
+        Not NaN; an array is broadcast against ``x``.
+    value : float or array_like
+        Any float (NaN or inf included, to mark the replaced entries); an array is broadcast
+        against ``x``.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     th = _param("threshold", "threshold", threshold)
     val = _param("threshold", "value", value, False, False)
@@ -679,11 +744,26 @@ def threshold(x, threshold, value, out=None):
 
 
 def leaky_relu(x, negative_slope=0.01, out=None):
-    """leaky_relu(x, negative_slope=0.01, out=None)
+    """Leaky ReLU, ``x if x > 0 else negative_slope * x``.
 
-    ``x if x > 0 else negative_slope * x``. ``leaky_relu(-0.0)`` is ``-0.0`` for a positive slope;
-    NaN stays NaN. ``negative_slope`` must be finite and may be an array broadcast against ``x``;
-    a zero slope gives `relu` exactly (+0.0 for every x <= 0, including -inf).
+    ``leaky_relu(-0.0)`` is ``-0.0`` for a positive slope; NaN stays NaN. A zero slope gives `relu`
+    exactly (+0.0 for every x <= 0, including -inf).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    negative_slope : float or array_like, optional
+        The slope below zero, 0.01 by default. Finite; an array is broadcast against ``x``.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     return _sloped("leaky_relu", x, _param("leaky_relu", "negative_slope", negative_slope, finite=True), out,
                    "negative_slope")
@@ -726,11 +806,28 @@ cdef tuple _prelu_weight(str fname, object x, object weight, object axis):
 
 
 def prelu(x, weight, axis=1, out=None):
-    """prelu(x, weight, axis=1, out=None)
+    """Leaky ReLU with a learned slope per channel, ``x if x > 0 else weight[c] * x``.
 
-    Leaky ReLU with a learned slope per channel: ``x if x > 0 else weight[c] * x``, where ``c`` is
-    the index along ``axis`` (PyTorch's layout N, C, ...). ``weight`` is a scalar, or 1-D of length
-    ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight. Weights must be finite.
+    ``c`` is the index along ``axis`` (PyTorch's layout N, C, ...).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in float32);
+        integers and bool give float64.
+    weight : float or array_like
+        A scalar, or 1-D of length ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight.
+        Finite.
+    axis : int, optional
+        The channel axis, 1 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
     """
     if _fast_dtype(x) >= 0 and _is_scalar(weight):
         # a single weight on a plain float array (which has no errors to report first): leaky_relu's
@@ -879,32 +976,86 @@ cdef void _prelu_run(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_
 
 
 # ---------------------------------------------------------------------------------------------
-# Derivatives (SPEC 2.3): grad * f'(x), or f'(x) when grad is None. Where f'(x) is 0 the result is
+# Derivatives: grad * f'(x), or f'(x) when grad is None. Where f'(x) is 0 the result is
 # +0 whatever grad is; a NaN x gives NaN.
 # ---------------------------------------------------------------------------------------------
 
 def relu_grad(x, grad=None, at_zero=0.0, out=None):
-    """relu_grad(x, grad=None, at_zero=0.0, out=None)
+    """The derivative of `relu` times ``grad``.
 
-    ``grad * relu'(x)``: ``grad`` where ``x > 0``, ``at_zero * grad`` at ``x == 0`` (the value of
-    the derivative at the kink, 0 as in PyTorch and JAX), 0 below. NaN in x gives NaN.
+    ``grad`` where ``x > 0``, ``at_zero * grad`` at ``x == 0``, 0 below. NaN in x gives NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    at_zero : float or array_like, optional
+        The value of the derivative at the kink, 0 by default (as PyTorch and JAX).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     az = _param("relu_grad", "at_zero", at_zero, finite=True)
     return _grad_op(RECT_OP_relu_grad, _uf_relu_grad, "relu_grad", x, grad, out, (az,), "xp|x")
 
 
 def relu6_grad(x, grad=None, out=None):
-    """relu6_grad(x, grad=None, out=None)
+    """The derivative of `relu6` times ``grad``.
 
     ``grad`` where ``0 < x < 6``, else 0 (0 at both kinks, as PyTorch and JAX).
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     return _grad_op(RECT_OP_relu6_grad, _uf_relu6_grad, "relu6_grad", x, grad, out, (), "x|x")
 
 
 def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
-    """hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None)
+    """The derivative of `hardtanh` times ``grad``.
 
     ``grad`` where ``min_val < x < max_val``, else 0 (0 at the bounds, as PyTorch).
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    min_val, max_val : float or array_like, optional
+        The forward call's bounds, -1 and 1 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     lo = _param("hardtanh_grad", "min_val", min_val)
     hi = _param("hardtanh_grad", "max_val", max_val)
@@ -913,32 +1064,89 @@ def hardtanh_grad(x, grad=None, min_val=-1.0, max_val=1.0, out=None):
 
 
 def threshold_grad(x, grad=None, *, threshold, value=None, out=None):
-    """threshold_grad(x, grad=None, *, threshold, value=None, out=None)
+    """The derivative of `threshold` times ``grad``.
 
-    ``grad`` where ``x > threshold``, else 0. ``value`` is accepted (and ignored) so that the
-    forward call's keywords can be passed unchanged.
+    ``grad`` where ``x > threshold``, else 0.
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    threshold : float or array_like
+        The forward call's threshold (keyword only).
+    value : optional
+        Accepted and ignored, so that the forward call's keywords can be passed unchanged.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     th = _param("threshold_grad", "threshold", threshold)
     return _grad_op(RECT_OP_threshold_grad, _uf_threshold_grad, "threshold_grad", x, grad, out, (th,), "xp|x")
 
 
 def leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None):
-    """leaky_relu_grad(x, grad=None, negative_slope=0.01, out=None)
+    """The derivative of `leaky_relu` times ``grad``.
 
     ``grad`` where ``x > 0``, else ``negative_slope * grad`` (the slope at 0, as PyTorch).
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    negative_slope : float or array_like, optional
+        The forward call's slope, 0.01 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be ``x``
+        or ``grad`` (in place).
+
+    Returns
+    -------
+    ndarray
+        ``grad * f'(x)``, of ``x``'s float dtype (``out`` when given).
     """
     slope = _param("leaky_relu_grad", "negative_slope", negative_slope, finite=True)
     return _grad_op(RECT_OP_leaky_relu_grad, _uf_leaky_relu_grad, "leaky_relu_grad", x, grad, out, (slope,), "xp|x")
 
 
 def prelu_grad(x, weight, grad=None, axis=1):
-    """prelu_grad(x, weight, grad=None, axis=1) -> (grad_x, grad_weight)
+    """The derivatives of `prelu` with respect to ``x`` and to ``weight``.
 
-    ``grad_x = grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch) and
-    ``grad_weight[c] = sum of grad * x over the entries of channel c with x <= 0``, with
-    ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
     A dask array gives lazy dask arrays (both outputs of one map_blocks); another container keeps
     its type if it takes two-output ufuncs.
+
+    Parameters
+    ----------
+    x : array_like
+        The forward input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None gives the derivative itself. Where
+        the derivative is 0 the result is +0.0, whatever ``grad`` holds.
+    weight : float or array_like
+        The forward call's weight: a scalar, or 1-D of length ``x.shape[axis]``.
+    axis : int, optional
+        The channel axis, 1 by default.
+
+    Returns
+    -------
+    grad_x : ndarray
+        ``grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch).
+    grad_weight : ndarray
+        ``sum of grad * x`` over the entries of channel ``c`` with ``x <= 0``, in ``weight``'s
+        shape and x's result dtype (summed in the compute type).
     """
     x, dt = _float_input("prelu_grad", x)   # x's errors before the weight's
     w, axes = _prelu_weight("prelu_grad", x, weight, axis)
@@ -957,7 +1165,7 @@ def prelu_grad(x, weight, grad=None, axis=1):
 
 
 # ---------------------------------------------------------------------------------------------
-# The smooth rectifiers (SPEC 2.1) and their derivatives (2.3). float64 data is computed in float64
+# The smooth rectifiers and their derivatives. float64 data is computed in float64
 # (src/kernels/vmath.h); float32 and float16 data natively in float32 for elu, celu, selu, softplus,
 # sigmoid, log_sigmoid and silu (ops_smooth_f32.h), else in float64 rounded once.
 # ---------------------------------------------------------------------------------------------
@@ -1035,35 +1243,27 @@ cdef bint _gelu_is_tanh(str fname, object approximate) except -1:
 
 
 def elu(x, alpha=1.0, out=None):
-    """elu(x, alpha=1.0, out=None)
-
-    ``x if x > 0 else alpha * expm1(x)``; ``elu(-0.0) = -0.0``, ``elu(-inf) = -alpha``. ``alpha``
+    """``x if x > 0 else alpha * expm1(x)``; ``elu(-0.0) = -0.0``, ``elu(-inf) = -alpha``. ``alpha``
     finite and >= 0 (scalar or broadcast array).
     """
     return _unary_op(RECT_OP_elu, _uf_elu, "elu", x, out, (_bounded("elu", "alpha", alpha, 0.0, False),), "p|x")
 
 
 def celu(x, alpha=1.0, out=None):
-    """celu(x, alpha=1.0, out=None)
-
-    ``max(0, x) + min(0, alpha * expm1(x / alpha))``; ``alpha`` finite and > 0.
+    """``max(0, x) + min(0, alpha * expm1(x / alpha))``; ``alpha`` finite and > 0.
     """
     return _unary_op(RECT_OP_celu, _uf_celu, "celu", x, out, (_bounded("celu", "alpha", alpha, 0.0, True),), "p|x")
 
 
 def selu(x, out=None):
-    """selu(x, out=None)
-
-    ``scale * elu(x, alpha)`` with PyTorch's constants alpha = 1.6732632423543772848170429916717,
+    """``scale * elu(x, alpha)`` with PyTorch's constants alpha = 1.6732632423543772848170429916717,
     scale = 1.0507009873554804934193349852946.
     """
     return _unary_op(RECT_OP_selu, _uf_selu, "selu", x, out, (), "|x")
 
 
 def softplus(x, beta=1.0, threshold=None, out=None):
-    """softplus(x, beta=1.0, threshold=None, out=None)
-
-    ``log(1 + exp(beta * x)) / beta``, computed as ``max(x, 0) + log1p(exp(-beta |x|)) / beta`` so
+    """``log(1 + exp(beta * x)) / beta``, computed as ``max(x, 0) + log1p(exp(-beta |x|)) / beta`` so
     it never overflows (exact for large x, where PyTorch's default threshold of 20 is off by up to
     ~6e5 ULP in float64). With ``threshold`` set, PyTorch's rule: ``x`` where ``beta * x >
     threshold``. ``beta`` finite and > 0.
@@ -1073,9 +1273,7 @@ def softplus(x, beta=1.0, threshold=None, out=None):
 
 
 def sigmoid(x, out=None):
-    """sigmoid(x, out=None)
-
-    The logistic function ``1 / (1 + exp(-x))`` (also `logistic`), the derivative of softplus.
+    """The logistic function ``1 / (1 + exp(-x))`` (also `logistic`), the derivative of softplus.
     Subnormal results are kept: ``sigmoid(-100)`` in float32 is about 3.7e-44, not 0.
     """
     return _unary_op(RECT_OP_sigmoid, _uf_sigmoid, "sigmoid", x, out, (), "|x")
@@ -1085,49 +1283,37 @@ logistic = sigmoid
 
 
 def log_sigmoid(x, out=None):
-    """log_sigmoid(x, out=None)
-
-    ``log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))``.
+    """``log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))``.
     """
     return _unary_op(RECT_OP_log_sigmoid, _uf_log_sigmoid, "log_sigmoid", x, out, (), "|x")
 
 
 def silu(x, out=None):
-    """silu(x, out=None)
-
-    ``x * sigmoid(x)`` (swish). ``silu(-inf)`` is its limit, -0.0, not NaN.
+    """``x * sigmoid(x)`` (swish). ``silu(-inf)`` is its limit, -0.0, not NaN.
     """
     return _unary_op(RECT_OP_silu, _uf_silu, "silu", x, out, (), "|x")
 
 
 def mish(x, out=None):
-    """mish(x, out=None)
-
-    ``x * tanh(softplus(x))``. ``mish(-inf)`` is its limit, -0.0, not NaN.
+    """``x * tanh(softplus(x))``. ``mish(-inf)`` is its limit, -0.0, not NaN.
     """
     return _unary_op(RECT_OP_mish, _uf_mish, "mish", x, out, (), "|x")
 
 
 def hardsigmoid(x, out=None):
-    """hardsigmoid(x, out=None)
-
-    ``relu6(x + 3) / 6`` (PyTorch).
+    """``relu6(x + 3) / 6`` (PyTorch).
     """
     return _unary_op(RECT_OP_hardsigmoid, _uf_hardsigmoid, "hardsigmoid", x, out, (), "|x")
 
 
 def hardswish(x, out=None):
-    """hardswish(x, out=None)
-
-    ``x * relu6(x + 3) / 6`` (PyTorch); ``hardswish(-inf)`` is -0.0.
+    """``x * relu6(x + 3) / 6`` (PyTorch); ``hardswish(-inf)`` is -0.0.
     """
     return _unary_op(RECT_OP_hardswish, _uf_hardswish, "hardswish", x, out, (), "|x")
 
 
 def gelu(x, approximate="none", out=None):
-    """gelu(x, approximate="none", out=None)
-
-    ``x * Phi(x)``, Phi the standard normal distribution (the erf form, via a Chebyshev series of
+    """``x * Phi(x)``, Phi the standard normal distribution (the erf form, via a Chebyshev series of
     erfcx: accurate in the far negative tail); ``approximate="tanh"``: PyTorch's ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
     x^3)))``, computed as ``x * sigmoid(2u)`` (no cancellation for x < 0). ``gelu(-inf)`` is -0.0.
     """
@@ -1137,44 +1323,34 @@ def gelu(x, approximate="none", out=None):
 
 
 def elu_grad(x, grad=None, alpha=1.0, out=None):
-    """elu_grad(x, grad=None, alpha=1.0, out=None)
-
-    ``grad`` where ``x > 0``, else ``grad * alpha * exp(x)`` (PyTorch's side of the kink at 0).
+    """``grad`` where ``x > 0``, else ``grad * alpha * exp(x)`` (PyTorch's side of the kink at 0).
     """
     return _grad_op(RECT_OP_elu_grad, _uf_elu_grad, "elu_grad", x, grad, out,
                     (_bounded("elu_grad", "alpha", alpha, 0.0, False),), "xp|x")
 
 
 def celu_grad(x, grad=None, alpha=1.0, out=None):
-    """celu_grad(x, grad=None, alpha=1.0, out=None)
-
-    ``grad`` where ``x > 0``, else ``grad * exp(x / alpha)``.
+    """``grad`` where ``x > 0``, else ``grad * exp(x / alpha)``.
     """
     return _grad_op(RECT_OP_celu_grad, _uf_celu_grad, "celu_grad", x, grad, out,
                     (_bounded("celu_grad", "alpha", alpha, 0.0, True),), "xp|x")
 
 
 def selu_grad(x, grad=None, out=None):
-    """selu_grad(x, grad=None, out=None)
-
-    ``grad * scale`` where ``x > 0``, else ``grad * scale * alpha * exp(x)``.
+    """``grad * scale`` where ``x > 0``, else ``grad * scale * alpha * exp(x)``.
     """
     return _grad_op(RECT_OP_selu_grad, _uf_selu_grad, "selu_grad", x, grad, out, (), "x|x")
 
 
 def softplus_grad(x, grad=None, beta=1.0, threshold=None, out=None):
-    """softplus_grad(x, grad=None, beta=1.0, threshold=None, out=None)
-
-    ``grad * sigmoid(beta * x)``; ``grad`` where ``beta * x > threshold``.
+    """``grad * sigmoid(beta * x)``; ``grad`` where ``beta * x > threshold``.
     """
     return _grad_op(RECT_OP_softplus_grad, _uf_softplus_grad, "softplus_grad", x, grad, out,
                     _softplus_params("softplus_grad", beta, threshold), "xpp|x")
 
 
 def sigmoid_grad(x, grad=None, out=None):
-    """sigmoid_grad(x, grad=None, out=None)
-
-    ``grad * sigmoid(x) * sigmoid(-x)``, computed from ``exp(-|x|)`` without cancellation.
+    """``grad * sigmoid(x) * sigmoid(-x)``, computed from ``exp(-|x|)`` without cancellation.
     """
     return _grad_op(RECT_OP_sigmoid_grad, _uf_sigmoid_grad, "sigmoid_grad", x, grad, out, (), "x|x")
 
@@ -1183,49 +1359,37 @@ logistic_grad = sigmoid_grad
 
 
 def log_sigmoid_grad(x, grad=None, out=None):
-    """log_sigmoid_grad(x, grad=None, out=None)
-
-    ``grad * sigmoid(-x)``.
+    """``grad * sigmoid(-x)``.
     """
     return _grad_op(RECT_OP_log_sigmoid_grad, _uf_log_sigmoid_grad, "log_sigmoid_grad", x, grad, out, (), "x|x")
 
 
 def silu_grad(x, grad=None, out=None):
-    """silu_grad(x, grad=None, out=None)
-
-    ``grad * sigmoid(x) * (1 + x * sigmoid(-x))``; 0 at -inf, 1 at +inf.
+    """``grad * sigmoid(x) * (1 + x * sigmoid(-x))``; 0 at -inf, 1 at +inf.
     """
     return _grad_op(RECT_OP_silu_grad, _uf_silu_grad, "silu_grad", x, grad, out, (), "x|x")
 
 
 def mish_grad(x, grad=None, out=None):
-    """mish_grad(x, grad=None, out=None)
-
-    ``grad * (tanh(sp) + x * sech(sp)^2 * sigmoid(x))`` with ``sp = softplus(x)``.
+    """``grad * (tanh(sp) + x * sech(sp)^2 * sigmoid(x))`` with ``sp = softplus(x)``.
     """
     return _grad_op(RECT_OP_mish_grad, _uf_mish_grad, "mish_grad", x, grad, out, (), "x|x")
 
 
 def hardsigmoid_grad(x, grad=None, out=None):
-    """hardsigmoid_grad(x, grad=None, out=None)
-
-    ``grad / 6`` strictly inside (-3, 3), else 0 (PyTorch).
+    """``grad / 6`` strictly inside (-3, 3), else 0 (PyTorch).
     """
     return _grad_op(RECT_OP_hardsigmoid_grad, _uf_hardsigmoid_grad, "hardsigmoid_grad", x, grad, out, (), "x|x")
 
 
 def hardswish_grad(x, grad=None, out=None):
-    """hardswish_grad(x, grad=None, out=None)
-
-    0 below -3, ``grad * (x / 3 + 1/2)`` on [-3, 3], ``grad`` above (PyTorch).
+    """0 below -3, ``grad * (x / 3 + 1/2)`` on [-3, 3], ``grad`` above (PyTorch).
     """
     return _grad_op(RECT_OP_hardswish_grad, _uf_hardswish_grad, "hardswish_grad", x, grad, out, (), "x|x")
 
 
 def gelu_grad(x, grad=None, approximate="none", out=None):
-    """gelu_grad(x, grad=None, approximate="none", out=None)
-
-    ``grad * gelu'(x)`` for the chosen form; 0 at -inf, 1 at +inf.
+    """``grad * gelu'(x)`` for the chosen form; 0 at -inf, 1 at +inf.
     """
     if _gelu_is_tanh("gelu_grad", approximate):
         return _grad_op(RECT_OP_gelu_tanh_grad, _uf_gelu_tanh_grad, "gelu_grad", x, grad, out, (), "x|x")
@@ -1233,7 +1397,7 @@ def gelu_grad(x, grad=None, approximate="none", out=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# The randomized rectifiers (SPEC 2.1, 2.3 and 3, "randomness"): src/kernels/random.h draws the
+# The randomized rectifiers: src/kernels/random.h draws the
 # variates inside the kernels from Philox4x32-10, keyed by the seed, counted by the logical
 # (C-order) index of each output element. The result therefore does not depend on the CPU path,
 # the memory layout of x or out, or how the work is cut into kernel calls.
@@ -1447,9 +1611,7 @@ cdef double _compute_type_max(object dt):
 
 
 def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noise=False, out=None):
-    """rrelu(x, lower=1/8, upper=1/3, training=False, seed=None, return_noise=False, out=None)
-
-    Randomized leaky ReLU (PyTorch's semantics). Training: ``x if x > 0 else a * x`` with a slope
+    """Randomized leaky ReLU (PyTorch's semantics). Training: ``x if x > 0 else a * x`` with a slope
     ``a ~ U(lower, upper)`` drawn independently for every element; eval (the default, as
     ``torch.nn.functional.rrelu``): `leaky_relu` with the slope ``(lower + upper) / 2``.
     ``return_noise=True`` returns ``(y, noise)``, noise the multiplier of each element (1 where
@@ -1498,15 +1660,13 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
 
 
 def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
-    """noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None)
-
-    Noisy ReLU ``max(0, x + Y)``, ``Y ~ N(0, s^2)`` drawn independently for every element, with
+    """Noisy ReLU ``max(0, x + Y)``, ``Y ~ N(0, s^2)`` drawn independently for every element, with
     ``s = sigma`` (a finite scalar >= 0, or such an array broadcast against x: the result has the
     broadcast shape), or ``sigma="sigmoid"``: the variance ``logistic(x)`` of Nair and Hinton
     (2010), ``s = sqrt(sigmoid(x))``. ``return_noise=True`` returns ``(y, noise)``, noise the
     Y added (stored in x's dtype; y is ``relu(x + noise)`` computed in the compute type), the
     input of `noisy_relu_grad`. NaN in x stays NaN. ``seed`` as for `rrelu`. The normal variates
-    come from Box-Muller in the compute type (float32 for float16 and float32 data): |Y| is at
+    come from Box-Muller in the compute type (float32 for float16 and float32 data): ``|Y|`` is at
     most 5.77 s in float32 and 9.42 s in float64 (the normal law puts 8e-9 and 4e-21 beyond).
     Not a ufunc: a dask array gives a lazy dask array with the NumPy call's bits for any chunking;
     other containers are converted to ndarrays.
@@ -1558,9 +1718,7 @@ _uf_rrelu_grad = _make_ufunc("rrelu_grad", RECT_KIND_GRAD, RECT_OP_rrelu_grad, 0
 
 
 def rrelu_grad(noise, grad=None, out=None):
-    """rrelu_grad(noise, grad=None, out=None)
-
-    ``grad * noise``, with ``noise`` the multipliers ``rrelu(..., return_noise=True)`` returned
+    """``grad * noise``, with ``noise`` the multipliers ``rrelu(..., return_noise=True)`` returned
     (``noise`` itself when grad is None); +0 where the noise is 0, NaN where it is NaN.
     """
     return _grad_op(RECT_OP_rrelu_grad, _uf_rrelu_grad, "rrelu_grad", noise, grad, out, (), "x|x")
@@ -1580,9 +1738,7 @@ cdef object _real_array(str fname, str pname, object value, bint dtype_repr=True
 
 
 def noisy_relu_grad(x, noise, grad=None, out=None):
-    """noisy_relu_grad(x, noise, grad=None, out=None)
-
-    ``grad`` where ``x + noise > 0`` (the sum in the compute type, as `noisy_relu` forms it), +0
+    """``grad`` where ``x + noise > 0`` (the sum in the compute type, as `noisy_relu` forms it), +0
     elsewhere, NaN where ``x + noise`` is NaN; ``noise`` as ``noisy_relu(..., return_noise=True)``
     returned it. x, noise and grad broadcast together. (A few NumPy operations: no kernel.)
     """
@@ -1704,7 +1860,7 @@ cdef int prelu_grad_f64(const double[::1] x, const double[::1] weight, const dou
 
 
 # ---------------------------------------------------------------------------------------------
-# Reductions (SPEC 2.2, 2.3): the kernel call; argument handling is in _reduce.py
+# Reductions: the kernel call; argument handling is in _reduce.py
 # ---------------------------------------------------------------------------------------------
 
 REDUCE_OPS = {"logsumexp": RECT_RED_logsumexp, "softmax": RECT_RED_softmax,
@@ -1738,7 +1894,7 @@ def _reduce(int op, cnp.ndarray x, object grad, cnp.ndarray y, Py_ssize_t outer,
 
 
 # ---------------------------------------------------------------------------------------------
-# Beyond the peers (SPEC 2.4): the fused dense-layer epilogue and the dying-ReLU diagnostics
+# Beyond the peers: the fused dense-layer epilogue and the dying-ReLU diagnostics
 # (src/fused.c)
 # ---------------------------------------------------------------------------------------------
 
@@ -1959,9 +2115,7 @@ cdef object _bias_act(str fname, object y, object bias, object action, dict para
 
 
 def bias_act(y, bias, activation="relu", axis=-1, out=None, **params):
-    """bias_act(y, bias, activation="relu", axis=-1, out=None, **params)
-
-    ``activation(y + bias, **params)`` in one pass over memory, the fused epilogue of a dense
+    """``activation(y + bias, **params)`` in one pass over memory, the fused epilogue of a dense
     layer (``max(0, w.x + b)``): ``bias`` is a scalar or holds one value per feature along
     ``axis``; each cache-sized block gets its bias, then the activation kernel while it is still
     in L1. ``activation`` is the name of any deterministic elementwise function of the package
@@ -1977,18 +2131,16 @@ def bias_act(y, bias, activation="relu", axis=-1, out=None, **params):
 
 
 def activations():
-    """activations() -> tuple of str
+    """The activation names that `bias_act` and `linear` accept, as a tuple of str.
 
-    The activation names `bias_act` and `linear` accept: every deterministic elementwise function
-    of the package (found at first use, so new functions join by themselves).
+    Every deterministic elementwise function of the package (found at first use, so new functions
+    join by themselves).
     """
     return tuple(sorted(_activations()))
 
 
 def linear(x, weight, bias=None, activation=None, **params):
-    """linear(x, weight, bias=None, activation=None, **params)
-
-    A dense layer, ``activation(x @ weight.T + bias, **params)``: NumPy's matmul (BLAS) computes
+    """A dense layer, ``activation(x @ weight.T + bias, **params)``: NumPy's matmul (BLAS) computes
     the product, then the fused epilogue (`bias_act`) adds the bias and applies the activation in
     place on it, without another array. ``x``: (..., in_features); ``weight``: (out_features,
     in_features); ``bias``: None, a scalar or (out_features,). The result dtype is NumPy's
@@ -2150,9 +2302,7 @@ cdef tuple _positive_counts(str fname, object x, object axis):
 
 
 def active_fraction(x, axis=None):
-    """active_fraction(x, axis=None)
-
-    The share of entries ``> 0`` (of ReLU units that fire), over all of x (a float) or along
+    """The share of entries ``> 0`` (of ReLU units that fire), over all of x (a float) or along
     ``axis`` (an int or a tuple of ints: a float64 array of the other axes' shape). NaN is not
     ``> 0``, so it counts as inactive; an empty slice gives NaN (0 / 0, without a warning). One
     SIMD pass over x, no temporary of x's size (a non-contiguous x, or a tuple of non-adjacent
@@ -2169,9 +2319,7 @@ def active_fraction(x, axis=None):
 
 
 def dead_units(x, axis=0):
-    """dead_units(x, axis=0)
-
-    A boolean mask of the units that never fire: True where every entry along ``axis`` (the
+    """A boolean mask of the units that never fire: True where every entry along ``axis`` (the
     samples of a batch) is ``<= 0`` or NaN (NaN is not ``> 0``), the dying-ReLU diagnostic. x of
     shape (batch, units) gives a mask of shape (units,). ``axis`` may be an int, a tuple or None
     (one bool for the whole array). An empty axis gives True (no sample fired). One SIMD pass.

@@ -1,4 +1,4 @@
-"""The reductions of SPEC 2.2 and their gradients (2.3): argument handling around the C kernels of
+"""The reductions and their gradients: argument handling around the C kernels of
 src/kernels/reduce.h (run through rectifier._core._reduce).
 
 The kernels take C-ordered data of shape (outer, n, inner) and reduce over n. Reduced axes that are
@@ -7,7 +7,7 @@ the kernel vectorizes across slices): no copy of C-ordered data. Other inputs (F
 byte-swapped, non-adjacent axes such as (0, 2)) are first copied to that C-ordered form, so every
 layout gives the same bits as the C-contiguous array.
 
-Choices where SPEC and SciPy are silent (also in the README):
+Choices where SciPy is silent (also in docs/functions.md):
 - softmax, log_softmax and the gradients of an empty array return an empty array (SciPy raises);
   logsumexp over an empty slice is -inf (0 with include_zero), with sign 0 when return_sign
   (SciPy's sign there is -1, although the sum is 0).
@@ -221,25 +221,62 @@ def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_n
 
 
 def softmax(x, axis=-1, include_zero=False, out=None):
-    """softmax(x, axis=-1, include_zero=False, out=None)
+    """Softmax, ``exp(x - logsumexp(x, axis, keepdims=True))``.
 
-    ``exp(x - logsumexp(x, axis, keepdims=True))``: non-negative, summing to 1 along `axis` (an int,
-    a tuple of ints, or None for all elements). ``include_zero=True`` adds an implicit zero logit to
+    Non-negative, summing to 1 along ``axis``. ``include_zero=True`` adds an implicit zero logit to
     the normaliser (the multivariate logistic function): ``exp(x) / (1 + sum(exp(x)))``.
 
     Stable for any finite input. A slice holding NaN or +inf, or (without include_zero) only -inf,
     gives NaN throughout, as SciPy and PyTorch. float16 is computed in float32; integers and bool
     give float64. Empty input gives an empty result.
+
+    Parameters
+    ----------
+    x : array_like
+        The logits.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    include_zero : bool, optional
+        Add an implicit zero logit (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The probabilities, of ``x``'s shape and float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softmax(np.array([0.0, np.log(3.0)]))
+    array([0.25, 0.75])
     """
     return _elementwise_shaped("softmax", "softmax", x, axis, include_zero, out)
 
 
 def log_softmax(x, axis=-1, include_zero=False, out=None):
-    """log_softmax(x, axis=-1, include_zero=False, out=None)
+    """Log-softmax, ``x - logsumexp(x, axis, keepdims=True, include_zero=include_zero)``.
 
-    ``x - logsumexp(x, axis, keepdims=True, include_zero=include_zero)``, computed without forming
-    softmax (no log of an underflowed 0). With a +inf entry: NaN there and -inf elsewhere (SciPy);
-    NaN anywhere in a slice, or a slice of only -inf without include_zero: NaN throughout.
+    Computed without forming softmax (no log of an underflowed 0). With a +inf entry: NaN there and
+    -inf elsewhere (SciPy); NaN anywhere in a slice, or a slice of only -inf without include_zero:
+    NaN throughout.
+
+    Parameters
+    ----------
+    x : array_like
+        The logits.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    include_zero : bool, optional
+        Add an implicit zero logit (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The log-probabilities, of ``x``'s shape and float dtype.
     """
     return _elementwise_shaped("log_softmax", "log_softmax", x, axis, include_zero, out)
 
@@ -266,9 +303,7 @@ def softmin_grad(y, grad=None, axis=-1, out=None):
 
 
 def softmax_grad(y, grad=None, axis=-1, out=None):
-    """softmax_grad(y, grad=None, axis=-1, out=None)
-
-    The gradient through softmax from its output ``y = softmax(x, axis)`` (either include_zero):
+    """The gradient through softmax from its output ``y = softmax(x, axis)`` (either include_zero):
     ``y * (grad - sum(grad * y, axis, keepdims=True))``, in one pass after the sum. A slice of y
     that is NaN throughout (the softmax of an all -inf slice) gets 0, never NaN. grad None means
     ones (the gradient of the sum of the outputs), as for the elementwise gradients.
@@ -277,9 +312,7 @@ def softmax_grad(y, grad=None, axis=-1, out=None):
 
 
 def log_softmax_grad(y, grad=None, axis=-1, out=None):
-    """log_softmax_grad(y, grad=None, axis=-1, out=None)
-
-    The gradient through log_softmax from its output ``y = log_softmax(x, axis)`` (either
+    """The gradient through log_softmax from its output ``y = log_softmax(x, axis)`` (either
     include_zero): ``grad - exp(y) * sum(grad, axis, keepdims=True)``. A slice of y that is NaN
     throughout (an all -inf slice) gets 0, never NaN. grad None means ones.
     """
@@ -287,9 +320,7 @@ def log_softmax_grad(y, grad=None, axis=-1, out=None):
 
 
 def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
-    """logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None)
-
-    The gradient of ``logsumexp(x, axis, include_zero=...)``: ``grad * softmax(x, axis,
+    """The gradient of ``logsumexp(x, axis, include_zero=...)``: ``grad * softmax(x, axis,
     include_zero)``, `grad` shaped like the logsumexp result (with or without the reduced axes
     kept as length 1, or anything that broadcasts to that; None means 1). 0, never NaN, on a slice
     of only -inf.
@@ -323,9 +354,7 @@ def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
 
 
 def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_zero=False):
-    """logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_zero=False)
-
-    ``log(sum(b * exp(x), axis))``, SciPy's `scipy.special.logsumexp` for real input: `axis` None
+    """``log(sum(b * exp(x), axis))``, SciPy's `scipy.special.logsumexp` for real input: `axis` None
     (all elements), an int or a tuple; `b` weights broadcast against x (an entry with b == 0 is
     left out, even +inf); with `return_sign`, returns ``(log|s|, sign(s))`` so that negative sums
     are representable (otherwise a negative sum gives NaN). ``include_zero=True`` adds an implicit

@@ -7,8 +7,8 @@
  * parameters (raw doubles: NaN, inf, anything) and the data bytes, then checks:
  *   - memory: every array is a heap block of exactly its size, and the misaligned prefix before an
  *     array is poisoned, so AddressSanitizer reports any byte read or written outside [0, n);
- *   - paths: every path this CPU runs gives the scalar kernels' bits (the README promises identical bits on
- *     every path), NaNs included: sign, payload, and a signalling NaN that an op passes through stays
+ *   - paths: every path this CPU runs gives the scalar kernels' bits (docs/cpu_paths.md), NaNs
+ *     included: sign, payload, and a signalling NaN that an op passes through stays
  *     signalling (Clang keeps that only under -ffp-exception-behavior=maytrap, as setup.py builds);
  *     out of place and in place (y == x, and y == grad), and inputs are not modified;
  *   - the ufunc loop: random strides (negative, zero for parameters), parameters that vary per
