@@ -72,8 +72,8 @@ def test_every_function_same_bits_for_any_thread_count(row, dtype, split_small):
 def test_the_skipped_rows_are_covered_below():
     # noisy_relu_grad is a few NumPy operations (no kernel, nothing to split); the others are
     # covered by 2-D cases here
-    covered = {"softmax", "log_softmax", "logsumexp", "logsumexp_grad", "softmax_grad",
-               "log_softmax_grad", "active_fraction", "dead_units", "prelu", "prelu_grad",
+    covered = {"softmax", "log_softmax", "softmin", "logsumexp", "logsumexp_grad", "softmax_grad",
+               "log_softmax_grad", "softmin_grad", "active_fraction", "dead_units", "prelu", "prelu_grad",
                "noisy_relu_grad"}
     assert {r.function for r in hc.rows() if not split_here(r)} <= covered
 
@@ -94,7 +94,9 @@ def test_reductions_same_bits_for_any_thread_count(dtype, shape, axis, split_sma
                         lambda: rectifier.logsumexp(x, axis=axis),
                         lambda: rectifier.logsumexp_grad(x, lse, axis=axis),
                         lambda: rectifier.softmax_grad(y, g, axis=axis),
-                        lambda: rectifier.log_softmax_grad(y, g, axis=axis)):
+                        lambda: rectifier.log_softmax_grad(y, g, axis=axis),
+                        lambda: rectifier.softmin(x, axis=axis),
+                        lambda: rectifier.softmin_grad(y, g, axis=axis)):
             assert_same_for_every_count(compute)
 
 
