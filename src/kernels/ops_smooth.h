@@ -1,9 +1,9 @@
 /* The smooth rectifiers and their derivatives, written once in float64 over vmath.h.
  *
  * Included by instantiate.h in the float64 instantiation only, after ops.h. The float32 and
- * float16 kernels of the ops that ops_smooth_f32.h does not compute natively widen each vector to
- * float64, apply these ops (or a variant sized for float32 results, gelu_for_float32) and round
- * once (loops.h).
+ * float16 kernels of hardsigmoid and hardswish widen each vector to float64, apply these ops and
+ * round once (loops.h); the other smooth ops have variants sized for float32 results
+ * (ops_smooth_wide.h, and gelu_for_float32 below).
  *
  * Conventions, beyond ops.h's:
  *   - transcendental calls only see the lanes they decide (the others see 0), so a discarded lane
@@ -276,7 +276,6 @@ static inline V OPF(gelu_for_float32)(V x, const P *p) {
     (void)p;
     return v_select(v_lt(x, v_zero()), xq, v_select(v_or(v_gt(x, v_set1(16.0)), v_eq(x, v_zero())), x, v_sub(xc, xq)));
 }
-SM_PINNED(gelu_for_float32)
 
 /* ---- derivatives ---------------------------------------------------------------------------- */
 

@@ -879,8 +879,8 @@ def prelu_grad(x, weight, grad=None, axis=1):
 
 # ---------------------------------------------------------------------------------------------
 # The smooth rectifiers (SPEC 2.1) and their derivatives (2.3). float64 data is computed in float64
-# (src/kernels/vmath.h); float32 and float16 data natively in float32 for elu, celu, selu, softplus,
-# sigmoid, log_sigmoid and silu (ops_smooth_f32.h), else in float64 rounded once.
+# (src/kernels/vmath.h); float32 and float16 data in float64 sized for a float32 result
+# (src/kernels/ops_smooth_wide.h), rounded once.
 # ---------------------------------------------------------------------------------------------
 
 _uf_elu = _make_ufunc("elu", RECT_KIND_UNARY, RECT_OP_elu, 1, "xp|x",
