@@ -165,6 +165,17 @@ VW_INLINE V OPF(gelu_tanh_for_float32)(V x, const P *p) {
     return v_select(v_or(v_gt(x, v_set1(20.0)), v_eq(x, v_zero())), x, y);
 }
 
+/* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) (2 + m >= 1: no cancellation, and
+ * tanh(x) = x for tiny x); |x| clamped at 10 (beyond 9.01 float32 tanh is +-1). The sign of a
+ * zero kept. */
+VW_INLINE V OPF(tanh_for_float32)(V x, const P *p) {
+    V z = v_abs(x);
+    V m = vw_expm1(v_mul(v_set1(-2.0), v_select(v_gt(z, v_set1(10.0)), v_set1(10.0), z)));
+    V t = v_div(m, v_sub(v_set1(-2.0), m));
+    (void)p;
+    return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
+}
+
 /* NaN in, that same NaN out (as ops_smooth.h's SM_PINNED), inlined */
 #define VW_PINNED(op)                                                                             \
     VW_INLINE V OPF(RECT_CAT(op, _for_float32_pinned))(V x, const P *p) {                         \
