@@ -97,9 +97,11 @@ RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
  * for an op in both). Computed in float64 by a variant sized for float32 results
  * (ops_smooth_wide.h, ops_smooth.h's gelu_for_float32) and rounded once: */
 #define RECT_F32_WIDE_LITE_SMOOTH_OPS(X) X(sigmoid) X(silu) X(gelu) X(gelu_tanh) X(softplus) X(log_sigmoid) \
-    X(mish) X(elu) X(celu) X(selu) X(tanh)
+    X(mish) X(selu) X(tanh)
 /* ... by the float64 op itself, rounded once: */
 #define RECT_F32_WIDE_SMOOTH_OPS(X) X(hardsigmoid) X(hardswish)
+/* ... natively in float32 (ops_smooth_f32.h): */
+#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu)
 
 /* ---- float64: every op, the smooth ones through the vector math ---- */
 #define VPFX f64
@@ -140,6 +142,11 @@ RECT_DEFINE_REDUCE(f64, double, v_load, v_store, 1, -INFINITY)
 /* ---- the smooth ops for float32 and float16 storage (the lists above) ---- */
 #define VPFX f32
 #define S float
+#include "ops_smooth_f32.h"
+#define RECT_NATIVE32_UNARY(op)                                                                   \
+    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f32, float, v_load, v_store)         \
+    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
 #define RECT_WIDE_UNARY(op)                                                                       \
     RECT_DEFINE_WIDE_UNARY(op, f32, float, v_load, v_store)                                     \
     RECT_DEFINE_WIDE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16)

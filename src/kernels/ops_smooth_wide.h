@@ -103,18 +103,6 @@ VW_INLINE V vw_times_expm1(V c, V x) {
     return v_select(v_eq(x, v_zero()), x, v_mul(c, m));
 }
 
-/* x > 0 ? x : alpha expm1(x) */
-VW_INLINE V OPF(elu_for_float32)(V x, const P *p) {
-    M nonpositive = v_le(x, v_zero());
-    return v_select(nonpositive, vw_times_expm1(p->a, v_keep(nonpositive, x)), x);
-}
-
-/* x > 0 ? x : alpha expm1(x / alpha) */
-VW_INLINE V OPF(celu_for_float32)(V x, const P *p) {
-    M nonpositive = v_le(x, v_zero());
-    return v_select(nonpositive, vw_times_expm1(p->a, v_div(v_keep(nonpositive, x), p->a)), x);
-}
-
 /* scale (x > 0 ? x : alpha expm1(x)); +inf stays +inf */
 VW_INLINE V OPF(selu_for_float32)(V x, const P *p) {
     M nonpositive = v_le(x, v_zero());

@@ -96,4 +96,52 @@ VM32_INLINE f32_v vm32_exp_normal(f32_v x) {
     return f32_scale_exponent(p, kb);
 }
 
+/* ---- e^x - 1 as hi + lo, for elu and celu (ops_smooth_f32.h): computed from single-float
+ * pieces its error would reach 1.5 ULP; carried in two parts it is within 2^-28 relative, and
+ * the result rounds once, at its end. ---- */
+
+/* e^r - 1 = hi + lo for |r| <= ln(2)/2 (a hair more is fine): r + r^2 q(r), q the Taylor series
+ * of (e^r - 1 - r) / r^2 to r^6 / 8! (truncation below 2^-29 relative), by Horner with FMAs;
+ * hi = r + r^2 q rounded, lo its rounding error (Fast2Sum: |r| >= |r^2 q|). */
+static inline f32_v vm32_expm1_reduced(f32_v r, f32_v *lo) {
+    f32_v q = f32_set1(1.0f / 40320.0f);
+    q = f32_fma(q, r, f32_set1(1.0f / 5040.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 720.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 120.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 24.0f));
+    q = f32_fma(q, r, f32_set1(1.0f / 6.0f));
+    q = f32_fma(q, r, f32_set1(0.5f));
+    f32_v rq = f32_mul(r, q);
+    f32_v hi = f32_fma(r, rq, r);
+    *lo = f32_fma(r, rq, f32_sub(r, hi)); /* r - hi is exact (Sterbenz) */
+    return hi;
+}
+
+/* k = round(x / ln 2) (a whole number, as a float) and x = k ln 2 + r + r_lo: r exact by one FMA
+ * (see vm32_exp), r_lo = -k ln2_lo the rest of ln 2's 48 bits. */
+static inline f32_v vm32_reduce_ln2(f32_v x, f32_v *k, f32_v *r_lo) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    *k = f32_sub(f32_fma(x, f32_set1(VM32_LOG2E), magic), magic);
+    *r_lo = f32_mul(*k, f32_set1(-VM32_LN2_LO));
+    return f32_fma(*k, f32_set1(-VM32_LN2_HI), x);
+}
+
+/* e^x - 1 = hi + lo for -17.5 <= x <= 0 (callers clamp: below, the float32 result is -1): with
+ * x = k ln 2 + r, e^x - 1 = 2^k (e^r - 1) + (2^k - 1), summed exactly (Fast2Sum, |2^k - 1| >=
+ * |2^k (e^r - 1)| or 2^k - 1 = 0), 2^k - 1 itself carried in two parts (for k = -25 it is not a
+ * float). */
+static inline f32_v vm32_expm1_nonpositive(f32_v x, f32_v *lo) {
+    const f32_v one = f32_set1(1.0f);
+    f32_v k, r_lo, em_lo, r = vm32_reduce_ln2(x, &k, &r_lo);
+    f32_v em = vm32_expm1_reduced(r, &em_lo);
+    f32_v pk = f32_pow2i(k); /* k in [-26, 0] */
+    f32_v a = f32_mul(pk, em);  /* exact: a power of two */
+    f32_v c = f32_sub(pk, one); /* 2^k - 1, exact for k >= -24 ... */
+    f32_v c_lo = f32_sub(pk, f32_add(c, one)); /* ... and what rounding lost otherwise */
+    f32_v s = f32_add(c, a);
+    em_lo = f32_add(em_lo, f32_fma(r_lo, em, r_lo));
+    *lo = f32_add(f32_add(f32_sub(c, s), a), f32_fma(pk, em_lo, c_lo));
+    return s;
+}
+
 #endif
