@@ -102,6 +102,11 @@ RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
 #define RECT_F32_WIDE_SMOOTH_OPS(X) X(hardsigmoid) X(hardswish)
 /* ... natively in float32 (ops_smooth_f32.h): */
 #define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu)
+/* The derivatives, likewise (every op of RECT_SMOOTH_GRAD_OPS in one list): */
+#define RECT_F32_WIDE_LITE_GRAD_OPS(X) X(sigmoid_grad) X(silu_grad) X(tanh_grad) X(elu_grad) X(celu_grad) \
+    X(selu_grad) X(softplus_grad) X(log_sigmoid_grad)
+#define RECT_F32_WIDE_GRAD_OPS(X) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) \
+    X(gelu_tanh_grad)
 
 /* ---- float64: every op, the smooth ones through the vector math ---- */
 #define VPFX f64
@@ -158,7 +163,11 @@ RECT_F32_WIDE_SMOOTH_OPS(RECT_WIDE_UNARY)
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)      \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_F32_WIDE_LITE_SMOOTH_OPS(RECT_WIDE_LITE_UNARY)
-RECT_SMOOTH_GRAD_OPS(RECT_WIDE_GRAD)
+RECT_F32_WIDE_GRAD_OPS(RECT_WIDE_GRAD)
+#define RECT_WIDE_LITE_GRAD(op)                                                                   \
+    RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)       \
+    RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_F32_WIDE_LITE_GRAD_OPS(RECT_WIDE_LITE_GRAD)
 /* the randomized rectifiers for float32 and float16 data, computed in float32; sigma="sigmoid"
  * takes sqrt(logistic(x)) in float64 (vmath.h), rounded once: no float32 underflow of the
  * variance before its square root */

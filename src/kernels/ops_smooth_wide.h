@@ -164,6 +164,63 @@ VW_INLINE V OPF(tanh_for_float32)(V x, const P *p) {
     return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
 }
 
+/* ---- derivatives (the kernels apply the incoming gradient, loops.h) ---- */
+
+/* sigmoid(x) sigmoid(-x) = e / (1 + e)^2, e = e^-|x| */
+VW_INLINE V OPF(sigmoid_grad_for_float32)(V x, const P *p) {
+    V e = vw_exp_minus_abs(x), d = v_add(v_set1(1.0), e);
+    (void)p;
+    return v_div(e, v_mul(d, d));
+}
+
+/* sigmoid(x) + x sigmoid(x) sigmoid(-x), x clamped to [-160, 160] */
+VW_INLINE V OPF(silu_grad_for_float32)(V x, const P *p) {
+    V e = vw_exp_minus_abs(x), t = v_div(v_set1(1.0), v_add(v_set1(1.0), e));
+    V big = t, small = v_mul(e, t); /* sigmoid(|x|), sigmoid(-|x|) */
+    V xc = v_select(v_gt(x, v_set1(160.0)), v_set1(160.0), v_select(v_lt(x, v_set1(-160.0)), v_set1(-160.0), x));
+    (void)p;
+    return f64_fma(v_mul(xc, big), small, v_select(v_lt(x, v_zero()), small, big));
+}
+
+/* 1 - tanh(x)^2 = 4e / (1 + e)^2, e = e^(-2|x|) (|x| clamped at 80) */
+VW_INLINE V OPF(tanh_grad_for_float32)(V x, const P *p) {
+    V e = vw_exp_minus_abs(v_add(x, x)), d = v_add(v_set1(1.0), e);
+    (void)p;
+    return v_div(v_mul(v_set1(4.0), e), v_mul(d, d));
+}
+
+/* e^x for x <= 0 (clamped at -160), the other lanes see 0 */
+VW_INLINE V vw_exp_nonpositive(V x) {
+    V xc = v_keep(v_le(x, v_zero()), x);
+    return vw_exp(v_select(v_lt(xc, v_set1(-160.0)), v_set1(-160.0), xc));
+}
+
+/* 1 for x > 0, alpha e^x at and below 0 */
+VW_INLINE V OPF(elu_grad_for_float32)(V x, const P *p) {
+    return v_select(v_le(x, v_zero()), v_mul(p->a, vw_exp_nonpositive(x)), v_set1(1.0));
+}
+
+VW_INLINE V OPF(celu_grad_for_float32)(V x, const P *p) {
+    return v_select(v_le(x, v_zero()), vw_exp_nonpositive(v_div(v_keep(v_le(x, v_zero()), x), p->a)), v_set1(1.0));
+}
+
+VW_INLINE V OPF(selu_grad_for_float32)(V x, const P *p) {
+    (void)p;
+    return v_select(v_le(x, v_zero()), v_mul(v_set1(SM_SELU_SCALE * SM_SELU_ALPHA), vw_exp_nonpositive(x)),
+                    v_set1(SM_SELU_SCALE));
+}
+
+/* sigmoid(beta x); 1 where beta x > threshold (b) */
+VW_INLINE V OPF(softplus_grad_for_float32)(V x, const P *p) {
+    V z = v_mul(p->a, x);
+    return v_select(v_gt(z, p->b), v_set1(1.0), OPF(sigmoid_for_float32)(z, p));
+}
+
+/* sigmoid(-x) */
+VW_INLINE V OPF(log_sigmoid_grad_for_float32)(V x, const P *p) {
+    return OPF(sigmoid_for_float32)(v_sub(v_zero(), x), p);
+}
+
 /* NaN in, that same NaN out (as ops_smooth.h's SM_PINNED), inlined */
 #define VW_PINNED(op)                                                                             \
     VW_INLINE V OPF(RECT_CAT(op, _for_float32_pinned))(V x, const P *p) {                         \
