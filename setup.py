@@ -1,6 +1,7 @@
 """Builds the one extension, rectifier._core: the Cython layer, the dispatch code and every CPU
-path's kernels. Each kernel file selects its own instruction set (see src/kernels/avx2.c), so the
+path's kernels. Each kernel file selects its own instruction set (see src/kernels/avx512.c), so the
 whole extension is compiled with the platform's baseline flags: no -march=native, no fast-math."""
+import glob
 import os
 import platform
 import tempfile
@@ -16,9 +17,9 @@ SOURCES = [
     "src/dispatch.c",
     "src/ufunc_loops.c",
     "src/fused.c",
-    "src/kernels/scalar.c",
-    "src/kernels/avx2.c",
-    "src/kernels/neon.c",
+    "src/pool.c",
+    # one translation unit per CPU path (include/rectifier/capabilities.h lists them)
+    *sorted(glob.glob("src/kernels/*.c")),
 ]
 
 
@@ -31,8 +32,8 @@ class BuildExt(build_ext):
             # No FMA contraction: every path must round the same way, so a fused multiply-add
             # appears only where a kernel asks for it explicitly. -Wall -Wextra hold for our C and
             # for the C Cython generates, with GCC and Clang (.ci/wheel.sh fails on any warning).
-            # No -march, no -m<isa>, no -ffast-math: everything but src/kernels/avx2.c (which
-            # selects its own instructions by pragma) runs on any CPU of the platform, and
+            # No -march, no -m<isa>, no -ffast-math: everything but the path files src/kernels/<path>.c
+            # (each selects its own instructions by pragma) runs on any CPU of the platform, and
             # tests/test_build_isolation.py checks that in the built extension.
             flags = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra"]
             # Clang assumes by default that nobody reads the floating-point status flags, so it

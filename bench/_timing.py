@@ -24,6 +24,10 @@ import time
 import timeit
 from dataclasses import asdict, dataclass, field
 
+# The peer comparisons are one thread each, rectifier's thread pool included (unless the caller
+# sets RECTIFIER_NUM_THREADS); bench_threads.py sets its counts itself. Imported before rectifier.
+os.environ.setdefault("RECTIFIER_NUM_THREADS", "1")
+
 __all__ = [
     "Stat", "autorange", "measure", "compare", "warm_cpu", "machine_info", "check_not_emulated",
     "import_torch", "fmt_time", "fmt_ratio", "parse_size", "fmt_size", "save_json", "prepare_run",
@@ -242,6 +246,13 @@ def save_json(path: str, payload: dict) -> None:
         f.write("\n")
 
 
+def cpu_paths():
+    """Every CPU path of rectifier's path table (the C table RECT_CPU_PATHS), lowest precedence
+    first: the choices of --path."""
+    from rectifier._core import PATHS
+    return PATHS
+
+
 def prepare_run(script: str, path) -> int:
     """The common start of a benchmark: refuse to run under emulation, and restrict rectifier to
     the CPU path `path` (None: leave it). Returns 0, or the exit status 2 after saying why."""
@@ -264,7 +275,7 @@ def peer_parser(doc: str):
     import argparse
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--path", choices=["scalar", "avx2", "neon"])
+    ap.add_argument("--path", choices=cpu_paths())
     ap.add_argument("--no-torch", action="store_true")
     return ap
 

@@ -396,6 +396,16 @@ def compare_generic(x, y, ref, t: TypeInfo, bound: float, limit: int) -> PathSta
 # --------------------------------------------------------------------------------------------
 
 
+def _path_names():
+    import rectifier._core
+    return rectifier._core.PATHS
+
+
+def _active_path():
+    import rectifier
+    return rectifier.capabilities()["active"]
+
+
 def set_path(path: str):
     import rectifier
     rectifier.set_capabilities(["scalar"] if path == "scalar" else ["scalar", path])
@@ -956,9 +966,9 @@ def main(argv=None) -> int:
     ap.add_argument("function", nargs="?", help=f"one of {', '.join(FUNCS)}")
     ap.add_argument("--all", action="store_true", help="every function; print a Markdown table")
     ap.add_argument("--functions", help="comma list, with --all: only these")
-    ap.add_argument("--path", default="avx2",
-                    help="scalar, avx2, neon, or a comma list swept against one reference "
-                         "(default avx2)")
+    ap.add_argument("--path", default=None,
+                    help="a CPU path of rectifier's table (" + ", ".join(_path_names()) + "), or a "
+                         "comma list swept against one reference (default: the active path)")
     ap.add_argument("--dtype", default="float32", choices=list(TYPES))
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--exhaustive", action="store_true",
@@ -987,7 +997,7 @@ def main(argv=None) -> int:
 
     if a.selftest:
         return selftest()
-    paths = [p.strip() for p in a.path.split(",") if p.strip()]
+    paths = [p.strip() for p in (a.path or _active_path()).split(",") if p.strip()]
     build = "stand-in " + a.impl
     if a.impl == "rectifier":
         import importlib

@@ -79,6 +79,18 @@ CASES = {
         "np.where(x > 0, x, x * wb)",
         "np.multiply(x, wb, out=o); np.maximum(x, o, out=o)",
         "F.prelu(t, tw)", None),
+    # channels first (1, C, n/C): long runs of one weight (the "prelu" row is channels last)
+    "prelu_cf": (
+        "r.prelu(xcf, w)", "r.prelu(xcf, w, out=ocf)",
+        "np.where(xcf > 0, xcf, xcf * wcf)",
+        "np.multiply(xcf, wcf, out=ocf); np.maximum(xcf, ocf, out=ocf)",
+        "F.prelu(tcf, tw)", None),
+    # a single weight on a 1-D array: leaky_relu's kernel
+    "prelu_1w": (
+        f"r.prelu(x1, {SLOPE})", f"r.prelu(x1, {SLOPE}, out=o1)",
+        "np.where(x1 > 0, x1, x1 * slope32)",
+        "np.multiply(x1, slope32, out=o1); np.maximum(x1, o1, out=o1)",
+        "F.prelu(t1, tw1)", None),
     "relu_grad": (
         "r.relu_grad(x, g)", "r.relu_grad(x, g, out=o)",
         "np.where(x > 0, g, zero32)",
@@ -113,7 +125,7 @@ def readable(stmt: str) -> str:
     return stmt
 
 
-TARGET_FUNCS = ("relu", "leaky_relu", "prelu")
+TARGET_FUNCS = ("relu", "leaky_relu", "prelu", "prelu_cf", "prelu_1w")
 TARGET_SIZES = (64 << 10, 16 << 20)
 
 
@@ -137,6 +149,9 @@ def namespace(n: int, torch) -> dict:
         "one_minus_slope32": np.float32(1 - SLOPE), "zero32": np.float32(0),
     }
     ns["r"] = r
+    # prelu's other layouts, as views of x and o (so the checks below read them through o)
+    ns.update(xcf=x.reshape(1, shape[1], -1), ocf=ns["o"].reshape(1, shape[1], -1),
+              wcf=w.reshape(1, -1, 1), x1=x.reshape(-1), o1=ns["o"].reshape(-1))
     ns["o"].fill(1.0)
     ns["dst"].fill(1.0)    # touch the preallocated pages once, outside the timing
     ns["m"].fill(False)
@@ -145,6 +160,8 @@ def namespace(n: int, torch) -> dict:
         aten = torch.ops.aten
         ns.update(
             torch=torch, F=F, t=torch.from_numpy(x), tg=torch.from_numpy(g), tw=torch.from_numpy(w),
+            tcf=torch.from_numpy(ns["xcf"]), t1=torch.from_numpy(ns["x1"]),
+            tw1=torch.tensor([SLOPE], dtype=torch.float32),
             to=torch.from_numpy(np.ones_like(x)),
             aten_relu_out=aten.relu.out, nn_hardtanh=torch._C._nn.hardtanh,
             nn_leaky_relu=torch._C._nn.leaky_relu,
@@ -159,22 +176,22 @@ def namespace(n: int, torch) -> dict:
 def check_equivalence(ns: dict, torch) -> None:
     """The peers compute what we compute (so that the comparison is of the same work)."""
     for name, (oa, oo, na, no, ta, to) in CASES.items():
-        ref = eval(oa, ns)
-        got_np = eval(na, ns)
+        ref = eval(oa, ns).reshape(-1)   # (prelu's other layouts are views: compared flat)
+        got_np = eval(na, ns).reshape(-1)
         exec(no, ns)
-        for label, got in (("numpy", got_np), ("numpy out=", ns["o"])):
+        for label, got in (("numpy", got_np), ("numpy out=", ns["o"].reshape(-1))):
             if not np.allclose(got, ref, rtol=1e-6, atol=0):
                 raise AssertionError(f"{name}: {label} peer differs from ours")
         exec(oo, ns)
-        if not np.array_equal(ns["o"], ref):
+        if not np.array_equal(ns["o"].reshape(-1), ref):
             raise AssertionError(f"{name}: out= result differs from the allocating one")
         if torch is not None:
-            got_t = eval(ta, ns).numpy()
+            got_t = eval(ta, ns).numpy().reshape(-1)
             if not np.allclose(got_t, ref, rtol=1e-6, atol=0):
                 raise AssertionError(f"{name}: torch peer differs from ours")
             if to is not None:
                 eval(to, ns)
-                if not np.allclose(ns["to"].numpy(), ref, rtol=1e-6, atol=0):
+                if not np.allclose(ns["to"].numpy().reshape(-1), ref, rtol=1e-6, atol=0):
                     raise AssertionError(f"{name}: torch out= peer differs from ours")
 
 
@@ -303,7 +320,7 @@ def main(argv=None) -> int:
                     help=f"comma list of element counts, K/M suffixes allowed (default {DEFAULT_SIZES})")
     ap.add_argument("--quick", action="store_true",
                     help="a smoke run: 3 samples of >= 5 ms each")
-    ap.add_argument("--path", choices=["scalar", "avx2", "neon"],
+    ap.add_argument("--path", choices=T.cpu_paths(),
                     help="restrict the CPU path with rectifier.set_capabilities")
     ap.add_argument("--json", metavar="FILE", help="save all results and samples as JSON")
     ap.add_argument("--min-time", type=float, default=None,

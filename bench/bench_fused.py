@@ -3,7 +3,7 @@ compositions and np.copyto (the memory ceiling), and linear against np.maximum(x
 all in one process, interleaved, medians (bench/_timing.py). Prints ratios: peer time / our time
 (> 1: we are faster); "copyto" is copy time / our time (>= 0.91 meets "within 1.1x of copyto").
 
-    python bench/bench_fused.py [--sizes 64K,1M,16M] [--quick] [--path scalar|avx2] [--no-torch]
+    python bench/bench_fused.py [--sizes 64K,1M,16M] [--quick] [--path PATH] [--no-torch]
 
 Never run it under qemu.
 """

@@ -104,7 +104,7 @@ class Spinner:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run: fewer, shorter samples")
-    ap.add_argument("--path", choices=["scalar", "avx2", "neon"])
+    ap.add_argument("--path", choices=T.cpu_paths())
     ap.add_argument("--json", metavar="FILE")
     opts = ap.parse_args(argv)
     min_time, repeat = (0.005, 3) if opts.quick else (0.02, 9)

@@ -3,7 +3,7 @@ torch.nn.functional.rrelu(training=True), noisy_relu against NumPy's Generator (
 then max with 0) and torch (x + randn, relu), and np.copyto of the same array (the memory ceiling),
 all in one process, interleaved, medians. Ratios are peer time / our time (> 1: we are faster).
 
-    python bench/bench_random.py [--sizes 64K,1M] [--quick] [--path scalar|avx2] [--no-torch]
+    python bench/bench_random.py [--sizes 64K,1M] [--quick] [--path PATH] [--no-torch]
 
 Targets (issue 4): rrelu(training=True) >= 10x torch at 1M float32; noisy_relu >= 1 Gelem/s at
 64K float32. Never run it under qemu.

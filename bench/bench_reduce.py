@@ -3,7 +3,7 @@ PyTorch (one thread) and SciPy, all in one process, interleaved, medians. Prints
 ratios peer time / our time (> 1: we are faster), and the axis=0 / axis=-1 time of our own calls.
 
     python bench/bench_reduce.py [--shapes 1024x1024,64x4096] [--dtype float32] [--quick]
-                                 [--path scalar|avx2|neon] [--no-torch]
+                                 [--path PATH] [--no-torch]
 
 The issue-5 targets (float32, (1024, 1024)): softmax and logsumexp over rows at least 2x
 torch (one thread) and 5x SciPy; axis=0 within 1.5x of axis=-1. Never run it under qemu.

@@ -1,37 +1,42 @@
 /* CPU feature detection and the kernel table. Compiled with the platform's baseline flags only:
  * nothing here may execute an instruction the CPU might lack. */
 #include <stdint.h>
+#include <string.h>
 #include "kernels/table.h"
 #include "kernels/f16_soft.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
-#define RECT_HAVE_AVX2_PATH 1
 #if defined(_MSC_VER) && !defined(__clang__)
 #include <intrin.h>
 #else
 #include <cpuid.h>
 #endif
 #endif
-#if defined(__aarch64__) || defined(_M_ARM64)
-#define RECT_HAVE_NEON_PATH 1
-#endif
 
 rect_kernel_table rect_kernels;
 
-static unsigned compiled_paths = RECT_CAP_SCALAR
-#ifdef RECT_HAVE_AVX2_PATH
-                                 | RECT_CAP_AVX2
-#endif
-#ifdef RECT_HAVE_NEON_PATH
-                                 | RECT_CAP_NEON
-#endif
-    ;
+/* RECT_CPU_PATHS (rectifier/capabilities.h) as data: every path, in row order. */
+typedef struct rect_path {
+    const char *name;
+    unsigned cap;
+    int precedence, built;
+    unsigned cpuid_1_ecx, cpuid_7_ebx, xcr0;
+    void (*fill)(rect_kernel_table *t);
+} rect_path;
+
+#define RECT_PATH_ROW(name, bit, precedence, arch, ecx1, ebx7, xcr0)                              \
+    {#name, 1u << (bit), (precedence), (arch), (ecx1), (ebx7), (xcr0), rect_fill_table_##name},
+static const rect_path paths[] = {RECT_CPU_PATHS(RECT_PATH_ROW)};
+#undef RECT_PATH_ROW
+#define N_PATHS (sizeof(paths) / sizeof(paths[0]))
+
+static unsigned compiled_paths = 0;
 static unsigned detected_paths = RECT_CAP_SCALAR;
 static unsigned enabled_paths = RECT_CAP_SCALAR;
 static unsigned active_path = RECT_CAP_SCALAR;
 static int initialised = 0;
 
-#ifdef RECT_HAVE_AVX2_PATH
+#if defined(__x86_64__) || defined(_M_X64)
 static void cpuid(unsigned leaf, unsigned subleaf, unsigned regs[4]) {
 #if defined(_MSC_VER) && !defined(__clang__)
     int r[4];
@@ -53,50 +58,62 @@ static uint64_t read_xcr0(void) {
 #endif
 }
 
-/* AVX2 and FMA and F16C in cpuid, and the OS saving XMM and YMM state (XCR0 bits 1 and 2). */
-static int cpu_has_avx2_path(void) {
-    unsigned r[4];
-    const unsigned fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28, f16c = 1u << 29;
+/* Whether the CPU reports every feature bit the path's row asks for, and the OS saves the register
+ * state it names (XGETBV is only run once CPUID says the OS enabled it: OSXSAVE). */
+static int cpu_runs(const rect_path *path) {
+    const unsigned osxsave = 1u << 27;
+    unsigned r[4], ecx1, ebx7 = 0;
     cpuid(0, 0, r);
-    if (r[0] < 7) return 0;
+    if (r[0] < 1) return path->cpuid_1_ecx == 0 && path->cpuid_7_ebx == 0 && path->xcr0 == 0;
+    if (r[0] >= 7) {
+        unsigned r7[4];
+        cpuid(7, 0, r7);
+        ebx7 = r7[1];
+    }
     cpuid(1, 0, r);
-    if ((r[2] & (fma | osxsave | avx | f16c)) != (fma | osxsave | avx | f16c)) return 0;
-    if ((read_xcr0() & 6u) != 6u) return 0;
-    cpuid(7, 0, r);
-    return (r[1] >> 5) & 1u; /* EBX bit 5: AVX2 */
+    ecx1 = r[2];
+    if ((ecx1 & path->cpuid_1_ecx) != path->cpuid_1_ecx) return 0;
+    if ((ebx7 & path->cpuid_7_ebx) != path->cpuid_7_ebx) return 0;
+    if (path->xcr0 != 0) {
+        if (!(ecx1 & osxsave)) return 0;
+        if ((read_xcr0() & path->xcr0) != path->xcr0) return 0;
+    }
+    return 1;
 }
+#else
+static int cpu_runs(const rect_path *path) { (void)path; return 1; } /* built means present */
 #endif
 
+/* The table from the scalar path, then overwritten by the enabled path of highest precedence. */
 static void fill_table(void) {
     rect_kernel_table t;
+    const rect_path *best = &paths[0];
+    size_t i;
+    for (i = 0; i < N_PATHS; i++)
+        if ((enabled_paths & paths[i].cap) && paths[i].precedence > best->precedence) best = &paths[i];
     rect_fill_table_scalar(&t);
-    active_path = RECT_CAP_SCALAR;
-#ifdef RECT_HAVE_AVX2_PATH
-    if (enabled_paths & RECT_CAP_AVX2) rect_fill_table_avx2(&t), active_path = RECT_CAP_AVX2;
-#endif
-#ifdef RECT_HAVE_NEON_PATH
-    if (enabled_paths & RECT_CAP_NEON) rect_fill_table_neon(&t), active_path = RECT_CAP_NEON;
-#endif
+    if (best->cap != RECT_CAP_SCALAR) best->fill(&t);
+    active_path = best->cap;
     rect_kernels = t;
 }
 
 void rect_init(void) {
+    size_t i;
     if (initialised) return;
-#ifdef RECT_HAVE_AVX2_PATH
-    if (cpu_has_avx2_path()) detected_paths |= RECT_CAP_AVX2;
-#endif
-#ifdef RECT_HAVE_NEON_PATH
-    detected_paths |= RECT_CAP_NEON; /* Advanced SIMD is mandatory on AArch64 */
-#endif
+    for (i = 0; i < N_PATHS; i++) {
+        if (!paths[i].built) continue;
+        compiled_paths |= paths[i].cap;
+        if (cpu_runs(&paths[i])) detected_paths |= paths[i].cap;
+    }
     enabled_paths = detected_paths;
     fill_table();
     initialised = 1;
 }
 
-unsigned rect_capabilities_compiled(void) { return compiled_paths; }
-unsigned rect_capabilities_detected(void) { return detected_paths; }
-unsigned rect_capabilities_enabled(void) { return enabled_paths; }
-unsigned rect_active_path(void) { return active_path; }
+unsigned rect_capabilities_compiled(void) { rect_init(); return compiled_paths; }
+unsigned rect_capabilities_detected(void) { rect_init(); return detected_paths; }
+unsigned rect_capabilities_enabled(void) { rect_init(); return enabled_paths; }
+unsigned rect_active_path(void) { rect_init(); return active_path; }
 
 int rect_set_capabilities(unsigned mask) {
     rect_init();
@@ -106,13 +123,33 @@ int rect_set_capabilities(unsigned mask) {
     return 0;
 }
 
+static const rect_path *path_of(unsigned cap) {
+    size_t i;
+    for (i = 0; i < N_PATHS; i++)
+        if (paths[i].cap == cap) return &paths[i];
+    return 0;
+}
+
 const char *rect_path_name(unsigned cap) {
-    switch (cap) {
-    case RECT_CAP_SCALAR: return "scalar";
-    case RECT_CAP_AVX2: return "avx2";
-    case RECT_CAP_NEON: return "neon";
-    default: return 0;
-    }
+    const rect_path *path = path_of(cap);
+    return path ? path->name : 0;
+}
+
+int rect_path_precedence(unsigned cap) {
+    const rect_path *path = path_of(cap);
+    return path ? path->precedence : -1;
+}
+
+unsigned rect_path_xcr0(unsigned cap) {
+    const rect_path *path = path_of(cap);
+    return path ? path->xcr0 : 0;
+}
+
+unsigned rect_path_bit(const char *name) {
+    size_t i;
+    for (i = 0; name && i < N_PATHS; i++)
+        if (strcmp(paths[i].name, name) == 0) return paths[i].cap;
+    return 0;
 }
 
 float rect_f16_to_f32(rect_f16 h) { return rect_soft_f16_to_f32(h); }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "ufunc_loops.h"
 #include "kernels/table.h"
+#include "pool.h"
 
 #define RECT_BLOCK 256
 #define RECT_MAX_OPERANDS 6
@@ -63,7 +64,7 @@ static int overlap_needs_order(char **args, const intptr_t *steps, intptr_t n, c
     return 0;
 }
 
-void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *steps, void *data) {
+static void loop_serial(char **args, const intptr_t *dimensions, const intptr_t *steps, void *data) {
     const rect_loop_desc *desc = (const rect_loop_desc *)data;
     const size_t esize = element_size[desc->dtype], csize = compute_size[desc->dtype];
     /* Which ufunc operands are arrays the kernel reads or writes, and which are parameters. */
@@ -173,4 +174,64 @@ void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *st
             }
         }
     }
+}
+
+/* A large call is cut into pieces for the thread pool (each piece is the loop above on a stretch
+ * of the elements: the same kernel calls on the same values), unless an output overlaps an input
+ * in a way that needs the elements in order (reduce and accumulate). */
+typedef struct {
+    char **args;
+    const intptr_t *steps;
+    void *data;
+    int nargs;
+} loop_job;
+
+static void loop_piece(void *v, size_t begin, size_t end) {
+    const loop_job *j = (const loop_job *)v;
+    char *args[RECT_MAX_OPERANDS];
+    const intptr_t count = (intptr_t)(end - begin);
+    int k;
+    for (k = 0; k < j->nargs; k++) args[k] = j->args[k] + (intptr_t)begin * j->steps[k];
+    loop_serial(args, &count, j->steps, j->data);
+}
+
+void rect_ufunc_loop(char **args, const intptr_t *dimensions, const intptr_t *steps, void *data) {
+    const rect_loop_desc *desc = (const rect_loop_desc *)data;
+    const size_t n = (size_t)dimensions[0];
+    const size_t t = rect_threads_for(n, rect_parallel_min);
+    loop_job j;
+    int independent = 1;
+    if (t <= 1) {
+        loop_serial(args, dimensions, steps, data);
+        return;
+    }
+    j.args = args, j.steps = steps, j.data = data;
+    switch (desc->kind) {
+    case RECT_KIND_UNARY: j.nargs = 2 + desc->nparams; break;
+    case RECT_KIND_GRAD: j.nargs = 3 + desc->nparams; break;
+    case RECT_KIND_PRELU: j.nargs = 3; break;
+    default: j.nargs = 5; break;
+    }
+    /* an output of step 0 (every element writes one place), or one that overlaps an input other
+     * than exactly (in place), keeps the loop serial */
+    {
+        const int n_out = desc->kind == RECT_KIND_PRELU_GRAD ? 2 : 1;
+        int o, i;
+        for (o = j.nargs - n_out; o < j.nargs; o++) {
+            uintptr_t olo, ohi;
+            if (steps[o] == 0) independent = 0;
+            span(args[o], steps[o], (intptr_t)n, sizeof(double), &olo, &ohi);
+            for (i = 0; i < j.nargs - n_out; i++) {
+                uintptr_t ilo, ihi;
+                span(args[i], steps[i], (intptr_t)n, sizeof(double), &ilo, &ihi);
+                if (ilo < ohi && olo < ihi && !(args[i] == args[o] && steps[i] == steps[o]))
+                    independent = 0;
+            }
+        }
+    }
+    if (!independent) {
+        loop_serial(args, dimensions, steps, data);
+        return;
+    }
+    rect_parallel_for(n, (n + 4 * t - 1) / (4 * t), t, loop_piece, &j);
 }

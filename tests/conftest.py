@@ -1,6 +1,8 @@
-"""Shared fixtures: every test that takes `cpu_path` runs once per CPU path of the package, with
-that path forced through rectifier.set_capabilities (NEON is tested under qemu by
-test_neon_qemu.py, whose driver runs the same kernels)."""
+"""Shared fixtures: every test that takes `cpu_path` runs once per CPU path this process can run
+(compiled into the extension and detected on this CPU, in the order of rectifier's path table),
+with that path forced through rectifier.set_capabilities. Paths the CPU lacks are not collected
+(NEON is tested under qemu by test_neon_qemu.py, whose driver runs the same kernels), and a run
+that passes without exercising every path it can run fails (pytest_sessionfinish below)."""
 import os
 import sys
 
@@ -11,22 +13,39 @@ import rectifier
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-ALL_PATHS = ("scalar", "avx2", "neon")
+# every path compiled into the extension and supported by this CPU
+TESTED_PATHS = rectifier.capabilities()["detected"]
 DTYPES = (np.float16, np.float32, np.float64)
 
+_collected_paths, _exercised_paths = set(), set()
 
-@pytest.fixture(params=ALL_PATHS)
+
+@pytest.fixture(params=TESTED_PATHS)
 def cpu_path(request):
     path = request.param
-    detected = rectifier.capabilities()["detected"]
-    if path not in detected:
-        pytest.skip(f"this CPU cannot run the {path} path (detected: {', '.join(detected)}); "
-                    + ("tested under qemu-aarch64 by test_neon_qemu.py" if path == "neon" else ""))
     before = rectifier.capabilities()["enabled"]
     rectifier.set_capabilities([path])
     assert rectifier.capabilities()["active"] == path
+    _exercised_paths.add(path)
     yield path
     rectifier.set_capabilities(before)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "cpu_path" in callspec.params:
+            _collected_paths.add(callspec.params["cpu_path"])
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A passing run that collected per-path tests must have run them on each collected path (a
+    path the CPU can run is never skipped)."""
+    missing = sorted(_collected_paths - _exercised_paths)
+    if exitstatus == 0 and missing:
+        print(f"\nFAILED: no test exercised the CPU path(s) {', '.join(missing)}, which this CPU "
+              "runs and the tests collected", file=sys.stderr)
+        session.exitstatus = 1
 
 
 @pytest.fixture(params=DTYPES, ids=lambda d: np.dtype(d).name)

@@ -28,7 +28,8 @@ import numpy as np
 import rectifier
 import rectifier.ufuncs
 
-NOT_KERNELS = {"capabilities", "set_capabilities", "show_config", "ufuncs", "activations"}
+NOT_KERNELS = {"capabilities", "set_capabilities", "show_config", "ufuncs", "activations",
+               "get_num_threads", "set_num_threads", "num_threads"}
 DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -272,7 +273,7 @@ ROWS = {row.name: row for row in [
     # array (reversible, guardable); "weighted" takes SciPy's b (the NumPy float64 path).
     *[Row(name + variant, params=params, reduction=True, quiet_x="narrow",
           bad=_reduction_bad(name) + _flag_bad(name, "include_zero"))
-      for name in ("softmax", "log_softmax")
+      for name in ("softmax", "log_softmax", "softmin")
       for variant, params in (("", {}), (":include_zero", {"include_zero": True}))],
     *[Row("logsumexp" + variant, params={"axis": -1, "keepdims": True, **params}, has_out=False,
           reduction=True, quiet_x="narrow",
@@ -284,7 +285,7 @@ ROWS = {row.name: row for row in [
     Row("logsumexp_grad:include_zero", grad=True, grad_shape="reduced", params={"axis": -1, "include_zero": True},
         reduction=True, quiet_x="narrow"),
     *[Row(name, grad=True, reduction=True, quiet_x="narrow", bad=_reduction_bad(name))
-      for name in ("softmax_grad", "log_softmax_grad")],
+      for name in ("softmax_grad", "log_softmax_grad", "softmin_grad")],
 ]}
 
 

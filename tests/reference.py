@@ -348,7 +348,7 @@ def hardsigmoid_grad(x, grad=None):
 
 def hardswish_grad(x, grad=None):
     x = _real(x)
-    return _chain(x, np.where(x < -3, 0, np.where(x <= 3, x / 3 + _const(0.5, x), 1)).astype(x.dtype), grad)
+    return _chain(x, np.where(x <= -3, 0, np.where(x < 3, x / 3 + _const(0.5, x), 1)).astype(x.dtype), grad)
 
 
 def gelu_tanh_grad(x, grad=None):

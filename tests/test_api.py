@@ -14,6 +14,7 @@ import pytest
 
 import rectifier
 import rectifier.ufuncs
+from rectifier import _core
 from conftest import assert_same_bits, mixed_input
 
 ELEMENTWISE = ["relu", "relu6", "hardtanh", "threshold", "leaky_relu", "relu_grad", "relu6_grad",
@@ -116,9 +117,11 @@ def test_dask_arrays_stay_lazy():
     assert isinstance(z, da.Array)
     np.testing.assert_array_equal(y.compute(), rectifier.relu(x.compute()))
     np.testing.assert_array_equal(z.compute(), rectifier.leaky_relu_grad(y.compute() - 1, negative_slope=0.25))
-    # dask has no two-output ufuncs: a clear error rather than a silent conversion to NumPy
-    with pytest.raises(TypeError, match="prelu_grad: Array does not take two-output ufuncs"):
-        rectifier.prelu_grad(da.from_array(np.ones((4, 3)), chunks=2), [0.1, 0.2, 0.3])
+    # dask has no two-output ufuncs: prelu_grad runs one map_blocks with both outputs (every
+    # function's dask result is tested in test_dask.py)
+    gx, gw = rectifier.prelu_grad(da.from_array(-np.ones((4, 3)), chunks=2), [0.1, 0.2, 0.3])
+    assert isinstance(gx, da.Array) and isinstance(gw, da.Array)
+    np.testing.assert_array_equal(gw.compute(), [-4.0, -4.0, -4.0])
 
 
 # ---- CPU paths --------------------------------------------------------------------------
@@ -127,19 +130,57 @@ def test_capabilities_report():
     caps = rectifier.capabilities()
     assert set(caps) == {"compiled", "detected", "enabled", "active"}
     assert "scalar" in caps["compiled"] and "scalar" in caps["detected"]
-    assert set(caps["detected"]) <= set(caps["compiled"])
+    assert set(caps["detected"]) <= set(caps["compiled"]) <= set(_core.PATHS)
     assert set(caps["enabled"]) <= set(caps["detected"])
     assert caps["active"] in caps["enabled"]
     machine = sysconfig.get_platform()
     if "x86_64" in machine or "amd64" in machine.lower():
-        assert "avx2" in caps["compiled"] and "neon" not in caps["compiled"]
+        assert {"avx2", "avx512"} <= set(caps["compiled"]) and "neon" not in caps["compiled"]
+
+
+def test_the_path_table_orders_the_paths():
+    """PATHS comes from the C table, lowest precedence first, scalar first; the best enabled path
+    is the active one."""
+    assert _core.PATHS[0] == "scalar" and len(set(_core.PATHS)) == len(_core.PATHS)
+    assert {"scalar", "avx2", "neon", "avx512"} <= set(_core.PATHS)
+    assert _core.PATHS.index("avx512") > _core.PATHS.index("avx2")
+    caps = rectifier.capabilities()
+    assert caps["active"] == [p for p in _core.PATHS if p in caps["enabled"]][-1]
+
+
+def _cpu_flags():
+    """The feature flags Linux reports for this CPU (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# what each path needs, in the kernel's /proc/cpuinfo names (the kernel also drops a flag when the
+# OS does not save the register state it needs, as the XGETBV test does)
+CPUINFO_FLAGS = {"avx2": {"avx2", "fma", "f16c"},
+                 "avx512": {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl"}}
+
+
+@pytest.mark.skipif(not _cpu_flags(), reason="no /proc/cpuinfo flags line to compare with")
+def test_detection_agrees_with_the_kernel():
+    """A compiled path that the CPU supports is detected, so the per-path tests exercise it (and
+    one it does not support is not)."""
+    caps, flags = rectifier.capabilities(), _cpu_flags()
+    for path, needs in CPUINFO_FLAGS.items():
+        if path in caps["compiled"]:
+            assert (path in caps["detected"]) == (needs <= flags), (path, sorted(needs - flags))
 
 
 def test_set_capabilities_refuses_what_the_cpu_lacks():
     before = rectifier.capabilities()
-    with pytest.raises(ValueError, match="unknown CPU path 'avx512'"):
-        rectifier.set_capabilities(["avx512"])
-    missing = [p for p in ("avx2", "neon") if p not in before["detected"]]
+    with pytest.raises(ValueError, match="unknown CPU path 'sse9'"):
+        rectifier.set_capabilities(["sse9"])
+    missing = [p for p in _core.PATHS if p not in before["detected"]]
     for p in missing:
         with pytest.raises(ValueError, match=f"cannot run the '{p}' path"):
             rectifier.set_capabilities(["scalar", p])
@@ -149,6 +190,9 @@ def test_set_capabilities_refuses_what_the_cpu_lacks():
         assert rectifier.capabilities()["active"] == "scalar" and rectifier.capabilities()["enabled"] == ("scalar",)
         rectifier.set_capabilities("scalar")
         assert rectifier.capabilities()["active"] == "scalar"
+        for p in before["detected"]:
+            rectifier.set_capabilities([p])
+            assert rectifier.capabilities()["active"] == p
     finally:
         rectifier.set_capabilities(before["enabled"])
     assert rectifier.capabilities() == before
@@ -162,13 +206,22 @@ def run_python(code, **env):
 
 
 def test_environment_variable_disables_paths():
+    every_other = ",".join(p for p in _core.PATHS if p != "scalar")
     r = run_python("""
         import rectifier
         caps = rectifier.capabilities()
         print(caps["active"], ",".join(caps["enabled"]), ",".join(caps["detected"]))
-    """, RECTIFIER_DISABLE="avx2,neon")
+    """, RECTIFIER_DISABLE=every_other)
     active, enabled, detected = r.stdout.split()
     assert active == "scalar" and enabled == "scalar"
+    # turning off the best path leaves the next one active
+    detected = rectifier.capabilities()["detected"]
+    if len(detected) > 2:
+        r = run_python("""
+            import rectifier
+            print(rectifier.capabilities()["active"])
+        """, RECTIFIER_DISABLE=detected[-1])
+        assert r.stdout.split() == [detected[-2]]
     r = run_python("""
         import warnings
         with warnings.catch_warnings(record=True) as w:

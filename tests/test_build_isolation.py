@@ -1,17 +1,19 @@
 """No compiled code runs an instruction above the CPU path it was selected for.
 
-On x86-64 the one path above the baseline (SSE2) is avx2: only src/kernels/avx2.c asks for
-AVX2+FMA+F16C, by its own pragmas, and its kernels are called only after dispatch.c has checked the
-CPU. Everything else (the scalar kernels, the dispatch code that runs before the CPU is known, the
-ufunc loop and the Cython layer) must be built with the baseline flags only: no -march=native, no
--mavx..., no -ffast-math. These tests look at the extension that is actually imported (the
-installed wheel, under .ci/wheel.sh and cibuildwheel):
+On x86-64 every path above the baseline (SSE2) is one translation unit, src/kernels/<path>.c,
+that asks for its instructions by its own pragmas, and its kernels are called only after
+dispatch.c has checked the CPU. Everything else (the scalar kernels, the dispatch code that runs
+before the CPU is known, the ufunc loop and the Cython layer) must be built with the baseline flags
+only: no -march=native, no -mavx..., no -ffast-math. These tests look at the extension that is
+actually imported (the installed wheel, under .ci/wheel.sh and cibuildwheel):
 
-- they disassemble it with objdump and give each function to its source file by the symbol table
-  (a local symbol follows the FILE entry of its object; global ones are named rect_*_avx2 on that
-  path), then require that no baseline function touches a YMM/ZMM register or runs a VEX/EVEX,
-  BMI, SSE3..SSE4.2 or POPCNT instruction, and that the avx2 kernels do use YMM (so the scan can
-  see AVX) but no AVX-512;
+- they disassemble it with objdump and give each function to its path by the symbol table (a
+  local symbol follows the FILE entry of its object, src/kernels/<path>.c; global ones are named
+  rect_*_<path>), then hold each path to its allowed instructions (ALLOWED below): baseline code
+  touches no YMM/ZMM register and runs no VEX/EVEX, BMI, SSE3..SSE4.2 or POPCNT instruction; the
+  avx2 unit may use VEX and YMM but nothing of AVX-512 (ZMM, opmask registers, XMM/YMM16-31);
+  only the avx512 unit may use those. Each vector path must also show its widest registers, so
+  that the scan is known to see them;
 - where GCC recorded the compile flags (DW_AT_producer, with -g), none is -march=native, -m<isa>
   or a fast-math option.
 
@@ -29,6 +31,7 @@ from pathlib import Path
 import pytest
 
 import rectifier._core
+from rectifier._core import PATH_XCR0, PATHS
 
 EXTENSION = Path(rectifier._core.__file__)
 REQUIRED = os.environ.get("RECTIFIER_REQUIRE_NEON", "").strip().lower() not in ("", "0", "false", "no")
@@ -58,7 +61,22 @@ ABOVE_BASELINE = {
 PREFIXES = {"rep", "repz", "repe", "repnz", "repne", "lock", "notrack", "bnd", "data16", "addr32",
             "cs", "ds", "es", "ss", "fs", "gs"}
 WIDE_REGISTER = re.compile(r"%[yz]mm\d+")
+YMM = re.compile(r"%ymm\d+")
+ZMM = re.compile(r"%zmm\d+")
 AVX512_ONLY = re.compile(r"%zmm\d+|%[xy]mm(1[6-9]|2\d|3[01])\b|%k[0-7]\b")
+
+# What each x86-64 unit may use beyond the baseline, and the register class its code must show,
+# from the register state its row of the C path table asks the OS to save (XCR0): YMM state allows
+# "vex" (VEX-encoded or SSE3+ instructions, YMM registers), opmask and ZMM state also "avx512"
+# (ZMM, opmask registers, XMM/YMM16-31: EVEX only). A path with neither (scalar, neon) is baseline.
+XCR0_YMM, XCR0_AVX512 = 0x4, 0xe0
+ALLOWED = {name: {"vex"} | ({"avx512"} if xcr0 & XCR0_AVX512 else set())
+           for name, xcr0 in PATH_XCR0.items() if xcr0 & XCR0_YMM}
+SHOWS = {name: ZMM if "avx512" in features else YMM for name, features in ALLOWED.items()}
+FEATURES = {
+    "vex": lambda m, o: m.startswith("v") or _above_baseline(m) or WIDE_REGISTER.search(o),
+    "avx512": lambda m, o: AVX512_ONLY.search(o),
+}
 # compile options that would let a baseline file use more than the baseline (the baseline -march
 # of x86-64 and AArch64 is allowed), or change the floating-point semantics every path shares
 FORBIDDEN_FLAGS = re.compile(
@@ -99,8 +117,18 @@ class Function:
         self.instructions = []  # (mnemonic, operands)
 
     @property
-    def on_avx2_path(self):
-        return self.source == "avx2.c" or (self.source is None and "_avx2" in self.name)
+    def path(self):
+        """The CPU path whose unit holds this function (a global by its rect_*_<path> name), or
+        None for the rest of the extension."""
+        if self.source is not None:
+            stem = self.source[:-2] if self.source.endswith(".c") else None
+            return stem if stem in PATHS else None
+        suffix = re.search(r"_([a-z0-9]+)(?:\.\w+)*$", self.name)
+        return suffix[1] if suffix and suffix[1] in PATHS else None
+
+    @property
+    def allowed(self):
+        return ALLOWED.get(self.path, set())
 
     def first(self, predicate):
         return next((f"{m} {o}".strip() for m, o in self.instructions if predicate(m, o)), None)
@@ -159,41 +187,49 @@ def functions():
 
 def test_the_scan_sees_every_part_of_the_extension(functions):
     names = {f.name: f for f in functions}
-    for name in ("k_relu_f32_scalar", "k_prelu_grad_f16_scalar", "rect_fill_table_scalar",
-                 "rect_init", "rect_set_capabilities", "rect_ufunc_loop", "PyInit__core",
-                 "k_relu_f32_avx2", "rect_fill_table_avx2"):
+    vector_paths = [p for p in ALLOWED if p in rectifier._core.capabilities()["compiled"]]
+    expected = ["k_relu_f32_scalar", "k_prelu_grad_f16_scalar", "rect_fill_table_scalar", "rect_init",
+                "rect_set_capabilities", "rect_ufunc_loop", "PyInit__core"]
+    for path in vector_paths:
+        expected += [f"k_relu_f32_{path}", f"rect_fill_table_{path}"]
+    for name in expected:
         assert name in names and names[name].instructions, f"{name} not found in {EXTENSION}"
-    assert names["k_relu_f32_scalar"].source == "scalar.c"
-    assert names["k_relu_f32_avx2"].on_avx2_path
-    assert not names["k_relu_f32_scalar"].on_avx2_path and not names["rect_init"].on_avx2_path
-    misplaced = [f.name for f in functions if f.name.startswith("k_") and "_avx2" in f.name
-                 and not f.on_avx2_path]
-    assert not misplaced, f"AVX2 kernels outside avx2.c: {misplaced}"
+    assert names["k_relu_f32_scalar"].source == "scalar.c" and names["k_relu_f32_scalar"].path == "scalar"
+    assert names["rect_init"].path is None
+    for path in vector_paths:
+        assert names[f"k_relu_f32_{path}"].path == path and names[f"rect_fill_table_{path}"].path == path
+    misplaced = [f.name for f in functions for p in PATHS
+                 if f.name.startswith("k_") and re.search(rf"_{p}(?:\.\w+)*$", f.name) and f.path != p]
+    assert not misplaced, f"kernels outside their path's unit: {misplaced}"
 
 
-def test_baseline_code_uses_only_baseline_instructions(functions):
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_each_unit_uses_only_its_allowed_instructions(functions, feature):
     offenders = []
     for f in functions:
-        if f.on_avx2_path:
+        if feature in f.allowed:
             continue
-        bad = f.first(lambda m, o: m.startswith("v") or _above_baseline(m) or WIDE_REGISTER.search(o))
+        bad = f.first(FEATURES[feature])
         if bad:
-            offenders.append(f"{f.name} ({f.source or 'global'}): {bad}")
+            offenders.append(f"{f.name} ({f.source or 'global'}, path {f.path or 'none'}): {bad}")
+    units = [p for p, allowed in ALLOWED.items() if feature in allowed]
     assert not offenders, (
-        f"{len(offenders)} functions outside the avx2 path use instructions above the x86-64 "
-        "baseline (built with -march=native or -mavx...?):\n  " + "\n  ".join(offenders[:20]))
+        f"{len(offenders)} functions use {feature} instructions, which only the "
+        f"{' and '.join(units)} unit(s) may (built with -march=native or -m<isa>?):\n  "
+        + "\n  ".join(offenders[:20]))
 
 
-def test_avx2_path_uses_avx2_and_nothing_above(functions):
-    path = [f for f in functions if f.on_avx2_path]
-    # the scan can see AVX: the path's code works on YMM registers (a kernel may be a thin wrapper
-    # around a step function the compiler kept out of line, so not every function does)
-    with_ymm = [f.name for f in path if f.first(lambda m, o: WIDE_REGISTER.search(o))]
-    assert len(with_ymm) >= len(path) // 2, (
-        f"only {len(with_ymm)} of {len(path)} functions of the avx2 path touch a YMM register")
-    avx512 = [f"{f.name}: {f.first(lambda m, o: AVX512_ONLY.search(o))}" for f in functions
-              if f.on_avx2_path and f.first(lambda m, o: AVX512_ONLY.search(o))]
-    assert not avx512, f"AVX-512 in the avx2 path: {avx512}"
+@pytest.mark.parametrize("path", sorted(ALLOWED))
+def test_each_vector_path_shows_its_registers(functions, path):
+    """The scan can see each path's instruction set: its code works on its widest registers (a
+    kernel may be a thin wrapper around a step function the compiler kept out of line, so not
+    every function does)."""
+    if path not in rectifier._core.capabilities()["compiled"]:
+        pytest.fail(f"the {path} path is not compiled into this x86-64 extension")
+    code = [f for f in functions if f.path == path]
+    showing = [f.name for f in code if f.first(lambda m, o: SHOWS[path].search(o))]
+    assert code and len(showing) >= len(code) // 2, (
+        f"only {len(showing)} of {len(code)} functions of the {path} path touch {SHOWS[path].pattern}")
 
 
 def test_recorded_compile_flags_are_baseline():

@@ -9,7 +9,7 @@ import pytest
 
 import rectifier
 import reference
-from conftest import assert_same_bits, mixed_input
+from conftest import TESTED_PATHS, assert_same_bits, mixed_input
 
 FORWARD_CASES = [
     ("relu", {}),
@@ -94,9 +94,9 @@ def test_every_length_matches_reference(case, cpu_path, dtype):
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=case_id)
 def test_paths_agree_bit_for_bit(case, dtype):
-    """scalar and AVX2 (when present) return identical bits, NaN payloads included."""
+    """Every path this CPU runs returns the scalar path's bits, NaN payloads included."""
     name, params = case
-    paths = [p for p in ("scalar", "avx2") if p in rectifier.capabilities()["detected"]]
+    paths = TESTED_PATHS
     if len(paths) < 2:
         pytest.skip("only the scalar path on this CPU; NEON is compared in test_neon_qemu.py")
     x = mixed_input(dtype, 4099)
@@ -110,7 +110,8 @@ def test_paths_agree_bit_for_bit(case, dtype):
                 results.append(call(name, x, params, g).view(f"u{x.itemsize}"))
     finally:
         rectifier.set_capabilities(before)
-    np.testing.assert_array_equal(results[0], results[1])
+    for path, result in zip(paths[1:], results[1:]):
+        np.testing.assert_array_equal(result, results[0], err_msg=f"{path} vs {paths[0]}")
 
 
 def test_float16_exhaustive(cpu_path):

@@ -29,11 +29,12 @@ import pytest
 
 import hardening_cases as hc
 import rectifier
+from conftest import TESTED_PATHS
 import rectifier.ufuncs
 
 X86_64 = platform.machine().lower() in ("x86_64", "amd64") and sys.platform.startswith("linux")
 LENGTHS = list(range(65)) + [127, 128, 129, 255, 256, 257, 300]
-PATHS = [p for p in ("scalar", "avx2", "neon") if p in rectifier.capabilities()["detected"]]
+PATHS = TESTED_PATHS   # every path this CPU runs
 
 # ---- reading the environment --------------------------------------------------------------------
 

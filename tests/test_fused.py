@@ -13,7 +13,7 @@ import pytest
 
 import reference
 import rectifier
-from conftest import DTYPES, assert_same_bits, mixed_input
+from conftest import DTYPES, TESTED_PATHS, assert_same_bits, mixed_input
 from test_smooth import ulp_error
 
 # Every activation with parameters worth covering; test_every_activation_is_covered fails when the
@@ -428,7 +428,7 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 from test_properties import LAYOUTS as MEMORY_LAYOUTS  # noqa: E402
 from test_properties import SETTINGS, in_layout, run_on_path, values  # noqa: E402
 
-PATHS = [p for p in ("scalar", "avx2", "neon") if p in rectifier.capabilities()["detected"]]
+PATHS = TESTED_PATHS   # every path this CPU runs
 PROPERTY_ACTIVATIONS = [("relu", {}), ("leaky_relu", {"negative_slope": 0.25}), ("threshold", {"threshold": 0.5, "value": -2.0}),
                         ("hardtanh", {}), (None, {})]
 

@@ -208,7 +208,7 @@ def child_main(path, kind):
 
 def _paths():
     import rectifier
-    return [p for p in ("scalar", "avx2", "neon") if p in rectifier.capabilities()["detected"]]
+    return list(rectifier.capabilities()["detected"])   # every path this CPU runs
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX mmap and mprotect")

@@ -1,17 +1,18 @@
 """The C kernels of every CPU path against the NumPy oracle (tests/reference.py), bit for bit.
 
 tests/c_driver/driver.c runs one kernel on one path over raw arrays. It is built twice:
-natively (scalar path, and AVX2 where the CPU has it) and for AArch64 with
+natively (every x86-64 path this CPU runs: scalar, AVX2, AVX-512) and for AArch64 with
 ``aarch64-linux-gnu-gcc -static``, run under ``qemu-aarch64`` (NEON path; on an AArch64 host the
 native build runs NEON directly). For every op, dtype and parameter set the driver gets one
-array, cut into one kernel call per length (0..17 a few times over, so every tail of the 8-lane
-AVX2 and 4-/2-lane NEON vectors is hit at varying alignments, then one call of 10007 elements),
+array, cut into one kernel call per length (0..33 a few times over, so every tail of the 16-lane
+AVX-512, 8-lane AVX2 and 4-/2-lane NEON vectors is hit at varying alignments, then one call of
+10007 elements),
 filled with special values (signed NaNs with various payloads, +-inf, +-0, subnormals, extreme
 normals, the parameters and their neighbours) and random values.
 
 Every output must equal ``reference.expected(...)``: same NaN positions (NaN payloads are not
 compared: x86 and ARM make different default NaNs), every other value bit for bit, the sign of
-zero included. NEON must also match the native scalar and AVX2 outputs the same way.
+zero included. NEON must also match every native path's outputs the same way.
 
 Missing cross tools skip these tests, except when the environment variable RECTIFIER_REQUIRE_NEON
 is set (.ci/run sets it): then they fail, so that CI can never silently skip NEON. (Not plain CI,
@@ -28,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TESTED_PATHS
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-SOURCES = [TESTS / "c_driver" / "driver.c", ROOT / "src" / "dispatch.c", ROOT / "src" / "fused.c"] + [
-    ROOT / "src" / "kernels" / f"{isa}.c" for isa in ("scalar", "avx2", "neon")
-]
+# the driver, the dispatch code and every CPU path's translation unit
+SOURCES = [TESTS / "c_driver" / "driver.c", ROOT / "src" / "dispatch.c", ROOT / "src" / "fused.c"] + sorted(
+    (ROOT / "src" / "kernels").glob("*.c"))
 CFLAGS = ["-std=c11", "-O2", "-ffp-contract=off", f"-I{ROOT / 'include'}", f"-I{ROOT / 'src'}"]
 CROSS_CC = "aarch64-linux-gnu-gcc"
 QEMU = "qemu-aarch64"
@@ -42,13 +44,18 @@ EXIT_NO_PATH = 3  # the driver's exit status when this CPU lacks the requested p
 IN_CI = os.environ.get("RECTIFIER_REQUIRE_NEON", "").strip().lower() not in ("", "0", "false", "no")
 NATIVE_AARCH64 = platform.machine().lower() in ("aarch64", "arm64")
 
-# One kernel call per length: every n in 0..2*8+1 (the AVX2 f32 vector is 8 lanes), four times
-# over so that each starts at several alignments, then one long call.
-SMALL_LENGTHS = list(range(2 * 8 + 2)) * 4
+# One kernel call per length: every n in 0..2*16+1 (the AVX-512 f32 vector is 16 lanes), four
+# times over so that each starts at several alignments, then one long call.
+SMALL_LENGTHS = list(range(2 * 16 + 2)) * 4
 LARGE_N = 10007
 LENGTHS = SMALL_LENGTHS + [LARGE_N]
 
 DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+
+# The paths the native driver runs (those this CPU runs, from the package's path table), and
+# every path these tests compare: NEON (under qemu unless the host is AArch64) and the native ones.
+NATIVE_PATHS = tuple(p for p in TESTED_PATHS if p != "neon")
+PATHS = ("neon",) + NATIVE_PATHS
 
 
 def _load_reference():
@@ -442,15 +449,18 @@ def _assert_within_ulps(data, got, path):
                                  f"x={_show(data.x[worst])}: got {got[worst]!r}, want {ref[worst]!r}")
 
 
+# The smooth derivatives are left out here: test_smooth.py checks them against the analytic
+# derivative on every in-process path, and test_neon_matches_native_path requires NEON's bits to
+# be those paths' bits.
+REFERENCE_CASES = [c for c in CASES if not (c[0] in SMOOTH_OPS and c[0].endswith("_grad"))]
+
+
 @pytest.mark.parametrize("dtype", list(DTYPES))
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+@pytest.mark.parametrize("case", REFERENCE_CASES, ids=_case_id)
+@pytest.mark.parametrize("path", PATHS)
 def test_path_matches_reference(drivers, case_data, path, case, dtype):
     data = case_data(case, dtype)
     if data.op in SMOOTH_OPS:
-        if data.op.endswith("_grad"):
-            pytest.skip("smooth derivatives: checked against the analytic derivative by "
-                        "test_smooth.py on scalar/AVX2, and here bit for bit against those paths")
         _assert_within_ulps(data, data.outputs(drivers, path)[0], path)
         return
     names = OUTPUT_NAMES.get(data.op, ("y",))
@@ -460,7 +470,7 @@ def test_path_matches_reference(drivers, case_data, path, case, dtype):
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
-@pytest.mark.parametrize("native", ["scalar", "avx2"])
+@pytest.mark.parametrize("native", NATIVE_PATHS)
 def test_neon_matches_native_path(drivers, case_data, native, case, dtype):
     data = case_data(case, dtype)
     names = OUTPUT_NAMES.get(data.op, ("y",))
@@ -469,7 +479,7 @@ def test_neon_matches_native_path(drivers, case_data, native, case, dtype):
         _assert_same(got, want, data.inputs, f"neon {data.op} {dtype} {name} vs {native}")
 
 
-@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+@pytest.mark.parametrize("path", PATHS)
 def test_no_spurious_floating_point_flags(drivers, path):
     """Every op and dtype over quiet NaNs, infinities, zeros, subnormals and large values, at every
     length 0..17: no overflow, invalid or divide-by-zero flag (AArch64's ordered compares raise
@@ -524,7 +534,7 @@ def _composition(op, params, s):
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
 @pytest.mark.parametrize("case", FUSED_CASES, ids=lambda c: c[0] + "".join(f"-{k}={v}" for k, v in c[1].items()))
-@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+@pytest.mark.parametrize("path", PATHS)
 def test_fused_bias_act_matches_the_composition(drivers, tmp_path, path, case, dtype):
     op, params = case
     dt = DTYPES[dtype]
@@ -569,7 +579,7 @@ def test_fused_bias_act_matches_the_composition(drivers, tmp_path, path, case, d
 
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
-@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+@pytest.mark.parametrize("path", PATHS)
 def test_fused_count_positive_matches_numpy(drivers, tmp_path, path, dtype):
     dt = DTYPES[dtype]
     rng = np.random.default_rng(zlib.crc32(f"count/{dtype}".encode()))
@@ -613,7 +623,7 @@ def small_round_drivers(tmp_path_factory):
     return found
 
 
-@pytest.mark.parametrize("path", ["neon", "scalar", "avx2"])
+@pytest.mark.parametrize("path", PATHS)
 def test_fused_count_positive_empties_its_counters_exactly(small_round_drivers, tmp_path, path):
     for dtype in DTYPES:
         test_fused_count_positive_matches_numpy(small_round_drivers, tmp_path, path, dtype)
@@ -675,11 +685,8 @@ def test_random_ops_neon_matches_native_paths_and_reference(drivers, tmp_path, c
     lengths = LENGTHS
     x, sigma, y_neon, noise_neon = _run_random(drivers, "neon", case, dtype, tmp_path, RANDOM_FIRST, lengths)
     inputs = {"x": x}
-    for native in ("scalar", "avx2"):
-        try:
-            _, _, y, noise = _run_random(drivers, native, case, dtype, tmp_path, RANDOM_FIRST, lengths)
-        except pytest.skip.Exception:
-            continue
+    for native in NATIVE_PATHS:
+        _, _, y, noise = _run_random(drivers, native, case, dtype, tmp_path, RANDOM_FIRST, lengths)
         _assert_same(y_neon, y, inputs, f"neon {case[0]} {dtype} y vs {native}")
         _assert_same(noise_neon, noise, inputs, f"neon {case[0]} {dtype} noise vs {native}")
     # the whole array in one call gives the same bits as the calls of LENGTHS

@@ -22,14 +22,14 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 import hardening_cases as hc  # noqa: E402
 import rectifier  # noqa: E402
 import reference  # noqa: E402
-from conftest import assert_same_bits  # noqa: E402
+from conftest import TESTED_PATHS, assert_same_bits  # noqa: E402
 
 # 100 examples per test; 25 under tools/sanitize.sh, where they are there for the memory checks
 EXAMPLES = 25 if os.environ.get("RECTIFIER_SANITIZED") == "1" else 100
 SETTINGS = settings(derandomize=True, max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
-PATHS = [p for p in ("scalar", "avx2", "neon") if p in rectifier.capabilities()["detected"]]
+PATHS = TESTED_PATHS   # every path this CPU runs
 ROWS = hc.rows()
 EXACT_ROWS = [r for r in ROWS if r.exact]
 

@@ -57,12 +57,15 @@ def test_kernel_philox_matches_the_published_known_answers(cpu_path, case):
     assert tuple(int(words[8 * k + index % 8]) for k in range(4)) == want
 
 
-@pytest.mark.parametrize("first_group", [0, 5, 2**32 - 1, 2**61 - 2])
-def test_kernel_philox_groups_match_the_reference(cpu_path, first_group):
+@pytest.mark.parametrize("count", [1, 2, 5])
+@pytest.mark.parametrize("first_group", [0, 5, 2**29 - 1, 2**32 - 1, 2**61 - 2])
+def test_kernel_philox_groups_match_the_reference(cpu_path, first_group, count):
+    """count groups in one call: one, a pair, and a batch of four plus one (on 16 lanes a vector
+    spans two groups, and at 2**29 - 1 and 2**32 - 1 its counters' low words wrap)."""
     for key in (0, 1, KEY, 2**64 - 1):
         for stream in (rr.STREAM_RRELU, rr.STREAM_NOISY_RELU):
-            got = _core._philox4x32_10_groups(2, first_group, stream, 0, key).reshape(2, 32)
-            want = rr.group_words(key, stream, [first_group, first_group + 1])
+            got = _core._philox4x32_10_groups(count, first_group, stream, 0, key).reshape(count, 32)
+            want = rr.group_words(key, stream, [first_group + g for g in range(count)])
             np.testing.assert_array_equal(got, want)
 
 

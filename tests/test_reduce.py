@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import rectifier
+from conftest import TESTED_PATHS
 
 sp = pytest.importorskip("scipy.special")
 
@@ -269,9 +270,34 @@ def test_empty_and_length_one(cpu_path, dtype):
     assert_equal_nan(rectifier.logsumexp(one, axis=1), one[:, 0])
     assert_equal_nan(rectifier.softmax(one, axis=1), np.array([[1.0], [NAN], [NAN]], dtype))
     assert_equal_nan(rectifier.log_softmax(one, axis=1), np.array([[0.0], [NAN], [NAN]], dtype))
-    # 0-d input: the one element is the slice
-    assert rectifier.logsumexp(np.array(3.0, dtype)) == dtype.type(3.0)
-    assert rectifier.softmax(np.array(3.0, dtype), axis=None) == 1.0
+    # 0-d input: the one element is the slice, for axis None, 0 and -1 (SciPy's answers)
+    for axis in (None, 0, -1, (0,), (-1,)):
+        lse = rectifier.logsumexp(np.array(3.0, dtype), axis=axis)
+        assert np.ndim(lse) == 0 and lse.dtype == dtype and lse == 3.0
+        for fn, expected in ((rectifier.softmax, 1.0), (rectifier.log_softmax, 0.0)):
+            y = fn(np.array(3.0, dtype), axis=axis)
+            assert y.shape == () and y.dtype == dtype and y == expected, (fn, axis, y)
+    for fn in (rectifier.softmax, rectifier.log_softmax, rectifier.logsumexp):
+        with pytest.raises(np.exceptions.AxisError, match=f"{fn.__name__}.*axis 1"):
+            fn(np.array(3.0, dtype), axis=1)
+
+
+@pytest.mark.parametrize("x_dtype, b_dtype", [(np.float32, np.float64), (np.float32, np.int32),
+                                              (np.int32, np.float32), (np.float16, np.float32),
+                                              (np.float32, np.float16), (np.float64, np.float32)])
+def test_weighted_logsumexp_dtype_follows_numpy_promotion(x_dtype, b_dtype):
+    x = np.array([1.0, 2.0, 3.0]).astype(x_dtype)
+    b = np.array([1.0, 2.0, 0.5]).astype(b_dtype)
+    expected = np.result_type(x_dtype, b_dtype)
+    expected = np.dtype(np.float64) if expected.kind in "iu" else expected
+    lse, sign = rectifier.logsumexp(x, b=b, return_sign=True)
+    assert lse.dtype == expected and sign.dtype == expected
+    truth = np.log(np.sum(b.astype(np.float64) * np.exp(x.astype(np.float64))))
+    np.testing.assert_allclose(lse.astype(np.float64), truth, rtol=np.finfo(expected).eps)
+    # a Python number is a weak scalar (NEP 50): x's dtype stays, as SciPy
+    x_float = x.astype(np.float64 if x.dtype.kind in "iu" else x_dtype)
+    assert rectifier.logsumexp(x_float, b=2.0).dtype == x_float.dtype
+    assert rectifier.logsumexp(x_float, b=2).dtype == x_float.dtype
 
 
 def test_huge_spreads(cpu_path):
@@ -309,7 +335,7 @@ def test_b_and_return_sign_match_scipy(dtype):
                 if return_sign:
                     np.testing.assert_allclose(np.asarray(got[0], np.float64), want[0], rtol=4 * np.finfo(dtype).eps)
                     np.testing.assert_array_equal(np.asarray(got[1], np.float64), want[1])
-                    assert np.asarray(got[0]).dtype == dtype
+                    assert np.asarray(got[0]).dtype == np.result_type(dtype, b.dtype)  # float64 b: float64
                 else:
                     np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=4 * np.finfo(dtype).eps)
     # a zero weight removes even a +inf term (SciPy)
@@ -411,6 +437,8 @@ CALLS = {
     "logsumexp_grad": lambda x, ax: rectifier.logsumexp_grad(x, np.ones(np.shape(rectifier.logsumexp(x, axis=ax))), axis=ax),
     "softmax_grad": lambda x, ax: rectifier.softmax_grad(rectifier.softmax(x, axis=ax), np.asarray(x)[..., ::-1] * 0.5, axis=ax),
     "log_softmax_grad": lambda x, ax: rectifier.log_softmax_grad(rectifier.log_softmax(x, axis=ax), np.asarray(x)[..., ::-1] * 0.5, axis=ax),
+    "softmin": lambda x, ax: rectifier.softmin(x, axis=ax),
+    "softmin_grad": lambda x, ax: rectifier.softmin_grad(rectifier.softmin(x, axis=ax), np.asarray(x)[..., ::-1] * 0.5, axis=ax),
 }
 
 
@@ -434,7 +462,7 @@ def special_mix(shape, dtype, seed):
 
 
 def test_paths_are_bit_identical(dtype):
-    paths = [p for p in ("scalar", "avx2") if p in rectifier.capabilities()["detected"]]
+    paths = TESTED_PATHS
     if len(paths) < 2:
         pytest.skip("one path only on this CPU (NEON is compared in test_reduce_neon_qemu.py)")
     before = rectifier.capabilities()["enabled"]
@@ -446,7 +474,8 @@ def test_paths_are_bit_identical(dtype):
                 for p in paths:
                     rectifier.set_capabilities([p])
                     results.append(np.asarray(fn(x, axis)))
-                assert_same_bits(results[0], results[1], f"{name} {shape} axis={axis}")
+                for p, result in zip(paths[1:], results[1:]):
+                    assert_same_bits(result, results[0], f"{name} {shape} axis={axis}: {p} vs {paths[0]}")
     finally:
         rectifier.set_capabilities(before)
 
@@ -525,11 +554,12 @@ def test_integer_and_bool_inputs_give_float64():
 # ---- bad input -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_grad", "log_softmax_grad"])
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax", "softmin", "logsumexp_grad", "softmax_grad",
+                                  "log_softmax_grad", "softmin_grad"])
 def test_bad_arguments_name_the_function_parameter_and_value(name):
     fn = getattr(rectifier, name)
     x = np.ones((2, 3))
-    extra = () if name in ("logsumexp", "softmax", "log_softmax") else (
+    extra = () if name in ("logsumexp", "softmax", "log_softmax", "softmin") else (
         (np.ones(2),) if name == "logsumexp_grad" else (np.ones((2, 3)),))
     with pytest.raises(np.exceptions.AxisError, match=f"{name}.*axis 2"):
         fn(x, *extra, axis=2)
@@ -565,3 +595,32 @@ def test_bad_grad_and_out_write_nothing():
     with pytest.raises(ValueError, match="logsumexp.*b.*shape"):
         rectifier.logsumexp(x, b=np.ones(4))
     np.testing.assert_array_equal(out, 7.0)
+
+
+def test_softmin_is_softmax_of_the_negated_input(dtype, cpu_path):
+    """softmin(x) has softmax(-x)'s bits (negation is exact); its gradient is the Jacobian-vector
+    product of softmin, checked against float64 NumPy: -y (g - sum(g y))."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((7, 19)) * 4).astype(dtype)
+    x[1, 3], x[2, :] = -INF, INF
+    g = rng.standard_normal(x.shape).astype(dtype)
+    for axis in (-1, 0, None):
+        for include_zero in (False, True):
+            assert_same_bits(rectifier.softmin(x, axis=axis, include_zero=include_zero),
+                             rectifier.softmax(-x, axis=axis, include_zero=include_zero), f"axis={axis}")
+        y = rectifier.softmin(x[3:], axis=axis)   # the finite rows
+        g_part = g[3:]
+        y64, g64 = y.astype(np.float64), g_part.astype(np.float64)
+        want = -y64 * (g64 - np.sum(g64 * y64, axis=axis, keepdims=True))
+        scale = np.abs(y64) * (np.abs(g64) + np.sum(np.abs(g64 * y64), axis=axis, keepdims=True))
+        got = rectifier.softmin_grad(y, g_part, axis=axis).astype(np.float64)
+        assert np.all(np.abs(got - want) <= 4 * np.finfo(dtype).eps * scale + np.finfo(dtype).smallest_subnormal)
+    # a slice that is NaN throughout (softmin of a slice with -inf) gets 0, never NaN
+    assert_same_bits(rectifier.softmin_grad(rectifier.softmin(x[1:3]), g[1:3]), np.zeros((2, 19), dtype))
+    # the smallest entry gets the largest weight; PyTorch's example values
+    np.testing.assert_allclose(rectifier.softmin(np.array([1.0, 2.0, 3.0])), [0.66524096, 0.24472847, 0.09003057],
+                               rtol=1e-7)
+    assert rectifier.softmin(np.array([True, False])).dtype == np.float64
+    xw = x.copy()
+    assert rectifier.softmin(xw, out=xw) is xw   # in place
+    assert_same_bits(xw, rectifier.softmax(-x))

@@ -5,12 +5,13 @@ special values bit for bit, parameters and errors.
 The SPEC's bounds at default parameters: float32 <= 1 ULP (here on a dense sample of every binade;
 bench/accuracy.py sweeps all 2^32 inputs), float16 <= 1 ULP over all 65536 inputs, float64 <= 2 ULP.
 """
+import mpmath
 import numpy as np
 import pytest
 
 import rectifier
 import reference
-from conftest import assert_same_bits
+from conftest import TESTED_PATHS, assert_same_bits
 
 FORWARD = [
     ("elu", {}), ("celu", {}), ("selu", {}), ("softplus", {}), ("sigmoid", {}),
@@ -146,7 +147,7 @@ def test_documented_limits():
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_paths_and_layouts_agree_bit_for_bit(dtype):
-    paths = [p for p in ("scalar", "avx2") if p in rectifier.capabilities()["detected"]]
+    paths = TESTED_PATHS
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((37, 11)) * 10).astype(dtype)
     before = rectifier.capabilities()["enabled"]
@@ -212,6 +213,29 @@ def test_derivatives_against_the_analytic_derivative(name, params, dtype, cpu_pa
         assert not bad.any(), f"{gname}: x={x[bad][:3]!r} got={got[bad][:3]!r} want={ref[bad][:3]!r}"
     # without grad: f'(x) itself
     assert_same_bits(call(gname, x), call(gname, x, np.ones_like(x)))
+
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_piecewise_derivatives_at_the_kinks_as_pytorch(dtype, cpu_path):
+    """PyTorch's values where hardswish and hardsigmoid bend: hardswish' is 0 at -3 and 1 at 3 (the
+    flat pieces' slopes), hardsigmoid' is 0 at both; strictly inside, x / 3 + 1/2 and 1/6."""
+    x = np.array([-3.0, 3.0, -2.5, 2.5, 0.0, -4.0, 4.0], dtype)
+    # the middle pieces computed in float64 and rounded once to the result type
+    middle = [-2.5 / 3.0 + 0.5, 2.5 / 3.0 + 0.5]
+    assert_same_bits(rectifier.hardswish_grad(x), np.array([0.0, 1.0, *middle, 0.5, 0.0, 1.0]).astype(dtype))
+    sixth = 1.0 / 6.0
+    assert_same_bits(rectifier.hardsigmoid_grad(x), np.array([0, 0, sixth, sixth, sixth, 0, 0]).astype(dtype))
+
+
+def test_float64_derivatives_use_float64_constants(cpu_path):
+    """float64 gradients carry float64 constants (PyTorch 2.13's float64 celu and hardsigmoid
+    backward use float32 ones, 1e-8 off): 1/6 exactly rounded, celu' = exp(x / alpha)."""
+    assert rectifier.hardsigmoid_grad(np.array([0.5]))[0] == 1.0 / 6.0
+    x = np.array([-1.0, -0.1, -2.5])
+    for alpha in (0.7, 1.0, 2.5):
+        expected = [float(mpmath.exp(mpmath.mpf(v) / mpmath.mpf(alpha))) for v in x]
+        np.testing.assert_allclose(rectifier.celu_grad(x, alpha=alpha), expected, rtol=4e-16, atol=0)
 
 
 @pytest.mark.parametrize("name,params", FORWARD, ids=[f[0] for f in FORWARD])

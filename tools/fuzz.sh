@@ -28,8 +28,9 @@ build() {
         -ffp-contract=off -fno-math-errno -ffp-exception-behavior=maytrap -Wall -Wextra -Wno-unused-function \
         -I"$repo/include" -I"$repo/src" \
         "$repo/tools/fuzz/fuzz_kernels.c" "$repo/src/dispatch.c" "$repo/src/ufunc_loops.c" \
-        "$repo"/src/kernels/scalar.c "$repo"/src/kernels/avx2.c "$repo"/src/kernels/neon.c \
-        -lm -o "$work/fuzz_kernels"
+        "$repo/src/pool.c" "$repo/src/fused.c" \
+        "$repo"/src/kernels/*.c \
+        -lm -lpthread -o "$work/fuzz_kernels"
 }
 if ! build 2>"$work/build.log"; then
     if grep -q "libclang_rt.fuzzer\|fuzzer" "$work/build.log"; then

@@ -191,9 +191,12 @@ RECT_DEFINE_NOISY_RELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 static void RECT_CAT(philox_groups_, RECT_ISA)(size_t n_groups, uint64_t first_group, uint32_t c2,
                                                uint32_t c3, uint64_t key, uint32_t *out) {
     rect_philox_key ks;
-    size_t g;
+    size_t g, count;
     rect_philox_schedule(key, &ks);
-    for (g = 0; g < n_groups; g++) rect_philox_group(first_group + g, c2, c3, &ks, out + RECT_GROUP_WORDS * g);
+    for (g = 0; g < n_groups; g += count) {
+        count = n_groups - g < RECT_GROUP_BATCH ? n_groups - g : RECT_GROUP_BATCH;
+        rect_philox_run(first_group + g, count, c2, c3, &ks, out + RECT_GROUP_WORDS * g);
+    }
 }
 
 void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {

@@ -366,11 +366,12 @@ static inline V OPF(hardsigmoid_grad)(V x, const P *p) {
     return v_keep(v_and(v_gt(x, v_set1(-3.0)), v_lt(x, v_set1(3.0))), v_set1(1.0 / 6.0));
 }
 
-/* 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (PyTorch) */
+/* 0 up to -3, x / 3 + 1/2 strictly inside (-3, 3), 1 from 3 on: PyTorch's values at the kinks
+ * (0 at -3, 1 at 3), the one-sided derivatives of the flat pieces */
 static inline V OPF(hardswish_grad)(V x, const P *p) {
     V middle = v_add(v_div(x, v_set1(3.0)), v_set1(0.5));
     (void)p;
-    return v_select(v_lt(x, v_set1(-3.0)), v_zero(), v_select(v_gt(x, v_set1(3.0)), v_set1(1.0), middle));
+    return v_select(v_le(x, v_set1(-3.0)), v_zero(), v_select(v_ge(x, v_set1(3.0)), v_set1(1.0), middle));
 }
 
 /* sigmoid(2u) + x sigmoid(2u) sigmoid(-2u) 2u', 2u' = 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2) */

@@ -15,6 +15,7 @@
 #define RECT_PHILOX_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define RECT_PHILOX_M0 0xD2511F53u /* the multipliers and the key increments (Weyl sequence) */
 #define RECT_PHILOX_M1 0xCD9E8D57u
@@ -23,8 +24,17 @@
 #define RECT_PHILOX_ROUNDS 10
 #define RECT_GROUP_COUNTERS 8
 #define RECT_GROUP_WORDS 32
-/* a group's word buffer, with room for a whole vector read past its last word */
-#define RECT_GROUP_BUFFER (2 * RECT_GROUP_WORDS + 16)
+/* Groups made by one rect_philox_run in the kernels' main loop: enough vectors for two
+ * independent chains of rounds whatever the width (2 with up to 8 lanes, 4 with 16). */
+#define RECT_GROUP_BATCH (u32_LANES > RECT_GROUP_COUNTERS ? 2 * u32_LANES / RECT_GROUP_COUNTERS : 2)
+/* the kernels' word buffer: a batch, with room for a whole vector read past its last word */
+#define RECT_GROUP_BUFFER (RECT_GROUP_BATCH * RECT_GROUP_WORDS + u32_LANES)
+
+/* The code below holds for any width that divides a group's counters or is a multiple of them, up
+ * to 16 lanes (random.h's tails and buffers assume no more). */
+_Static_assert(u32_LANES <= 16, "philox.h and random.h are written for at most 16 lanes");
+_Static_assert(RECT_GROUP_COUNTERS % u32_LANES == 0 || u32_LANES % RECT_GROUP_COUNTERS == 0,
+               "a vector must hold a whole number of groups' counters, or a group a whole number of vectors");
 
 /* the stream tags (counter word c2) */
 #define RECT_STREAM_RRELU 0x72726c75u      /* "rrlu" */
@@ -57,26 +67,53 @@ static inline void rect_philox_lanes(u32_v c[4], const rect_philox_key *ks) {
     }
 }
 
-/* The counters of vector h of the groups from `group` on: 8 group + h L + lane. The counters of a
- * group are 8g .. 8g + 7, so their low words never wrap inside one vector. */
-static inline void rect_philox_counters(uint64_t group, int h, uint32_t c2, uint32_t c3, u32_v c[4]) {
-    const uint64_t first = group * RECT_GROUP_COUNTERS + (uint64_t)h * u32_LANES;
-    c[0] = u32_add(u32_set1((uint32_t)first), u32_iota());
-    c[1] = u32_set1((uint32_t)(first >> 32));
+/* The counters of vector v of the groups from `group` on: 8 group + v L + lane. */
+static inline void rect_philox_counters(uint64_t group, size_t v, uint32_t c2, uint32_t c3, u32_v c[4]) {
+    const uint64_t first = group * RECT_GROUP_COUNTERS + (uint64_t)v * u32_LANES;
+    if ((uint32_t)first <= UINT32_MAX - (u32_LANES - 1)) { /* no lane's low word wraps */
+        c[0] = u32_add(u32_set1((uint32_t)first), u32_iota());
+        c[1] = u32_set1((uint32_t)(first >> 32));
+    } else { /* (only where a vector spans groups, first being then a multiple of 8 only) */
+        uint32_t lo[u32_LANES], hi[u32_LANES];
+        int j;
+        for (j = 0; j < u32_LANES; j++) lo[j] = (uint32_t)(first + (unsigned)j), hi[j] = (uint32_t)((first + (unsigned)j) >> 32);
+        c[0] = u32_load(lo);
+        c[1] = u32_load(hi);
+    }
     c[2] = u32_set1(c2);
     c[3] = u32_set1(c3);
 }
 
-/* Groups g and g + 1 into words[0..64): the same words as two rect_philox_group calls, with the
- * rounds of the two interleaved (each round's multiplications wait for the previous round's; two
- * independent chains keep the multipliers busy). */
-static inline void rect_philox_group_pair(uint64_t group, uint32_t c2, uint32_t c3,
-                                          const rect_philox_key *ks, uint32_t *words) {
-    int h, k, r;
-    for (h = 0; h < RECT_GROUP_COUNTERS / u32_LANES; h++) {
+/* Word k of the counters of vector v into their places in the groups' words (see the top of this
+ * file), for the first `count` groups only. */
+static inline void rect_philox_store(uint32_t *words, size_t v, int k, u32_v w, size_t count) {
+    const size_t offset = v * u32_LANES; /* the vector's first counter, from the first group's */
+#if u32_LANES <= RECT_GROUP_COUNTERS
+    (void)count;
+    u32_store(words + RECT_GROUP_WORDS * (offset / RECT_GROUP_COUNTERS) + RECT_GROUP_COUNTERS * k
+                  + offset % RECT_GROUP_COUNTERS, w);
+#else
+    uint32_t lanes[u32_LANES];
+    size_t j;
+    u32_store(lanes, w);
+    for (j = 0; j < u32_LANES / RECT_GROUP_COUNTERS && offset / RECT_GROUP_COUNTERS + j < count; j++)
+        memcpy(words + RECT_GROUP_WORDS * (offset / RECT_GROUP_COUNTERS + j) + RECT_GROUP_COUNTERS * k,
+               lanes + RECT_GROUP_COUNTERS * j, RECT_GROUP_COUNTERS * sizeof(uint32_t));
+#endif
+}
+
+/* The 32 words of each of `count` groups from `group` on into words[0 .. 32 count): the vectors
+ * of counters two at a time, the rounds of the two interleaved (each round's multiplications wait
+ * for the previous round's; two independent chains keep the multipliers busy). */
+static inline void rect_philox_run(uint64_t group, size_t count, uint32_t c2, uint32_t c3,
+                                   const rect_philox_key *ks, uint32_t *words) {
+    const size_t vectors = (count * RECT_GROUP_COUNTERS + u32_LANES - 1) / u32_LANES;
+    size_t v;
+    int k, r;
+    for (v = 0; v + 2 <= vectors; v += 2) {
         u32_v a[4], b[4];
-        rect_philox_counters(group, h, c2, c3, a);
-        rect_philox_counters(group + 1, h, c2, c3, b);
+        rect_philox_counters(group, v, c2, c3, a);
+        rect_philox_counters(group, v + 1, c2, c3, b);
         for (r = 0; r < RECT_PHILOX_ROUNDS; r++) {
             const u32_v k0 = u32_set1(ks->k0[r]), k1 = u32_set1(ks->k1[r]);
             u32_v ahi0, ahi1, bhi0, bhi1;
@@ -87,21 +124,15 @@ static inline void rect_philox_group_pair(uint64_t group, uint32_t c2, uint32_t 
             a[1] = alo1, a[3] = alo0, b[1] = blo1, b[3] = blo0;
         }
         for (k = 0; k < 4; k++) {
-            u32_store(words + RECT_GROUP_COUNTERS * k + h * u32_LANES, a[k]);
-            u32_store(words + RECT_GROUP_WORDS + RECT_GROUP_COUNTERS * k + h * u32_LANES, b[k]);
+            rect_philox_store(words, v, k, a[k], count);
+            rect_philox_store(words, v + 1, k, b[k], count);
         }
     }
-}
-
-/* The 32 words of group `group` (see the top of this file) into words[0..32). */
-static inline void rect_philox_group(uint64_t group, uint32_t c2, uint32_t c3, const rect_philox_key *ks,
-                                     uint32_t *words) {
-    int h, k;
-    for (h = 0; h < RECT_GROUP_COUNTERS / u32_LANES; h++) {
+    if (v < vectors) {
         u32_v c[4];
-        rect_philox_counters(group, h, c2, c3, c);
+        rect_philox_counters(group, v, c2, c3, c);
         rect_philox_lanes(c, ks);
-        for (k = 0; k < 4; k++) u32_store(words + RECT_GROUP_COUNTERS * k + h * u32_LANES, c[k]);
+        for (k = 0; k < 4; k++) rect_philox_store(words, v, k, c[k], count);
     }
 }
 

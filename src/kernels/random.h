@@ -42,7 +42,11 @@
 #endif
 #define RAND_HALF (RAND_GROUP / 2)
 
-static const S VT(rand_ones)[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+/* ones for the lanes of a partial vector (noisy_relu's sigma), as many as the widest vector has */
+static const S VT(rand_ones)[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+_Static_assert(sizeof(VT(rand_ones)) / sizeof(S) >= LANES, "rand_ones needs a one per lane");
+/* a whole group's pairs are made a vector at a time */
+_Static_assert(RAND_HALF % LANES == 0, "a half group must be a whole number of vectors");
 
 /* ---- uniform and normal variates from a group's words ---------------------------------------- */
 
@@ -159,25 +163,28 @@ static inline void VT(rand_normal_pair)(const uint32_t *w, V *z0, V *z1) {
 /* ---- the kernels ------------------------------------------------------------------------------ */
 
 /* Runs BODY once per group that elements [first, first + n) of the output touch, with `words`
- * pointing at that group's words (two whole groups at a time where they fit, see
- * rect_philox_group_pair; the buffer holds two groups). BODY sees `done` (elements of this call before the group's part)
+ * pointing at that group's words (whole groups are made a batch at a time where they fit, see
+ * rect_philox_run; the buffer holds a batch). BODY sees `done` (elements of this call before the
+ * group's part)
  * and the part's bounds lo <= t < hi within the group: the element of group index t is element
  * done + t - lo of the call's arrays. */
 #define RAND_FOR_EACH_GROUP(n, first, stream, ks, words_buffer, ...)                            \
     do {                                                                                        \
-        size_t done = 0, pending_ = 0;                                                          \
+        size_t done = 0, ready_ = 0; /* ready_: groups of the last batch not yet used */        \
         const uint32_t *words = (words_buffer);                                                  \
         while (done < (n)) {                                                                    \
             const uint64_t index_ = (first) + done;                                             \
             const size_t lo = (size_t)(index_ % RAND_GROUP);                                     \
             const size_t hi = lo + ((n) - done < RAND_GROUP - lo ? (n) - done : RAND_GROUP - lo); \
-            if (pending_) { /* the second group of a pair made last time */                     \
-                words = (words_buffer) + RECT_GROUP_WORDS, pending_ = 0;                        \
-            } else if (lo == 0 && (n) - done >= 2 * RAND_GROUP) {                               \
-                rect_philox_group_pair(index_ / RAND_GROUP, (stream), 0, (ks), (words_buffer)); \
-                words = (words_buffer), pending_ = 1;                                           \
+            if (ready_) { /* the next group of the batch made earlier */                         \
+                words += RECT_GROUP_WORDS, ready_--;                                            \
+            } else if (lo == 0 && (n) - done >= 2 * RAND_GROUP) { /* whole groups: a batch */   \
+                const size_t whole_ = ((n) - done) / RAND_GROUP;                                 \
+                const size_t count_ = whole_ < RECT_GROUP_BATCH ? whole_ : RECT_GROUP_BATCH;     \
+                rect_philox_run(index_ / RAND_GROUP, count_, (stream), 0, (ks), (words_buffer)); \
+                words = (words_buffer), ready_ = count_ - 1;                                    \
             } else {                                                                            \
-                rect_philox_group(index_ / RAND_GROUP, (stream), 0, (ks), (words_buffer));      \
+                rect_philox_run(index_ / RAND_GROUP, 1, (stream), 0, (ks), (words_buffer));     \
                 words = (words_buffer);                                                         \
             }                                                                                   \
             __VA_ARGS__;                                                                        \

@@ -128,11 +128,20 @@ static inline double RED_NAME(exp1)(S d) {
 #if RED_F32
 #define RED_SUMS (RED_W / 2)
 VM32_INLINE void RED_NAME(chunk_sum)(f64_v *acc, f64_v *comp, const V *e) {
+#if RED_NV >= 2
     int q, h;
     for (q = 0; q < RED_NV / 2; q++) {
         V pair = v_add(e[q], e[q + RED_NV / 2]);
         for (h = 0; h < RED_NW; h++) RED_NAME(add)(acc + q * RED_NW + h, comp + q * RED_NW + h, RED_NAME(wide)(pair, h));
     }
+#else
+    /* one vector holds the whole chunk: the pairs are its two halves, and their sums (the lower
+     * half) fill the float64 vectors of the lower half */
+    int h;
+    V pair = v_add(e[0], f32_upper_half(e[0]));
+    _Static_assert(LANES == RED_W && RED_SUMS % f64_LANES == 0, "a chunk is one vector here");
+    for (h = 0; h < RED_SUMS / f64_LANES; h++) RED_NAME(add)(acc + h, comp + h, RED_NAME(wide)(pair, h));
+#endif
 }
 #else
 #define RED_SUMS RED_W

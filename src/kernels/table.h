@@ -58,9 +58,11 @@ extern rect_kernel_table rect_kernels;
 /* Detects the CPU and fills rect_kernels from the best path. Idempotent. */
 void rect_init(void);
 
-/* One per compiled path, each defined by its ISA's translation unit. */
-void rect_fill_table_scalar(rect_kernel_table *t);
-void rect_fill_table_avx2(rect_kernel_table *t);
-void rect_fill_table_neon(rect_kernel_table *t);
+/* One per path of RECT_CPU_PATHS (rectifier/capabilities.h), each defined by the path's
+ * translation unit src/kernels/<name>.c (as an empty stub where the path is not built). */
+#define RECT_DECLARE_FILL(name, bit, precedence, arch, ecx1, ebx7, xcr0)                          \
+    void rect_fill_table_##name(rect_kernel_table *t);
+RECT_CPU_PATHS(RECT_DECLARE_FILL)
+#undef RECT_DECLARE_FILL
 
 #endif

@@ -1,5 +1,5 @@
 """rectifier: the rectifier family of activation functions and their derivatives, on C kernels
-chosen at import for this CPU (AVX2+FMA on x86-64, NEON on AArch64, portable C elsewhere).
+chosen at import for this CPU (AVX-512 or AVX2 on x86-64, NEON on AArch64, portable C elsewhere).
 
 NumPy in, NumPy out: every function takes an array-like and returns an ndarray of x's shape and
 float dtype (float16 is computed in float32; integers and bool become float64), accepts ``out=``,
@@ -67,8 +67,11 @@ from ._reduce import (
     logsumexp_grad,
     softmax,
     softmax_grad,
+    softmin,
+    softmin_grad,
 )
-from . import ufuncs
+from . import _core, ufuncs
+from ._threads import get_num_threads, num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
@@ -80,25 +83,40 @@ __all__ = [
     "elu_grad", "celu_grad", "selu_grad", "softplus_grad", "sigmoid_grad", "logistic_grad",
     "log_sigmoid_grad", "silu_grad", "gelu_grad", "mish_grad", "hardsigmoid_grad", "hardswish_grad",
     "tanh_grad",
-    "logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
+    "logsumexp", "softmax", "log_softmax", "softmin", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
+    "softmin_grad",
     "bias_act", "linear", "activations", "active_fraction", "dead_units",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
+    "get_num_threads", "set_num_threads", "num_threads",
 ]
 
 
 def _apply_disable_variable():
-    """RECTIFIER_DISABLE=avx2 (a comma list) turns paths off for this process."""
+    """RECTIFIER_DISABLE=avx512 (a comma list of path names) turns paths off for this process."""
     value = _os.environ.get("RECTIFIER_DISABLE", "")
     disabled = {name.strip().lower() for name in value.split(",") if name.strip()}
     if not disabled:
         return
-    caps = capabilities()
-    unknown = disabled - {"scalar", "avx2", "neon"}
-    if unknown or "scalar" in disabled:
-        _warnings.warn(f"RECTIFIER_DISABLE={value!r}: ignoring {sorted(unknown | (disabled & {'scalar'}))} "
-                       "(the paths are avx2 and neon; scalar cannot be disabled)", RuntimeWarning,
-                       stacklevel=3)
-    set_capabilities([p for p in caps["detected"] if p not in disabled])
+    paths = _core.PATHS
+    ignored = (disabled - set(paths)) | (disabled & {"scalar"})
+    if ignored:
+        _warnings.warn(f"RECTIFIER_DISABLE={value!r}: ignoring {sorted(ignored)} (the paths are "
+                       f"{', '.join(p for p in paths if p != 'scalar')}; scalar cannot be disabled)",
+                       RuntimeWarning, stacklevel=3)
+    set_capabilities([p for p in capabilities()["detected"] if p not in disabled])
 
 
 _apply_disable_variable()
+
+
+def _start_threads():
+    """The pool's thread count from RECTIFIER_NUM_THREADS (or every available CPU), its size
+    threshold, and the threadpoolctl controller where threadpoolctl is installed."""
+    from . import _threads
+    _core._set_parallel_min(_threads.PARALLEL_MIN_ELEMENTS)
+    _core._set_num_threads(_threads._from_environment())
+    _threads._register_threadpoolctl()
+
+
+from . import _core  # noqa: E402
+_start_threads()

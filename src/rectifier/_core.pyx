@@ -19,6 +19,8 @@ import os
 
 import numpy as np
 
+from rectifier import _lazy
+
 cnp.import_array()
 cnp.import_ufunc()
 
@@ -37,6 +39,8 @@ cdef extern from "rectifier/capabilities.h":
     unsigned rect_active_path() nogil
     int rect_set_capabilities(unsigned mask) nogil
     const char *rect_path_name(unsigned cap) nogil
+    int rect_path_precedence(unsigned cap) nogil
+    unsigned rect_path_xcr0(unsigned cap) nogil
 
 cdef extern from "_glue.h":
     enum:
@@ -85,6 +89,26 @@ cdef extern from "_glue.h":
     int rect_count_positive(int dtype, size_t outer, size_t length, size_t inner, const void *x,
                             uint64_t *counts) nogil
 
+cdef extern from "pool.h":
+    size_t rect_parallel_min
+    int rect_get_num_threads() nogil
+    int rect_set_num_threads(int n) nogil
+    uint64_t rect_pool_jobs() nogil
+    void rect_par_unary(rect_unary_fn fn, size_t n, size_t esize, const void *x, void *y,
+                        const rect_params *p) nogil
+    void rect_par_grad(rect_grad_fn fn, size_t n, size_t esize, const void *x, const void *g,
+                       void *y, const rect_params *p) nogil
+    void rect_par_random(rect_random_fn fn, size_t n, size_t block, size_t esize, size_t csize,
+                         const void *x, const void *sigma, void *y, void *noise,
+                         const rect_params *p, uint64_t key) nogil
+    void rect_par_reduce(rect_reduce_fn fn, int op, size_t outer, size_t n, size_t inner,
+                         size_t esize, const void *x, const void *g, void *y,
+                         const rect_params *p) nogil
+    int rect_par_bias_act(int dtype, int op, size_t outer, size_t channels, size_t inner,
+                          const void *x, const void *bias, void *y, const rect_params *p) nogil
+    int rect_par_count_positive(int dtype, size_t outer, size_t length, size_t inner,
+                                const void *x, uint64_t *counts) nogil
+
 rect_init()
 
 
@@ -115,11 +139,59 @@ cdef class _Plan:
 cdef Py_ssize_t NOGIL_MIN_ELEMENTS = 8192
 _NOGIL_MIN_ELEMENTS = NOGIL_MIN_ELEMENTS   # read by the benchmark
 
+# The intra-op thread pool (src/pool.c): the direct paths hand a kernel call to it only where they
+# release the GIL (at least NOGIL_MIN_ELEMENTS elements), so a small call costs what it did; the
+# pool then splits only calls of at least two thresholds' worth (rect_parallel_min elements per
+# thread). rectifier/_threads.py holds the user-facing controls.
+cdef size_t[3] _ESIZE = [2, 4, 8]   # storage bytes per element, by kernel dtype index
+
+
+def _get_num_threads():
+    return rect_get_num_threads()
+
+
+def _set_num_threads(int n):
+    """Sets the threads a large call may use (clamped to [1, 1024]); returns the old count."""
+    return rect_set_num_threads(n)
+
+
+def _pool_jobs():
+    """How many calls the pool has split among threads in this process (for tests)."""
+    return rect_pool_jobs()
+
+
+def _get_parallel_min():
+    return rect_parallel_min
+
+
+def _set_parallel_min(size_t elements):
+    """Sets the elements per thread below which a call stays on one thread; returns the old
+    value (tests lower it to split small arrays)."""
+    global rect_parallel_min
+    old = rect_parallel_min
+    rect_parallel_min = elements if elements > 0 else 1
+    return old
+
 # ---------------------------------------------------------------------------------------------
 # CPU paths
 # ---------------------------------------------------------------------------------------------
 
-_PATH_BITS = {"scalar": 1, "avx2": 2, "neon": 4}
+def _path_table():
+    """name -> capability bit of every path the C table (RECT_CPU_PATHS) declares, lowest
+    precedence first."""
+    cdef unsigned cap
+    rows = []
+    for bit in range(32):
+        cap = (<unsigned>1) << bit
+        if rect_path_name(cap) != NULL:
+            rows.append((rect_path_precedence(cap), bit, rect_path_name(cap).decode()))
+    return {name: 1 << bit for _, bit, name in sorted(rows)}
+
+
+_PATH_BITS = _path_table()
+PATHS = tuple(_PATH_BITS)   # every path of the C table, lowest precedence first
+# the XCR0 bits (register state) each path needs: what tests/test_build_isolation.py allows it
+PATH_XCR0 = {name: rect_path_xcr0(bit) for name, bit in _PATH_BITS.items()}
 
 
 def _path_names(unsigned mask):
@@ -445,11 +517,11 @@ cdef _check_operands(str fname, object x, tuple args, str letters, tuple names, 
                                  f"(its compute type), got {value!r}")
 
 
-cdef inline void _run_unary(rect_unary_fn fn, Py_ssize_t n, const void *x, void *y,
+cdef inline void _run_unary(rect_unary_fn fn, int dt, Py_ssize_t n, const void *x, void *y,
                             const rect_params *p) noexcept:
     if n >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            fn(n, x, y, p)
+            rect_par_unary(fn, n, _ESIZE[dt], x, y, p)
     else:
         fn(n, x, y, p)
 
@@ -465,7 +537,7 @@ cdef inline object _unary_fast(int op, object x, object out, const rect_params *
     o = _fast_out(a, out, None)
     if o is None:
         return None
-    _run_unary(rect_unary_kernel(op, dt), cnp.PyArray_SIZE(a), cnp.PyArray_DATA(a),
+    _run_unary(rect_unary_kernel(op, dt), dt, cnp.PyArray_SIZE(a), cnp.PyArray_DATA(a),
                cnp.PyArray_DATA(<cnp.ndarray>o), p)
     return o
 
@@ -490,7 +562,7 @@ cdef inline object _grad_fast(int op, object x, object grad, object out, const r
     cdef const void *xd = cnp.PyArray_DATA(a)
     if n >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            fn(n, xd, g, y, p)
+            rect_par_grad(fn, n, _ESIZE[dt], xd, g, y, p)
     else:
         fn(n, xd, g, y, p)
     return o
@@ -661,6 +733,10 @@ def prelu(x, weight, axis=1, out=None):
     the index along ``axis`` (PyTorch's layout N, C, ...). ``weight`` is a scalar, or 1-D of length
     ``x.shape[axis]``; for ``x.ndim < 2`` only a single weight. Weights must be finite.
     """
+    if _fast_dtype(x) >= 0 and _is_scalar(weight):
+        # a single weight on a plain float array (which has no errors to report first): leaky_relu's
+        # kernel, without the general path's array handling (as fast as leaky_relu)
+        return _sloped("prelu", x, _scalar("prelu", "weight", weight, True, True), out, "weight")
     r = _prelu_fast(x, weight, axis, out)
     if r is not None:
         return r
@@ -786,7 +862,7 @@ cdef void _prelu_run(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_
             for c in range(channels):
                 p.a = (<const double *>slopes)[c] if dt == RECT_F64 else (<const float *>slopes)[c]
                 start = (o * channels + c) * inner
-                leaky(inner, x + start * esize, y + start * esize, &p)
+                rect_par_unary(leaky, inner, esize, x + start * esize, y + start * esize, &p)
         return
     # the pattern: one row (each slope repeated `inner` times), then copies of that row
     for c in range(channels):
@@ -862,10 +938,13 @@ def prelu_grad(x, weight, grad=None, axis=1):
     ``grad_x = grad * (1 if x > 0 else weight[c])`` (the slope at 0, as PyTorch) and
     ``grad_weight[c] = sum of grad * x over the entries of channel c with x <= 0``, with
     ``grad_weight`` in ``weight``'s shape and x's result dtype (summed in the compute type).
-    An array container keeps its type if it takes two-output ufuncs (dask does not: TypeError).
+    A dask array gives lazy dask arrays (both outputs of one map_blocks); another container keeps
+    its type if it takes two-output ufuncs.
     """
     x, dt = _float_input("prelu_grad", x)   # x's errors before the weight's
     w, axes = _prelu_weight("prelu_grad", x, weight, axis)
+    if _lazy.is_dask(x):
+        return _lazy.prelu_grad(x, w, grad, axes, dt, np.shape(weight))
     try:
         grad_x, contribution = _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)),
                                           "px|xp", None)
@@ -1294,13 +1373,95 @@ cdef object _run_random(int op, str fname, object xc, object sigma, object out, 
     cdef char *np_ = NULL if noise is None else <char *>cnp.PyArray_DATA(<cnp.ndarray>noise)
     if n >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            _random_blocks(fn, n, block, xp, sp, yp, np_, esize, csize, &p, k)
+            rect_par_random(fn, n, block, esize, csize, xp, sp, yp, np_, &p, k)
     else:
         _random_blocks(fn, n, block, xp, sp, yp, np_, esize, csize, &p, k)
     if out is not None and y is not out:
         np.copyto(out, y)
         y = out
     return (y, noise) if return_noise else y
+
+
+def _random_block(str fname, object xb, object sigma, double a, double b, object key,
+                  bint return_noise, tuple shape, tuple origin):
+    """rrelu or noisy_relu (by fname) on one block of a larger array (dask): the
+    block xb starts at index `origin` of an array of shape `shape`, and each of its C-ordered runs
+    of consecutive elements is drawn with the counters of its global C-order index, so the blocks
+    together give the bits of the call on the whole array. a, b: the kernel's parameters (rrelu's
+    bounds; noisy_relu's scalar sigma and mode); sigma: noisy_relu's per-element sigma (compute type, xb's shape) or None. Returns y or (y, noise)."""
+    cdef int op = RECT_OP_rrelu if fname == "rrelu" else RECT_OP_noisy_relu
+    xc = _random_input(fname, xb)
+    dt = xc.dtype
+    y = np.empty(xc.shape, dt)
+    noise = np.empty(xc.shape, dt) if return_noise else None
+    if sigma is not None:
+        sigma = np.require(np.broadcast_to(sigma, xc.shape), _F64 if dt == _F64 else _F32, ["C", "A"])
+    cdef Py_ssize_t nd = xc.ndim, k, run, runs, i, first
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>xc)
+    if n == 0:
+        return (y, noise) if return_noise else y
+    # the trailing axes the block spans whole merge into one run with the first one it does not
+    k = nd - 1 if nd > 0 else 0
+    while k > 0 and xc.shape[k] == shape[k]:
+        k -= 1
+    run = 1
+    for i in range(k, nd):
+        run *= xc.shape[i]
+    runs = n // run
+    cdef int di = RECT_F16 if dt == _F16 else (RECT_F32 if dt == _F32 else RECT_F64)
+    cdef rect_random_fn fn = rect_random_kernel(op, di)
+    cdef rect_params p = _params(a, b)
+    cdef uint64_t kk = key
+    cdef size_t esize = dt.itemsize, csize = 8 if di == RECT_F64 else 4
+    cdef const char *xp = <const char *>cnp.PyArray_DATA(<cnp.ndarray>xc)
+    cdef const char *sp = NULL
+    if sigma is not None:
+        sp = <const char *>cnp.PyArray_DATA(<cnp.ndarray>sigma)
+    cdef char *yp = <char *>cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef char *np_ = NULL if noise is None else <char *>cnp.PyArray_DATA(<cnp.ndarray>noise)
+    # the global index of each run's first element: the block's index of the run, over the axes
+    # before k (an odometer), offset by origin, in the whole array's C order
+    cdef Py_ssize_t[64] idx
+    cdef Py_ssize_t[64] bshape
+    cdef Py_ssize_t[64] gstride
+    cdef Py_ssize_t[64] org
+    if nd > 64:
+        raise ValueError(f"{fname}: at most 64 dimensions")
+    cdef Py_ssize_t stride = 1
+    for i in range(nd - 1, -1, -1):
+        gstride[i] = stride
+        stride *= shape[i]
+        bshape[i] = xc.shape[i]
+        org[i] = origin[i]
+        idx[i] = 0
+    cdef Py_ssize_t r, off
+    with nogil:
+        for r in range(runs):
+            first = 0
+            for i in range(nd):
+                first += (org[i] + idx[i]) * gstride[i]
+            off = r * run
+            fn(run, xp + off * esize, sp + off * csize if sp != NULL else NULL, yp + off * esize,
+               np_ + off * esize if np_ != NULL else NULL, &p, kk, <uint64_t>first)
+            i = k - 1
+            while i >= 0:
+                idx[i] += 1
+                if idx[i] < bshape[i]:
+                    break
+                idx[i] = 0
+                i -= 1
+    return (y, noise) if return_noise else y
+
+
+def _positive_counts_of(str fname, object x, object axis):
+    """(the counts of entries > 0 over axis, uint64, the entries per count), for dask's blocks."""
+    return _positive_counts(fname, x, axis)
+
+
+def _prelu_grad_parts(object x, object w, object grad):
+    """prelu_grad's two ufunc outputs on numpy blocks (dask): grad_x, and the per-element terms
+    of the weight gradient in the compute type."""
+    return _via_ufunc(_uf_prelu_grad, "prelu_grad", x, (w, _grad_or_ones(grad)), "px|xp", None)
 
 
 cdef double _compute_type_max(object dt):
@@ -1324,7 +1485,9 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
     nothing. Element i of the output (in C order) gets
     the variates of counter i whatever the layout. ``0 <= lower <= upper``, finite; the slopes are
     drawn in the compute type (float32 for float16 and float32 data, 24-bit uniforms; float64
-    with 53 bits) and lie in [lower, upper]. Not a ufunc: containers are converted to ndarrays.
+    with 53 bits) and lie in [lower, upper]. Not a ufunc: a dask array gives a lazy dask array
+    whose blocks draw with their elements' global indices (the NumPy call's bits for any chunking);
+    other containers are converted to ndarrays.
     """
     lo = _scalar("rrelu", "lower", lower, finite=True)
     hi = _scalar("rrelu", "upper", upper, finite=True)
@@ -1347,8 +1510,11 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
         if not with_noise:
             return y
         ct = _F64 if dt == _F64 else _F32     # the slope as the kernel rounds it, then stored
-        return y, np.where(np.less_equal(np.asarray(x), 0), ct.type(slope), ct.type(1)).astype(dt)
+        xs = x if _lazy.is_dask(x) else np.asarray(x)
+        return y, np.where(np.less_equal(xs, 0), ct.type(slope), ct.type(1)).astype(dt)
     key = _random_key("rrelu", seed)
+    if _lazy.is_dask(x):
+        return _lazy.random("rrelu", x, lo, hi, key, with_noise, out)
     xc = _random_input("rrelu", x)
     return _run_random(RECT_OP_rrelu, "rrelu", xc, None, out, lo, hi, key, with_noise)
 
@@ -1364,7 +1530,8 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
     input of `noisy_relu_grad`. NaN in x stays NaN. ``seed`` as for `rrelu`. The normal variates
     come from Box-Muller in the compute type (float32 for float16 and float32 data): |Y| is at
     most 5.77 s in float32 and 9.42 s in float64 (the normal law puts 8e-9 and 4e-21 beyond).
-    Not a ufunc: containers are converted to ndarrays.
+    Not a ufunc: a dask array gives a lazy dask array with the NumPy call's bits for any chunking;
+    other containers are converted to ndarrays.
     """
     cdef double scalar_sigma = 0.0, mode = 0.0
     sigma_array = None
@@ -1384,8 +1551,9 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
             sigma_array = np.asarray(s)
     cdef bint with_noise = _flag("noisy_relu", "return_noise", return_noise)
     key = _random_key("noisy_relu", seed)
-    xc = _random_input("noisy_relu", x)
-    dt = xc.dtype
+    lazy = _lazy.is_dask(x)
+    xc = x if lazy else _random_input("noisy_relu", x)
+    dt = _lazy.result_dtype("noisy_relu", x) if lazy else xc.dtype
     limit = _compute_type_max(dt)
     if scalar_sigma > limit or (sigma_array is not None and np.any(np.greater(sigma_array, limit))):
         raise ValueError(f"noisy_relu: sigma={sigma!r} is out of the range of the compute type "
@@ -1396,9 +1564,13 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
         except ValueError:
             raise ValueError(f"noisy_relu: sigma of shape {sigma_array.shape} does not broadcast "
                              f"against x of shape {xc.shape}") from None
+        if lazy:
+            return _lazy.random("noisy_relu", x, scalar_sigma, mode, key, with_noise, out, sigma_array)
         xc = np.require(np.broadcast_to(xc, shape), requirements=["C", "A"])
         sigma_array = np.asarray(np.broadcast_to(sigma_array.astype(_F64 if dt == _F64 else _F32), shape),
                                  order="C")
+    if lazy:
+        return _lazy.random("noisy_relu", x, scalar_sigma, mode, key, with_noise, out)
     return _run_random(RECT_OP_noisy_relu, "noisy_relu", xc, sigma_array, out, scalar_sigma, mode,
                        key, with_noise)
 
@@ -1436,6 +1608,11 @@ def noisy_relu_grad(x, noise, grad=None, out=None):
     elsewhere, NaN where ``x + noise`` is NaN; ``noise`` as ``noisy_relu(..., return_noise=True)``
     returned it. x, noise and grad broadcast together. (A few NumPy operations: no kernel.)
     """
+    if _lazy.is_dask(x) or _lazy.is_dask(noise) or _lazy.is_dask(grad):
+        if not _lazy.is_dask(x):
+            import dask.array as da
+            x = da.from_array(np.asarray(x), chunks=-1)
+        return _lazy.noisy_relu_grad(x, noise, grad, out)
     x, dt = _float_input("noisy_relu_grad", x)
     xa = np.asarray(x)
     ct = _F32 if dt == _F16 else dt
@@ -1577,7 +1754,7 @@ def _reduce(int op, cnp.ndarray x, object grad, cnp.ndarray y, Py_ssize_t outer,
     cdef void *yd = cnp.PyArray_DATA(y)
     if outer * n * inner >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            fn(op, outer, n, inner, xd, g, yd, &p)
+            rect_par_reduce(fn, op, outer, n, inner, _ESIZE[dt], xd, g, yd, &p)
     else:
         fn(op, outer, n, inner, xd, g, yd, &p)
 
@@ -1711,7 +1888,7 @@ cdef object _run_epilogue(str fname, cnp.ndarray work, object y, int dt, object 
     cdef int status
     if outer * channels * inner >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            status = rect_bias_act(dt, op, outer, channels, inner, xd, bd, yd, &p)
+            status = rect_par_bias_act(dt, op, outer, channels, inner, xd, bd, yd, &p)
     else:
         status = rect_bias_act(dt, op, outer, channels, inner, xd, bd, yd, &p)
     if status != 0:
@@ -1839,6 +2016,8 @@ def linear(x, weight, bias=None, activation=None, **params):
     in_features); ``bias``: None, a scalar or (out_features,). The result dtype is NumPy's
     promotion of x and weight (integers and bool: float64).
     """
+    if _lazy.is_dask(x):
+        return _lazy.linear(x, weight, bias, activation, params)
     action = _resolve_activation("linear", activation, params)
     r = _linear_fast(x, weight, bias, action)
     if r is not None:
@@ -1910,10 +2089,10 @@ cdef object _linear_fast(object x, object weight, object bias, object action):
     cdef void *zd = cnp.PyArray_DATA(z)
     cdef int status = 0
     if bias is None:
-        _run_unary(rect_unary_kernel(op, dt), total, zd, zd, &p)
+        _run_unary(rect_unary_kernel(op, dt), dt, total, zd, zd, &p)
     elif total >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            status = rect_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
+            status = rect_par_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
     else:
         status = rect_bias_act(dt, op, total // n_out if n_out else 0, n_out, 1, zd, bd, zd, &p)
     if status != 0:
@@ -1937,7 +2116,7 @@ cdef object _run_unary_plan(object z, _Plan plan):
     if dt < 0:
         raise AssertionError("linear: matmul's result is not a float32/float64 array")
     _check_plan_fits("linear", plan, dt)
-    _run_unary(rect_unary_kernel(plan.op, dt), cnp.PyArray_SIZE(r), cnp.PyArray_DATA(r), cnp.PyArray_DATA(r),
+    _run_unary(rect_unary_kernel(plan.op, dt), dt, cnp.PyArray_SIZE(r), cnp.PyArray_DATA(r), cnp.PyArray_DATA(r),
                &plan.p)
     return r if cnp.PyArray_NDIM(r) > 0 else r[()]
 
@@ -1983,7 +2162,7 @@ cdef tuple _positive_counts(str fname, object x, object axis):
     cdef int status
     if outer * length * inner >= NOGIL_MIN_ELEMENTS:
         with nogil:
-            status = rect_count_positive(kdt, outer, length, inner, xd, cd)
+            status = rect_par_count_positive(kdt, outer, length, inner, xd, cd)
     else:
         status = rect_count_positive(kdt, outer, length, inner, xd, cd)
     if status != 0:
@@ -2001,6 +2180,8 @@ def active_fraction(x, axis=None):
     SIMD pass over x, no temporary of x's size (a non-contiguous x, or a tuple of non-adjacent
     axes, is copied first). Around 0.5 at a ReLU network's initialisation; far below, units die.
     """
+    if _lazy.is_dask(x):
+        return _lazy.active_fraction(x, axis)
     counts, length = _positive_counts("active_fraction", x, axis)
     if length == 0:   # (not 0 / 0: that would raise the invalid flag)
         share = np.full(counts.shape, np.nan)
@@ -2017,6 +2198,8 @@ def dead_units(x, axis=0):
     shape (batch, units) gives a mask of shape (units,). ``axis`` may be an int, a tuple or None
     (one bool for the whole array). An empty axis gives True (no sample fired). One SIMD pass.
     """
+    if _lazy.is_dask(x):
+        return _lazy.dead_units(x, axis)
     counts, _ = _positive_counts("dead_units", x, axis)
     mask = counts == 0
     return mask[()] if axis is None else mask

@@ -21,7 +21,7 @@ import operator
 
 import numpy as np
 
-from . import _core
+from . import _core, _lazy
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _OPS = _core.REDUCE_OPS
@@ -35,19 +35,41 @@ def _float_array(fname, x, pname="x"):
         arr = x if type(x) is np.ndarray else np.asarray(x)
     except ValueError as error:   # a ragged nested sequence
         raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
-    dt = arr.dtype
+    return arr, _result_dtype(fname, arr.dtype, pname)
+
+
+def _result_dtype(fname, dt, pname="x"):
+    """The dtype computed for data of dtype dt: float16/32/64 keep theirs (in native byte
+    order), integers and bool give float64; anything else is a TypeError naming the dtype."""
     if dt in _NATIVE:
-        return arr, dt
+        return dt
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
-        return arr, dt.newbyteorder("=")
+        return dt.newbyteorder("=")
     if dt.kind in "biu":
-        return arr, _F64
+        return _F64
     raise TypeError(f"{fname}: {pname} has unsupported dtype {dt} ({dt!r}); "
                     "expected float16, float32, float64, an integer or bool")
 
 
+def _weighted_dtype(fname, x_dtype, b):
+    """logsumexp's result dtype with weights b: NumPy's promotion of x's and b's dtypes, as SciPy
+    (float32 x with a float64 or integer array b gives float64), where a Python number b is weak
+    and keeps x's dtype (NEP 50)."""
+    if type(b) in (int, float):
+        return _result_dtype(fname, np.result_type(x_dtype, b))
+    b_dtype = b.dtype if hasattr(b, "dtype") else _float_array(fname, b, "b")[0].dtype
+    return _result_dtype(fname, np.result_type(x_dtype, _result_dtype(fname, b_dtype, "b")))
+
+
 def _axes(fname, axis, ndim):
-    """The reduced axes, sorted, non-negative: from None (all), an int or a tuple of ints."""
+    """The reduced axes, sorted, non-negative: from None (all), an int or a tuple of ints.
+
+    A 0-d x is one element along a single axis, as SciPy takes it: axis None, 0 or -1 (alone or
+    in a tuple) reduces over that element (softmax 1, log_softmax 0, logsumexp the value), and
+    the result is 0-d; any other axis is out of bounds."""
+    if ndim == 0:
+        _axes(fname, axis, 1)
+        return ()
     if axis is None:
         return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:   # the common call, quickly
@@ -160,12 +182,22 @@ def _deliver(result, out):
 
 
 def _ones_if_none(grad, like):
-    return np.ones(np.shape(like)) if grad is None else grad
+    if grad is None and not _lazy.is_dask(like):   # (dask: each block gets its ones)
+        return np.ones(np.shape(like))
+    return grad
 
 
-def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad"):
-    """softmax, log_softmax, softmax_grad, log_softmax_grad: a result shaped like x."""
+def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_name="grad", negate=None):
+    """softmax, log_softmax, softmin and their gradients: a result shaped like x. negate names the
+    operand ("x" or "grad") that the kernel takes negated (softmin is softmax of -x; negation is
+    exact, so the bits are softmax's)."""
+    if _lazy.is_dask(x):
+        numpy_fn = globals()[fname]
+        params = {"include_zero": include_zero} if fname in ("softmax", "log_softmax", "softmin") else {}
+        return _lazy.shaped_like_x(fname, x, axis, out, numpy_fn, grad, grad_name, **params)
     x, dtype = _float_array(fname, x)
+    if negate == "x":
+        x = np.negative(x, dtype=dtype)
     include_zero = _bool(fname, "include_zero", include_zero)
     axes = _axes(fname, axis, x.ndim)
     if grad is not None:
@@ -177,10 +209,14 @@ def _elementwise_shaped(fname, op, x, axis, include_zero, out, grad=None, grad_n
         _check_out(fname, out, dtype, x.shape)
     layout = _Layout(x, dtype, axes)
     g = None if grad is None else layout.like_data(grad, dtype)
+    if negate == "grad":
+        g = np.negative(g)
     direct = _direct_out(out, layout, g)
     y = np.empty(layout.data.size, dtype) if direct is None else direct
     if y.size:
         layout.run(op, y, g, include_zero)
+    if out is None and x.ndim == 0:
+        return y.reshape(())[()]   # a NumPy scalar, as SciPy and NumPy's reductions give
     return out if direct is not None else _deliver(layout.back(y), out)
 
 
@@ -206,6 +242,27 @@ def log_softmax(x, axis=-1, include_zero=False, out=None):
     NaN anywhere in a slice, or a slice of only -inf without include_zero: NaN throughout.
     """
     return _elementwise_shaped("log_softmax", "log_softmax", x, axis, include_zero, out)
+
+
+def softmin(x, axis=-1, include_zero=False, out=None):
+    """softmin(x, axis=-1, include_zero=False, out=None)
+
+    ``softmax(-x, axis, include_zero)`` (PyTorch's softmin): non-negative, summing to 1 along
+    `axis`, largest where x is smallest. The same kernels and bits as softmax of the negated x,
+    and the same special values with the signs of the infinities swapped.
+    """
+    return _elementwise_shaped("softmin", "softmax", x, axis, include_zero, out, negate="x")
+
+
+def softmin_grad(y, grad=None, axis=-1, out=None):
+    """softmin_grad(y, grad=None, axis=-1, out=None)
+
+    The gradient through softmin from its output ``y = softmin(x, axis)``:
+    ``-y * (grad - sum(grad * y, axis, keepdims=True))``, which is softmax_grad with grad negated
+    (exactly). A slice of y that is NaN throughout gets 0, never NaN. grad None means ones.
+    """
+    return _elementwise_shaped("softmin_grad", "softmax_grad", y, axis, False, out, _ones_if_none(grad, y),
+                               negate="grad")
 
 
 def softmax_grad(y, grad=None, axis=-1, out=None):
@@ -240,6 +297,8 @@ def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
     if grad is None:
         grad = 1.0
     fname = "logsumexp_grad"
+    if _lazy.is_dask(x):
+        return _lazy.logsumexp_grad(fname, x, grad, axis, include_zero, out)
     x, dtype = _float_array(fname, x)
     include_zero = _bool(fname, "include_zero", include_zero)
     axes = _axes(fname, axis, x.ndim)
@@ -275,9 +334,12 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     Stable for any finite input and accurate when one term dominates (``[0, -40]`` gives 4.2e-18).
     NaN gives NaN; +inf gives +inf; an empty slice or one of only -inf gives -inf (0 with
     include_zero). The result has x's dtype (float16 computed in float32; integers and bool give
-    float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
+    float64); with `b`, NumPy's promotion of x's and b's dtypes, as SciPy (float32 x with float64
+    b gives float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
     """
     fname = "logsumexp"
+    if _lazy.is_dask(x):
+        return _lazy.logsumexp(fname, x, axis, b, keepdims, return_sign, include_zero)
     x, dtype = _float_array(fname, x)
     keepdims = _bool(fname, "keepdims", keepdims)
     return_sign = _bool(fname, "return_sign", return_sign)
@@ -285,6 +347,8 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     axes = _axes(fname, axis, x.ndim)
     kept_dims = tuple(1 if a in axes else s for a, s in enumerate(x.shape))
     if b is not None:
+        dtype = _weighted_dtype(fname, x.dtype, b)
+        b, _ = _float_array(fname, b, "b")
         lse, sign = _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign)
         lse = lse.astype(dtype)
         sign = sign.astype(dtype)
@@ -309,7 +373,6 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
 
 def _weighted_logsumexp(fname, x, axes, b, include_zero, return_sign):
     """log|sum(b exp(x))| and its sign, in float64 (SciPy's rules for b)."""
-    b, _ = _float_array(fname, b, "b")
     try:
         a, b = np.broadcast_arrays(x.astype(np.float64), b.astype(np.float64))
     except ValueError:

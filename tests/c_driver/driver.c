@@ -2,7 +2,8 @@
  *
  *   driver PATH OP DTYPE X_FILE OUT_FILE [key=value ...]
  *
- *   PATH    scalar | avx2 | neon (the only path left enabled; exit status 3 if this CPU lacks it)
+ *   PATH    a path of rectifier/capabilities.h's table: scalar, avx2, avx512, neon (the only path
+ *           left enabled; exit status 3 if this CPU lacks it)
  *   OP      relu relu6 hardtanh threshold leaky_relu, their *_grad, prelu, prelu_grad
  *   DTYPE   f16 | f32 | f64 (f16: IEEE binary16 bit patterns, computed in float32)
  *   X_FILE  the input x: raw little-endian elements of DTYPE
@@ -208,10 +209,8 @@ static void usage(void) {
 
 /* Restricts the library to one path; exits with EXIT_NO_PATH if this CPU cannot run it. */
 static void select_path(const char *name) {
-    unsigned cap;
-    for (cap = 1; rect_path_name(cap); cap <<= 1)
-        if (strcmp(rect_path_name(cap), name) == 0) break;
-    if (!rect_path_name(cap)) die(EXIT_USAGE, "unknown path", name);
+    unsigned cap = rect_path_bit(name);
+    if (!cap) die(EXIT_USAGE, "unknown path", name);
     rect_init();
     if (!(rect_capabilities_detected() & cap) || rect_set_capabilities(cap) != 0) {
         fprintf(stderr, "driver: path %s is not available on this CPU\n", name);

@@ -1,10 +1,11 @@
 /* Test driver for the reductions (src/kernels/reduce.h): runs a batch of reduction calls on one
  * CPU path over raw arrays, so that test_reduce_neon_qemu.py can run the NEON kernels under
- * qemu-aarch64 and compare them with the native scalar and AVX2 ones.
+ * qemu-aarch64 and compare them with the native paths' ones.
  *
  *   reduce_driver PATH CASES_FILE DATA_FILE OUT_FILE
  *
- *   PATH       scalar | avx2 | neon (the only path left enabled; exit status 3 if this CPU lacks it)
+ *   PATH       a path of rectifier/capabilities.h's table (the only path left enabled; exit
+ *              status 3 if this CPU lacks it)
  *   CASES_FILE one call per line: OP DTYPE OUTER N INNER INCLUDE_ZERO X_OFFSET G_OFFSET Y_OFFSET
  *              (OP a number of enum rect_reduce_op; DTYPE f16 | f32 | f64; offsets in bytes into
  *              DATA_FILE, G_OFFSET -1 for no grad; the output goes to OUT_FILE at Y_OFFSET, which
@@ -47,8 +48,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: reduce_driver PATH CASES_FILE DATA_FILE OUT_FILE\n");
         return EXIT_USAGE;
     }
-    cap = !strcmp(argv[1], "scalar") ? RECT_CAP_SCALAR : !strcmp(argv[1], "avx2") ? RECT_CAP_AVX2
-          : !strcmp(argv[1], "neon") ? RECT_CAP_NEON : 0;
+    cap = rect_path_bit(argv[1]);
     if (!cap) return EXIT_USAGE;
     rect_init();
     if (!(rect_capabilities_detected() & cap) || rect_set_capabilities(cap) != 0) return EXIT_NO_PATH;

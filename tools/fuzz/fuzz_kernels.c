@@ -7,7 +7,7 @@
  * parameters (raw doubles: NaN, inf, anything) and the data bytes, then checks:
  *   - memory: every array is a heap block of exactly its size, and the misaligned prefix before an
  *     array is poisoned, so AddressSanitizer reports any byte read or written outside [0, n);
- *   - paths: the scalar and AVX2 kernels give the same bits (the README promises identical bits on
+ *   - paths: every path this CPU runs gives the scalar kernels' bits (the README promises identical bits on
  *     every path), NaNs included: sign, payload, and a signalling NaN that an op passes through stays
  *     signalling (Clang keeps that only under -ffp-exception-behavior=maytrap, as setup.py builds);
  *     out of place and in place (y == x, and y == grad), and inputs are not modified;
@@ -69,7 +69,7 @@ static int print_difference(const void *x, const void *a, const void *b, size_t 
         for (k = in_size; k-- > 0;) fprintf(stderr, "%02x", ((const unsigned char *)x)[i * in_size + k]);
         fprintf(stderr, ", scalar 0x");
         for (k = size; k-- > 0;) fprintf(stderr, "%02x", ((const unsigned char *)a)[i * size + k]);
-        fprintf(stderr, ", avx2 0x");
+        fprintf(stderr, ", other path 0x");
         for (k = size; k-- > 0;) fprintf(stderr, "%02x", ((const unsigned char *)b)[i * size + k]);
         fprintf(stderr, "\n");
         return 1;
@@ -125,7 +125,10 @@ static double pick_param(const uint8_t *p, int mode) {
     return mode ? read_double(p) : table[p[0] % (sizeof table / sizeof *table)];
 }
 
-static int have_avx2;
+/* every path this CPU runs, each alone (scalar first), from the package's path table */
+#define MAX_PATHS 8
+static unsigned paths[MAX_PATHS];
+static int npaths;
 
 static void use_path(unsigned path) {
     if (rect_set_capabilities(path) != 0) abort();
@@ -139,10 +142,9 @@ static void fuzz_contiguous(int kind, int op, int dt, size_t n, unsigned flags, 
     const char *name = kind == 0 ? unary_name[op] : kind == 1 ? grad_name[op] : kind == 2 ? "prelu" : "prelu_grad";
     const int null_grad = (flags & 1) != 0;
     buf_t x = buf_new(n, es, misalign & 7), g = buf_new(n, es, (misalign >> 3) & 7);
-    buf_t w = buf_new(n, cs, 0), y[2], gw[2], inplace = buf_new(n, es, misalign & 7);
+    buf_t w = buf_new(n, cs, 0), y[MAX_PATHS], gw[MAX_PATHS], inplace = buf_new(n, es, misalign & 7);
     unsigned char *x0 = malloc(n * es + 1), *g0 = malloc(n * es + 1), *w0 = malloc(n * cs + 1);
-    unsigned paths[2] = {RECT_CAP_SCALAR, RECT_CAP_SCALAR | RECT_CAP_AVX2};
-    int k, npaths = have_avx2 ? 2 : 1;
+    int k;
     const void *gp;
 
     fill(x.p, n, es, 1), fill(g.p, n, es, 2), fill(w.p, n, cs, 3);
@@ -159,7 +161,7 @@ static void fuzz_contiguous(int kind, int op, int dt, size_t n, unsigned flags, 
     }
     memcpy(x0, x.p, n * es), memcpy(g0, g.p, n * es), memcpy(w0, w.p, n * cs);
     gp = null_grad ? NULL : g.p;
-    for (k = 0; k < 2; k++) y[k] = buf_new(n, es, (misalign >> 6) & 3), gw[k] = buf_new(n, cs, 1);
+    for (k = 0; k < npaths; k++) y[k] = buf_new(n, es, (misalign >> 6) & 3), gw[k] = buf_new(n, cs, 1);
 
     for (k = 0; k < npaths; k++) {
         use_path(paths[k]);
@@ -186,12 +188,14 @@ static void fuzz_contiguous(int kind, int op, int dt, size_t n, unsigned flags, 
             if (memcmp(inplace.p, y[k].p, n * es)) fail("in place (y == grad) differs from out of place", name, dt, n);
         }
     }
-    if (npaths == 2) {
-        if (print_difference(x.p, y[0].p, y[1].p, n, es, es))
-            fail("scalar and avx2 paths differ", name, dt, n);
-        if (kind == 3 && memcmp(gw[0].p, gw[1].p, n * cs)) fail("scalar and avx2 grad_w differ", name, dt, n);
+    for (k = 1; k < npaths; k++) {
+        if (print_difference(x.p, y[0].p, y[k].p, n, es, es)) {
+            fprintf(stderr, "(%s against scalar)\n", rect_path_name(paths[k]));
+            fail("the paths differ", name, dt, n);
+        }
+        if (kind == 3 && memcmp(gw[0].p, gw[k].p, n * cs)) fail("the paths' grad_w differ", name, dt, n);
     }
-    for (k = 0; k < 2; k++) buf_free(&y[k]), buf_free(&gw[k]);
+    for (k = 0; k < npaths; k++) buf_free(&y[k]), buf_free(&gw[k]);
     buf_free(&x), buf_free(&g), buf_free(&w), buf_free(&inplace);
     free(x0), free(g0), free(w0);
 }
@@ -341,7 +345,11 @@ static void fuzz_ufunc_loop(int kind, int op, int dt, size_t n, unsigned flags, 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     rect_init();
-    have_avx2 = (rect_capabilities_detected() & RECT_CAP_AVX2) != 0;
+    {
+        unsigned cap;
+        for (cap = 1; cap && npaths < MAX_PATHS; cap <<= 1)
+            if (rect_capabilities_detected() & cap) paths[npaths++] = cap;
+    }
     return 0;
 }
 
@@ -374,7 +382,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size) {
     }
     if (kind < 4) fuzz_contiguous(kind, op, dt, n, flags, misalign, &p);
     else {
-        use_path((mode & 0x40) && have_avx2 ? RECT_CAP_SCALAR | RECT_CAP_AVX2 : RECT_CAP_SCALAR);
+        use_path((mode & 0x40) ? paths[(mode & 0x3f) % npaths] : RECT_CAP_SCALAR);
         fuzz_ufunc_loop(kind % 4, op, dt, n % 600, flags, mode, in + 8);
     }
     return 0;
