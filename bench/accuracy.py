@@ -121,6 +121,10 @@ def ref_log_sigmoid(x):
     return -ref_softplus(-x)                    # so log_sigmoid(+inf) = -(+0) = -0.0
 
 
+def ref_tanh(x):
+    return np.tanh(x)                           # libm's tanh (tanhl for np.longdouble)
+
+
 def ref_silu(x):
     return _fix_neginf(x, x * ref_sigmoid(x), -0.0)
 
@@ -206,6 +210,7 @@ FUNCS = {f.name: f for f in [
     Func("hardswish", "hardswish", {}, ref_hardswish, exp_family=False),
     Func("gelu_tanh", "gelu", {"approximate": "tanh"}, ref_gelu_tanh, mp=mp_gelu_tanh),
     Func("gelu", "gelu", {"approximate": "none"}, ref_gelu_none, mp=mp_gelu_none),
+    Func("tanh", "tanh", {}, ref_tanh),
 ]}
 ALIASES = {"gelu_none": "gelu", "gelu-tanh": "gelu_tanh", "logistic": "sigmoid"}
 

@@ -241,6 +241,11 @@ def log_sigmoid(x):
         return -(np.log1p(np.exp(-np.abs(x))) - _nonpositive(x))
 
 
+def tanh(x):
+    """libm's tanh (tanhl for long double): odd, +-1 at the ends."""
+    return np.tanh(_real(x))
+
+
 def silu(x):
     x = _real(x)
     with np.errstate(all="ignore"):
@@ -319,6 +324,13 @@ def sigmoid_grad(x, grad=None):
     return _chain(x, _logistic(x) * _logistic(-x), grad)
 
 
+def tanh_grad(x, grad=None):
+    """sech(x)^2 (1 - tanh(x)^2 would cancel to 0 for large |x|)."""
+    x = _real(x)
+    with np.errstate(over="ignore"):
+        return _chain(x, 1 / np.cosh(x) ** 2, grad)
+
+
 def log_sigmoid_grad(x, grad=None):
     x = _real(x)
     return _chain(x, _logistic(-x), grad)
@@ -365,7 +377,7 @@ def gelu_tanh_grad(x, grad=None):
 
 
 SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "mish",
-          "hardsigmoid", "hardswish", "gelu_tanh"]
+          "hardsigmoid", "hardswish", "gelu_tanh", "tanh"]
 
 
 def smooth_expected(name, x, **params):

@@ -20,7 +20,7 @@ from conftest import assert_same_bits, mixed_input
 ELEMENTWISE = ["relu", "relu6", "hardtanh", "threshold", "leaky_relu", "relu_grad", "relu6_grad",
                "hardtanh_grad", "threshold_grad", "leaky_relu_grad", "prelu_grad"]
 SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "mish", "hardsigmoid",
-          "hardswish", "gelu", "gelu_tanh"]
+          "hardswish", "gelu", "gelu_tanh", "tanh"]
 ELEMENTWISE += SMOOTH + [name + "_grad" for name in SMOOTH]
 # rrelu and noisy_relu draw by element position, which a ufunc loop does not know: not ufuncs
 # (docs/functions.md); rrelu_grad is. noisy_relu_grad is a few NumPy operations.

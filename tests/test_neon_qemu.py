@@ -120,6 +120,7 @@ SMOOTH_CASES = [
     ("selu", {}), ("softplus", {"beta": 1.0, "threshold": np.inf}),
     ("softplus", {"beta": 2.0, "threshold": 20.0}), ("sigmoid", {}), ("log_sigmoid", {}),
     ("silu", {}), ("mish", {}), ("hardsigmoid", {}), ("hardswish", {}), ("gelu_tanh", {}), ("gelu", {}),
+    ("tanh", {}),
 ]
 SMOOTH_OPS = {op for op, _ in SMOOTH_CASES} | {op + "_grad" for op, _ in SMOOTH_CASES}
 

@@ -16,7 +16,7 @@ from conftest import TESTED_PATHS, assert_same_bits
 FORWARD = [
     ("elu", {}), ("celu", {}), ("selu", {}), ("softplus", {}), ("sigmoid", {}),
     ("log_sigmoid", {}), ("silu", {}), ("mish", {}), ("hardsigmoid", {}), ("hardswish", {}),
-    ("gelu_tanh", {}), ("gelu", {}),
+    ("gelu_tanh", {}), ("gelu", {}), ("tanh", {}),
 ]
 # gelu's float64 reference is mpmath, element by element: a thinner sample
 MPMATH_STRIDE = {"gelu": 25}

@@ -45,10 +45,11 @@ typedef uint16_t rect_f16; /* IEEE binary16 bits */
 /* computed in float64 for every dtype (see src/kernels/vmath.h) */
 #define RECT_SMOOTH_UNARY_OPS(X) \
     X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(silu) X(mish) X(hardsigmoid) \
-    X(hardswish) X(gelu) X(gelu_tanh)
+    X(hardswish) X(gelu) X(gelu_tanh) X(tanh)
 #define RECT_SMOOTH_GRAD_OPS(X) \
     X(elu_grad) X(celu_grad) X(selu_grad) X(softplus_grad) X(sigmoid_grad) X(log_sigmoid_grad) \
-    X(silu_grad) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) X(gelu_tanh_grad)
+    X(silu_grad) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) X(gelu_tanh_grad) \
+    X(tanh_grad)
 /* the randomized rectifiers (src/kernels/random.h) */
 #define RECT_RANDOM_OPS(X) X(rrelu) X(noisy_relu)
 #define RECT_UNARY_OPS(X) RECT_EXACT_UNARY_OPS(X) RECT_SMOOTH_UNARY_OPS(X)

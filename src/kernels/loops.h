@@ -145,9 +145,10 @@
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (T *)yv, &p);                  \
     }
 
-#define RECT_DEFINE_WIDE_GRAD(op, dt, T, LOAD, STORE)                                             \
+#define RECT_DEFINE_WIDE_GRAD(op, dt, T, LOAD, STORE) RECT_DEFINE_WIDE_GRAD_FN(op, op, dt, T, LOAD, STORE)
+#define RECT_DEFINE_WIDE_GRAD_FN(op, fn, dt, T, LOAD, STORE)                                      \
     static inline f64_v RECT_CAT(RECT_KNAME(op, dt), _half)(f64_v x, f64_v g, const f64_params_t *p) { \
-        return f64_chain(x, f64_op_##op(x, p), g);                                              \
+        return f64_chain(x, RECT_CAT(f64_op_, fn)(x, p), g);                                    \
     }                                                                                           \
     static inline void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const f64_params_t *p,    \
                                          size_t i, size_t r) {                                  \

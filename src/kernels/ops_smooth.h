@@ -1,9 +1,9 @@
 /* The smooth rectifiers and their derivatives, written once in float64 over vmath.h.
  *
  * Included by instantiate.h in the float64 instantiation only, after ops.h. The float32 and
- * float16 kernels of the ops that ops_smooth_f32.h does not compute natively widen each vector to
- * float64, apply these ops (or a variant sized for float32 results, gelu_for_float32) and round
- * once (loops.h).
+ * float16 kernels of hardsigmoid and hardswish widen each vector to float64, apply these ops and
+ * round once (loops.h); the other smooth ops have variants sized for float32 results
+ * (ops_smooth_wide.h, and gelu_for_float32 below).
  *
  * Conventions, beyond ops.h's:
  *   - transcendental calls only see the lanes they decide (the others see 0), so a discarded lane
@@ -276,7 +276,26 @@ static inline V OPF(gelu_for_float32)(V x, const P *p) {
     (void)p;
     return v_select(v_lt(x, v_zero()), xq, v_select(v_or(v_gt(x, v_set1(16.0)), v_eq(x, v_zero())), x, v_sub(xc, xq)));
 }
-SM_PINNED(gelu_for_float32)
+
+/* tanh(x) = sign(x) t, with z = |x| (clamped at 20: t is 1 to every precision beyond 19.1):
+ * t = -m / (2 + m), m = expm1(-2z), below z = 0.55 (m in (-0.67, 0]: no cancellation, and
+ * tanh(x) = x for tiny x; m, 2 + m and the quotient in double-double, m from e^(-2z) =
+ * (a + a_lo) b); above, t = 1 - 2e / (1 + e), e = e^(-2z) (2e / (1 + e) <= 0.5 of t).
+ * The sign of a zero kept. */
+static inline V OPF(tanh)(V x, const P *p) {
+    V z = v_abs(x), two = v_set1(2.0);
+    z = v_select(v_gt(z, v_set1(20.0)), v_set1(20.0), z);
+    V b, a_lo, a = vm_exp_parts(v_mul(v_set1(-2.0), z), v_zero(), &b, &a_lo);
+    V e = v_mul(a, b), m, m_lo, d, d_lo;
+    vm_two_sum(e, v_set1(-1.0), &m, &m_lo);
+    vm_two_sum(m, v_add(m_lo, v_mul(a_lo, b)), &m, &m_lo); /* renormalized: m is 0 for tiny z */
+    vm_two_sum(two, m, &d, &d_lo);
+    d_lo = v_add(d_lo, m_lo);
+    V t = v_select(v_lt(z, v_set1(0.55)), vm_dd_div(v_sub(v_zero(), m), v_sub(v_zero(), m_lo), d, d_lo),
+                   v_sub(v_set1(1.0), v_div(v_add(e, e), v_add(v_set1(1.0), e))));
+    (void)p;
+    return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
+}
 
 /* ---- derivatives ---------------------------------------------------------------------------- */
 
@@ -378,6 +397,16 @@ static inline V OPF(gelu_grad)(V x, const P *p) {
     V q = v_mul(sm_times_tail(v_set1(1.0), &n, &lo), n.b);
     (void)p;
     return v_select(v_lt(x, v_zero()), v_add(q, x_phi), v_add(v_sub(v_set1(1.0), q), x_phi));
+}
+
+/* 1 - tanh(x)^2 = 4e / (1 + e)^2, e = e^(-2|x|): no cancellation (|x| clamped at 400, beyond
+ * which it is 0) */
+static inline V OPF(tanh_grad)(V x, const P *p) {
+    V z = v_abs(x);
+    z = v_select(v_gt(z, v_set1(400.0)), v_set1(400.0), z);
+    V e = vm_exp(v_mul(v_set1(-2.0), z)), d = v_add(v_set1(1.0), e);
+    (void)p;
+    return v_div(v_mul(v_set1(4.0), e), v_mul(d, d));
 }
 
 RECT_SMOOTH_UNARY_OPS(SM_PINNED)

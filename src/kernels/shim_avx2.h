@@ -101,6 +101,12 @@ static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
     return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p),
                                                 _mm256_slli_epi32(_mm256_castps_si256(k_biased), 23)));
 }
+/* ---- float64 math for float32 results (ops_smooth_wide.h) ---- */
+static inline f64_v f64_fma(f64_v a, f64_v b, f64_v c) { return _mm256_fmadd_pd(a, b, c); }
+static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(p),
+                                                _mm256_slli_epi64(_mm256_castpd_si256(k_biased), 52)));
+}
 static inline int f32_any(f32_m m) { return _mm256_movemask_ps(m) != 0; }
 static inline f64_v f64_max(f64_v a, f64_v b) { return _mm256_blendv_pd(b, a, _mm256_cmp_pd(a, b, _CMP_GT_OQ)); }
 

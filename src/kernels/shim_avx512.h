@@ -91,6 +91,12 @@ static inline f32_v f32_pow2i(f32_v n) { return _mm512_scalef_ps(_mm512_set1_ps(
 static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
     return _mm512_scalef_ps(p, _mm512_sub_ps(k_biased, _mm512_set1_ps(0x1.8p23f)));
 }
+/* ---- float64 math for float32 results (ops_smooth_wide.h) ---- */
+static inline f64_v f64_fma(f64_v a, f64_v b, f64_v c) { return _mm512_fmadd_pd(a, b, c); }
+static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
+    return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(p),
+                                                _mm512_slli_epi64(_mm512_castpd_si512(k_biased), 52)));
+}
 static inline int f32_any(f32_m m) { return m != 0; }
 /* lanes 8..15 in lanes 0..7 (the rest: the same again), for a reduction whose chunk is one vector
  * (reduce.h) */

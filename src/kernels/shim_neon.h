@@ -131,6 +131,12 @@ static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
     return vreinterpretq_f32_s32(vaddq_s32(vreinterpretq_s32_f32(p),
                                            vshlq_n_s32(vreinterpretq_s32_f32(k_biased), 23)));
 }
+/* ---- float64 math for float32 results (ops_smooth_wide.h) ---- */
+static inline f64_v f64_fma(f64_v a, f64_v b, f64_v c) { return vfmaq_f64(c, a, b); }
+static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
+    return vreinterpretq_f64_s64(vaddq_s64(vreinterpretq_s64_f64(p),
+                                           vshlq_n_s64(vreinterpretq_s64_f64(k_biased), 52)));
+}
 static inline int f32_any(f32_m m) { return vmaxvq_u32(m) != 0; }
 static inline f64_v f64_max(f64_v a, f64_v b) { return vbslq_f64(f64_gt(a, b), a, b); }
 

@@ -87,6 +87,17 @@ static inline f32_v f32_scale_exponent(f32_v p, f32_v k_biased) {
     memcpy(&p, &pb, 4);
     return p;
 }
+/* ---- float64 math for float32 results (ops_smooth_wide.h) ---- */
+static inline f64_v f64_fma(f64_v a, f64_v b, f64_v c) { return fma(a, b, c); }
+/* p 2^k for k in the low bits of k_biased = k + 0x1.8p52, when p 2^k is a normal number */
+static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
+    uint64_t pb, kb;
+    memcpy(&pb, &p, 8);
+    memcpy(&kb, &k_biased, 8);
+    pb += kb << 52;
+    memcpy(&p, &pb, 8);
+    return p;
+}
 /* whether any lane of m is set */
 static inline int f32_any(f32_m m) { return m != 0; }
 static inline f64_v f64_max(f64_v a, f64_v b) { return isgreater(a, b) ? a : b; }

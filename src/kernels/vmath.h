@@ -1,11 +1,9 @@
 /* Vector math in float64, written once over the shim: exp, expm1, log1p on [0, 1], and the
  * logistic pieces the smooth rectifiers share.
  *
- * Included by instantiate.h in the float64 instantiation only (V is f64_v). It serves float64 data,
- * and the float32/float16 kernels of the smooth ops that are not computed natively in float32
- * (ops_smooth_f32.h): those widen to float64 and round once, within 0.5 ULP + 2^-29 of the exact
- * value, which meets float32's 1 ULP for compositions without an error analysis. The float64
- * results aim at <= 2 ULP.
+ * Included by instantiate.h in the float64 instantiation only (V is f64_v). It serves float64 data
+ * (results aim at <= 2 ULP) and float32's hardsigmoid, hardswish and gelu (erf); the other
+ * float32 kernels use ops_smooth_wide.h's shorter polynomials.
  *
  * Only additions, subtractions, multiplications and divisions, no fused multiply-add: every path
  * (scalar, AVX2, NEON) then performs the same IEEE operations in the same order and returns the

@@ -96,11 +96,9 @@ VM32_INLINE f32_v vm32_exp_normal(f32_v x) {
     return f32_scale_exponent(p, kb);
 }
 
-/* ---- two-part results, for compositions that must stay within 1 ULP (ops_smooth_f32.h) ----
- * A float32 composition such as 1 / (1 + e^-x) or x sigmoid(x) rounds at every step; computed
- * from single-float pieces its error reaches 1.5 ULP. These helpers return a value as hi + lo with
- * a relative error near 2^-28, so that the composition rounds once, at its end, to 0.5 ULP plus a
- * little. */
+/* ---- e^x - 1 as hi + lo, for elu and celu (ops_smooth_f32.h): computed from single-float
+ * pieces its error would reach 1.5 ULP; carried in two parts it is within 2^-28 relative, and
+ * the result rounds once, at its end. ---- */
 
 /* e^r - 1 = hi + lo for |r| <= ln(2)/2 (a hair more is fine): r + r^2 q(r), q the Taylor series
  * of (e^r - 1 - r) / r^2 to r^6 / 8! (truncation below 2^-29 relative), by Horner with FMAs;
@@ -126,28 +124,6 @@ static inline f32_v vm32_reduce_ln2(f32_v x, f32_v *k, f32_v *r_lo) {
     *k = f32_sub(f32_fma(x, f32_set1(VM32_LOG2E), magic), magic);
     *r_lo = f32_mul(*k, f32_set1(-VM32_LN2_LO));
     return f32_fma(*k, f32_set1(-VM32_LN2_HI), x);
-}
-
-/* e^x = (hi + lo) 2^k, hi in [0.7, 1.42], for |x| <= 160 (callers clamp; k is returned, not
- * applied, so that a caller can round a product with e^x once, deep in the subnormals too). */
-static inline f32_v vm32_exp_unscaled(f32_v x, f32_v *lo, f32_v *k) {
-    const f32_v one = f32_set1(1.0f);
-    f32_v r_lo, em_lo, r = vm32_reduce_ln2(x, k, &r_lo);
-    f32_v em = vm32_expm1_reduced(r, &em_lo);
-    f32_v hi = f32_add(one, em);
-    em_lo = f32_add(em_lo, f32_fma(r_lo, em, r_lo)); /* e^(r + r_lo) = e^r (1 + r_lo) */
-    *lo = f32_add(f32_add(f32_sub(one, hi), em), em_lo); /* (1 - hi) + em exactly: Fast2Sum */
-    return hi;
-}
-
-/* 2^k = a b for k a whole number in [-252, 254], a and b powers of two within float32's normal
- * exponents: v 2^k computed as (v a) b rounds once (into the subnormals or to infinity) however far
- * k is outside them. */
-static inline f32_v vm32_pow2_split(f32_v k, f32_v *b) {
-    const f32_v magic = f32_set1(0x1.8p23f);
-    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
-    *b = f32_pow2i(f32_sub(k, k1));
-    return f32_pow2i(k1);
 }
 
 /* e^x - 1 = hi + lo for -17.5 <= x <= 0 (callers clamp: below, the float32 result is -1): with

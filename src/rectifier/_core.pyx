@@ -50,10 +50,11 @@ cdef extern from "_glue.h":
         RECT_OP_leaky_relu_grad
         RECT_OP_elu, RECT_OP_celu, RECT_OP_selu, RECT_OP_softplus, RECT_OP_sigmoid
         RECT_OP_log_sigmoid, RECT_OP_silu, RECT_OP_mish, RECT_OP_hardsigmoid, RECT_OP_hardswish
-        RECT_OP_gelu, RECT_OP_gelu_tanh
+        RECT_OP_gelu, RECT_OP_gelu_tanh, RECT_OP_tanh
         RECT_OP_elu_grad, RECT_OP_celu_grad, RECT_OP_selu_grad, RECT_OP_softplus_grad
         RECT_OP_sigmoid_grad, RECT_OP_log_sigmoid_grad, RECT_OP_silu_grad, RECT_OP_mish_grad
         RECT_OP_hardsigmoid_grad, RECT_OP_hardswish_grad, RECT_OP_gelu_grad, RECT_OP_gelu_tanh_grad
+        RECT_OP_tanh_grad
         RECT_OP_rrelu_grad, RECT_OP_rrelu, RECT_OP_noisy_relu
         RECT_KIND_UNARY, RECT_KIND_GRAD, RECT_KIND_PRELU, RECT_KIND_PRELU_GRAD
     ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
@@ -1166,8 +1167,8 @@ def prelu_grad(x, weight, grad=None, axis=1):
 
 # ---------------------------------------------------------------------------------------------
 # The smooth rectifiers and their derivatives. float64 data is computed in float64
-# (src/kernels/vmath.h); float32 and float16 data natively in float32 for elu, celu, selu, softplus,
-# sigmoid, log_sigmoid and silu (ops_smooth_f32.h), else in float64 rounded once.
+# (src/kernels/vmath.h); float32 and float16 data in float64 sized for a float32 result
+# (src/kernels/ops_smooth_wide.h), rounded once.
 # ---------------------------------------------------------------------------------------------
 
 _uf_elu = _make_ufunc("elu", RECT_KIND_UNARY, RECT_OP_elu, 1, "xp|x",
@@ -1182,6 +1183,8 @@ _uf_sigmoid = _make_ufunc("sigmoid", RECT_KIND_UNARY, RECT_OP_sigmoid, 0, "x|x",
                           "sigmoid(x) = 1 / (1 + exp(-x)), the logistic function.")
 _uf_log_sigmoid = _make_ufunc("log_sigmoid", RECT_KIND_UNARY, RECT_OP_log_sigmoid, 0, "x|x",
                               "log_sigmoid(x) = -softplus(-x).")
+_uf_tanh = _make_ufunc("tanh", RECT_KIND_UNARY, RECT_OP_tanh, 0, "x|x",
+                       "tanh(x), the hyperbolic tangent.")
 _uf_silu = _make_ufunc("silu", RECT_KIND_UNARY, RECT_OP_silu, 0, "x|x", "silu(x) = x * sigmoid(x).")
 _uf_mish = _make_ufunc("mish", RECT_KIND_UNARY, RECT_OP_mish, 0, "x|x", "mish(x) = x * tanh(softplus(x)).")
 _uf_hardsigmoid = _make_ufunc("hardsigmoid", RECT_KIND_UNARY, RECT_OP_hardsigmoid, 0, "x|x",
@@ -1204,6 +1207,8 @@ _uf_sigmoid_grad = _make_ufunc("sigmoid_grad", RECT_KIND_GRAD, RECT_OP_sigmoid_g
                                "sigmoid_grad(x, grad) = grad * sigmoid(x) sigmoid(-x).")
 _uf_log_sigmoid_grad = _make_ufunc("log_sigmoid_grad", RECT_KIND_GRAD, RECT_OP_log_sigmoid_grad, 0, "xx|x",
                                    "log_sigmoid_grad(x, grad) = grad * sigmoid(-x).")
+_uf_tanh_grad = _make_ufunc("tanh_grad", RECT_KIND_GRAD, RECT_OP_tanh_grad, 0, "xx|x",
+                            "tanh_grad(x, grad) = grad * (1 - tanh(x)**2).")
 _uf_silu_grad = _make_ufunc("silu_grad", RECT_KIND_GRAD, RECT_OP_silu_grad, 0, "xx|x",
                             "silu_grad(x, grad) = grad * sigmoid(x) (1 + x sigmoid(-x)).")
 _uf_mish_grad = _make_ufunc("mish_grad", RECT_KIND_GRAD, RECT_OP_mish_grad, 0, "xx|x",
@@ -1288,6 +1293,15 @@ def log_sigmoid(x, out=None):
     return _unary_op(RECT_OP_log_sigmoid, _uf_log_sigmoid, "log_sigmoid", x, out, (), "|x")
 
 
+def tanh(x, out=None):
+    """tanh(x, out=None)
+
+    The hyperbolic tangent, mish's inner function: odd (the sign of a zero kept), exactly +-1
+    where the result rounds there, and ``tanh(x) = x`` for tiny ``x`` (subnormals included).
+    """
+    return _unary_op(RECT_OP_tanh, _uf_tanh, "tanh", x, out, (), "|x")
+
+
 def silu(x, out=None):
     """``x * sigmoid(x)`` (swish). ``silu(-inf)`` is its limit, -0.0, not NaN.
     """
@@ -1362,6 +1376,14 @@ def log_sigmoid_grad(x, grad=None, out=None):
     """``grad * sigmoid(-x)``.
     """
     return _grad_op(RECT_OP_log_sigmoid_grad, _uf_log_sigmoid_grad, "log_sigmoid_grad", x, grad, out, (), "x|x")
+
+
+def tanh_grad(x, grad=None, out=None):
+    """tanh_grad(x, grad=None, out=None)
+
+    ``grad * (1 - tanh(x)**2)``, computed as ``4 e / (1 + e)**2`` with ``e = exp(-2|x|)``.
+    """
+    return _grad_op(RECT_OP_tanh_grad, _uf_tanh_grad, "tanh_grad", x, grad, out, (), "x|x")
 
 
 def silu_grad(x, grad=None, out=None):

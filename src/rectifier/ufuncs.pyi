@@ -35,5 +35,7 @@ gelu: np.ufunc
 gelu_grad: np.ufunc
 gelu_tanh: np.ufunc
 gelu_tanh_grad: np.ufunc
+tanh: np.ufunc
+tanh_grad: np.ufunc
 __all__: list[str]
 rrelu_grad: np.ufunc
