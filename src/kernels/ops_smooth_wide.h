@@ -16,8 +16,9 @@
  */
 
 #define VW_LN2 0x1.62e42fefa39efp-1
-/* Inlined into the kernel loops, so that the constants stay in registers across its calls */
-#define VW_INLINE static inline __attribute__((always_inline))
+/* Inlined into the kernel loops, so that the constants stay in registers across its calls
+ * (vmath_f32.h's always-inline, which MSVC spells __forceinline) */
+#define VW_INLINE VM32_INLINE
 
 /* e^z as a float64 within 2^-29 relative, for z in [-700, 700] (callers clamp): n = round(z / ln 2)
  * in the low bits of k = z log2(e) + 0x1.8p52 (rounded by the fused add), r = z - n ln 2 (|r| <=
