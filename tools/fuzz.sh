@@ -60,6 +60,8 @@ for kind in range(8):
                 f.write(header + struct.pack("<dd", 0.25, 2.0) + data)
             i += 1
 EOF
+# Past findings, fixed: libFuzzer runs every corpus input first, so a regression fails at once.
+cp "$repo"/tools/fuzz/findings/* "$work/corpus/"
 
 echo "== fuzz: $runs libFuzzer runs (seed ${FUZZ_SEED:-1}) in $work"
 status=0

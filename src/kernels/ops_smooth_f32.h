@@ -15,6 +15,10 @@
  * of a zero kept: elu(-0.0) = -0.0). x is clamped at -17.5, below which e^x - 1 rounds to -1. */
 static inline V sm32_times_expm1(V x, V c_hi, V c_lo) {
     V lo, xc = v_select(v_lt(x, v_set1(-17.5f)), v_set1(-17.5f), x);
+    /* and at 0 from above: a positive argument (celu's x / alpha for an alpha <= 0, which only the
+     * C API can pass) is outside expm1_nonpositive's domain, where the paths' 2^k scalings differ;
+     * clamped, every path returns the same bits for it */
+    xc = v_select(v_gt(xc, v_zero()), v_zero(), xc);
     V s = vm32_expm1_nonpositive(xc, &lo);
     V y = f32_fma(c_hi, s, f32_fma(c_hi, lo, v_mul(c_lo, s)));
     return v_select(v_eq(x, v_zero()), v_mul(c_hi, x), y);
