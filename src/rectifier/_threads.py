@@ -18,9 +18,9 @@ ENVIRONMENT_VARIABLE = "RECTIFIER_NUM_THREADS"
 
 # Elements per thread below which a call stays on one thread (a call of n elements uses at most
 # n / PARALLEL_MIN_ELEMENTS threads). Set for the cheapest, memory-bound kernels (relu), which
-# bench/bench_threads.py found to gain from a split only from about 256K elements on 2 threads;
-# see docs/threading.md.
-PARALLEL_MIN_ELEMENTS = 131072
+# bench/bench_threads.py found slower split at 256K elements on 2 threads (55.6 us against 32.6 on
+# an idle machine) and no slower from 512K on; see docs/threading.md.
+PARALLEL_MIN_ELEMENTS = 262144
 
 
 def available_cpus():
