@@ -13,6 +13,36 @@ import rectifier
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+# Set in CI: a tool the tests need (the AArch64 cross compiler, qemu-aarch64, objdump) that is
+# missing fails the run instead of skipping its tests.
+TOOLS_REQUIRED = os.environ.get("RECTIFIER_REQUIRE_NEON", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_module(name):
+    """Imports the optional test dependency NAME (a dotted name), or skips: one wording for all."""
+    return pytest.importorskip(name, reason=f"needs {name.partition('.')[0]}, an optional test dependency "
+                                            "(pip install '.[test]' installs it)")
+
+
+def tool_unavailable(reason):
+    """Skips a test for a missing build or run tool, or fails it where TOOLS_REQUIRED is set."""
+    if TOOLS_REQUIRED:
+        pytest.fail(f"{reason} (RECTIFIER_REQUIRE_NEON is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def require_other_paths(paths):
+    """Skips a comparison between CPU paths where this CPU runs only one (NEON is compared with
+    the others under qemu-aarch64, in the test_*neon_qemu.py files)."""
+    if len(paths) < 2:
+        pytest.skip("this CPU runs one CPU path only: nothing to compare it with")
+
+
+def path_unavailable(path):
+    """Skips a test of a CPU path that this CPU cannot run."""
+    pytest.skip(f"this CPU cannot run the {path} path")
+
+
 # every path compiled into the extension and supported by this CPU
 TESTED_PATHS = rectifier.capabilities()["detected"]
 DTYPES = (np.float16, np.float32, np.float64)

@@ -15,7 +15,7 @@ import pytest
 import rectifier
 import rectifier.ufuncs
 from rectifier import _core
-from conftest import assert_same_bits, mixed_input
+from conftest import assert_same_bits, mixed_input, require_module
 
 ELEMENTWISE = ["relu", "relu6", "hardtanh", "threshold", "leaky_relu", "relu_grad", "relu6_grad",
                "hardtanh_grad", "threshold_grad", "leaky_relu_grad", "prelu_grad"]
@@ -108,7 +108,7 @@ def test_array_ufunc_containers_keep_their_type():
 
 
 def test_dask_arrays_stay_lazy():
-    da = pytest.importorskip("dask.array", reason="dask is an optional test dependency (installed by .ci/run)")
+    da = require_module("dask.array")
     x = da.from_array(np.linspace(-2, 2, 1000).astype(np.float32), chunks=100)
     y = rectifier.relu(x)
     assert isinstance(y, da.Array), type(y)
@@ -317,7 +317,7 @@ def test_the_gil_is_released_during_a_large_kernel():
 
 @pytest.mark.slow
 def test_cython_code_can_cimport_the_nogil_kernels(tmp_path):
-    pytest.importorskip("Cython", reason="building a Cython extension needs Cython")
+    require_module("Cython")
     (tmp_path / "user_ext.pyx").write_text(textwrap.dedent("""
         # cython: language_level=3
         from rectifier._core cimport relu_f32, leaky_relu_grad_f64, prelu_f32

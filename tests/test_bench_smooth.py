@@ -5,11 +5,12 @@ import os
 import sys
 
 import numpy as np
-import pytest
+
+from conftest import require_module
 
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
 sys.path.insert(0, BENCH)
-bench_smooth = pytest.importorskip("bench_smooth")
+import bench_smooth  # noqa: E402  (bench/ is not a package; it needs only NumPy and rectifier)
 sys.path.remove(BENCH)
 
 
@@ -58,7 +59,7 @@ def test_softmax_reference_keeps_the_largest_elements_log_softmax():
 
 
 def test_a_tiny_run_writes_both_tables_and_the_picture(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    require_module("matplotlib")
     md, png = tmp_path / "peers.md", tmp_path / "peers.png"
     status = bench_smooth.main(["--quick", "--sizes", "2K", "--stride", "16777259",
                                 "--functions", "sigmoid,hardsigmoid,softmax", "--peers", "numpy",

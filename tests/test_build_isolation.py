@@ -33,8 +33,9 @@ import pytest
 import rectifier._core
 from rectifier._core import PATH_XCR0, PATHS
 
+from conftest import tool_unavailable
+
 EXTENSION = Path(rectifier._core.__file__)
-REQUIRED = os.environ.get("RECTIFIER_REQUIRE_NEON", "").strip().lower() not in ("", "0", "false", "no")
 X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 
 # x86-64 instructions above the baseline (SSE2), by mnemonic; every VEX/EVEX-encoded instruction
@@ -92,12 +93,6 @@ def _above_baseline(mnemonic):
                                           and mnemonic[:-1] in ABOVE_BASELINE)
 
 
-def _unavailable(reason):
-    if REQUIRED:
-        pytest.fail(f"{reason} (RECTIFIER_REQUIRE_NEON is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
-
-
 def _objdump():
     for name in (os.environ.get("OBJDUMP"), "objdump", "llvm-objdump"):
         if name and shutil.which(name):
@@ -147,7 +142,7 @@ def functions():
                     "(NEON is mandatory on AArch64); the x86-64 builds are checked")
     objdump = _objdump()
     if objdump is None:
-        _unavailable("objdump not found (install binutils): cannot disassemble the extension")
+        tool_unavailable("objdump not found (install binutils): cannot disassemble the extension")
 
     # Symbol table order: a FILE entry, then that object's local symbols; globals come last.
     by_address, source = {}, None
@@ -163,7 +158,7 @@ def functions():
         elif "F" in flags and section.startswith(".text"):
             by_address.setdefault(address, Function(name, source if flags[0] == "l" else None))
     if not by_address:
-        _unavailable(f"{EXTENSION.name} has no symbol table (stripped): cannot tell the scalar "
+        tool_unavailable(f"{EXTENSION.name} has no symbol table (stripped): cannot tell the scalar "
                      "and dispatch code from the AVX2 kernels")
 
     label = re.compile(r"^([0-9a-f]+) <(.+)>:$")

@@ -13,9 +13,10 @@ import pytest
 
 import hardening_cases as hc
 import rectifier
+from conftest import require_module
 
-da = pytest.importorskip("dask.array")
-dask = pytest.importorskip("dask")
+da = require_module("dask.array")
+dask = require_module("dask")
 
 N = 1001
 CHUNK = 97
@@ -199,7 +200,7 @@ def test_errors_are_the_numpy_errors():
 
 def test_distributed_example_runs():
     # examples/distributed_mlp.py on a small batch: a LocalCluster of two worker processes
-    pytest.importorskip("distributed")
+    require_module("distributed")
     import os
     import subprocess
     import sys

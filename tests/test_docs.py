@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import rectifier
+from conftest import require_module
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
@@ -87,7 +88,7 @@ CYTHON_PAGES = [p for p in PAGES if any(lang == "cython" for lang, _ in blocks(p
 @pytest.mark.slow
 @pytest.mark.parametrize("page", CYTHON_PAGES, ids=page_id)
 def test_cython_blocks_build(page, tmp_path):
-    pytest.importorskip("Cython", reason="building a Cython extension needs Cython")
+    require_module("Cython")
     found = blocks(page)
     for n, (lang, code) in enumerate(found):
         if lang != "cython":

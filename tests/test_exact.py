@@ -9,7 +9,7 @@ import pytest
 
 import rectifier
 import reference
-from conftest import TESTED_PATHS, assert_same_bits, mixed_input
+from conftest import TESTED_PATHS, assert_same_bits, mixed_input, require_other_paths
 
 FORWARD_CASES = [
     ("relu", {}),
@@ -98,7 +98,7 @@ def test_paths_agree_bit_for_bit(case, dtype):
     name, params = case
     paths = TESTED_PATHS
     if len(paths) < 2:
-        pytest.skip("only the scalar path on this CPU; NEON is compared in test_neon_qemu.py")
+        require_other_paths(paths)
     x = mixed_input(dtype, 4099)
     g = grad_input(dtype, 4099) if name.endswith("_grad") else None
     before = rectifier.capabilities()["enabled"]

@@ -13,7 +13,7 @@ import pytest
 
 import reference
 import rectifier
-from conftest import DTYPES, TESTED_PATHS, assert_same_bits, mixed_input
+from conftest import DTYPES, TESTED_PATHS, assert_same_bits, mixed_input, require_module
 from test_smooth import ulp_error
 
 # Every activation with parameters worth covering; test_every_activation_is_covered fails when the
@@ -269,7 +269,7 @@ def test_bias_act_errors_name_the_problem_and_write_nothing():
 
 
 def test_bias_act_keeps_a_dask_array_lazy():
-    da = pytest.importorskip("dask.array")
+    da = require_module("dask.array")
     y = np.linspace(-2, 2, 20).reshape(4, 5)
     bias = np.linspace(-1, 1, 5)
     lazy = rectifier.bias_act(da.from_array(y, chunks=2), bias, "elu", alpha=0.5)
@@ -393,7 +393,7 @@ def test_diagnostics_on_any_layout_and_dtype():
 def test_the_digits_example_shows_dying_relus():
     """examples/two_layer_digits.py's claims (docs/guide.md): a sane learning rate kills no unit and
     learns; a too-high one kills most ReLU units and ruins accuracy; leaky_relu still learns."""
-    pytest.importorskip("sklearn")
+    require_module("sklearn")
     import importlib.util
     import os
     path = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "two_layer_digits.py")
@@ -421,7 +421,7 @@ def test_the_digits_example_shows_dying_relus():
 
 # ---- properties (hypothesis): any shape, axis, layout and out, on a random path ----------------
 
-hypothesis = pytest.importorskip("hypothesis")
+hypothesis = require_module("hypothesis")
 from hypothesis import given, strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TESTED_PATHS
+from conftest import TESTED_PATHS, path_unavailable, tool_unavailable
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -41,7 +41,6 @@ CROSS_CC = "aarch64-linux-gnu-gcc"
 QEMU = "qemu-aarch64"
 EXIT_NO_PATH = 3  # the driver's exit status when this CPU lacks the requested path
 
-IN_CI = os.environ.get("RECTIFIER_REQUIRE_NEON", "").strip().lower() not in ("", "0", "false", "no")
 NATIVE_AARCH64 = platform.machine().lower() in ("aarch64", "arm64")
 
 # One kernel call per length: every n in 0..2*16+1 (the AVX-512 f32 vector is 16 lanes), four
@@ -156,14 +155,8 @@ class Drivers:
         else:
             prefix, missing = self.native, self.native_missing
         if prefix is None:
-            _unavailable(missing)
+            tool_unavailable(missing)
         return prefix
-
-
-def _unavailable(reason):
-    if IN_CI:
-        pytest.fail(f"{reason} (RECTIFIER_REQUIRE_NEON is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
 
 
 def _compile(compiler, extra, output):
@@ -404,7 +397,7 @@ class CaseData:
                 self._outputs[path] = (y,) if self.op != "prelu_grad" else (
                     y, np.fromfile(files[1], dtype=_compute_type(DTYPES[self.dtype])))
         if self._outputs[path] is None:
-            pytest.skip(f"this CPU has no {path} path")
+            path_unavailable(path)
         return self._outputs[path]
 
 
@@ -488,7 +481,7 @@ def test_no_spurious_floating_point_flags(drivers, path):
     command = drivers.command(path)
     result = subprocess.run(command + [path, "flags"], capture_output=True, text=True, timeout=300)
     if result.returncode == EXIT_NO_PATH:
-        pytest.skip(f"this CPU has no {path} path")
+        path_unavailable(path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
@@ -560,7 +553,7 @@ def test_fused_bias_act_matches_the_composition(drivers, tmp_path, path, case, d
                                     f"shapes={shapes}", f"a={a!r}", f"b={b!r}"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if result.returncode == EXIT_NO_PATH:
-        pytest.skip(f"this CPU has no {path} path")
+        path_unavailable(path)
     assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
     got = np.fromfile(tmp_path / "y.bin", dtype=dt)
     inputs = {"x": x, "x+bias": s}
@@ -595,7 +588,7 @@ def test_fused_count_positive_matches_numpy(drivers, tmp_path, path, dtype):
                                     str(tmp_path / "counts.bin"), f"shapes={shapes}"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if result.returncode == EXIT_NO_PATH:
-        pytest.skip(f"this CPU has no {path} path")
+        path_unavailable(path)
     assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
     np.testing.assert_array_equal(np.fromfile(tmp_path / "counts.bin", dtype=np.uint64), np.concatenate(want))
 
@@ -672,7 +665,7 @@ def _run_random(drivers, path, case, dtype, workdir, first, lengths):
         args.append(f"sigma={workdir / 'sigma.bin'}")
     result = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if result.returncode == EXIT_NO_PATH:
-        pytest.skip(f"this CPU has no {path} path")
+        path_unavailable(path)
     assert result.returncode == 0, f"{shlex.join(args)} failed:\n{result.stderr}"
     y = np.fromfile(workdir / f"y-{path}.bin", dtype=dt)
     noise = np.fromfile(workdir / f"noise-{path}.bin", dtype=dt)

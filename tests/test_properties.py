@@ -15,7 +15,9 @@ import os
 import numpy as np
 import pytest
 
-hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is in the test extra (pip install '.[test]')")
+from conftest import require_module
+
+hypothesis = require_module("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 

@@ -21,6 +21,7 @@ import pytest
 import hardening_cases as hc
 import rectifier
 from rectifier import _core
+from conftest import require_module
 
 THREAD_COUNTS = (2, 3, 4, 7)
 N = 40_003          # above the size at which the GIL is released (8192), not a round number
@@ -301,7 +302,7 @@ def test_environment_variable(value, warns):
 
 
 def test_threadpoolctl_limits_rectifier(split_small):
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    threadpoolctl = require_module("threadpoolctl")
     rectifier.set_num_threads(4)
     info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "rectifier"]
     assert len(info) == 1 and info[0]["num_threads"] == 4, threadpoolctl.threadpool_info()
