@@ -40,7 +40,7 @@ print_times() {
         { printf "%-66s %4s %7d %7d  %s\n", $2, $5, $1, $4, $3; wall[$5] += $1; cpu += $4 }
         END {
             line()
-            for (lane in wall) printf "%-66s %4s %7d\n", "sum of the stages", lane, wall[lane]
+            for (lane = 1; lane <= 9; lane++) if (lane in wall) printf "%-66s %4s %7d\n", "sum of the lane'"'"'s stages", lane, wall[lane]
             printf "%-66s %4s %7s %7d\n", "cpu, all stages", "", "", cpu
             if (elapsed != "") printf "%-66s %4s %7d  (%d min %02d s)\n", "elapsed", "", elapsed, elapsed / 60, elapsed % 60
             "uptime" | getline up; printf "load at the end: %s\n", up
