@@ -95,7 +95,7 @@ RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
 /* ---- which smooth ops the float32 and float16 kernels run: every op of RECT_SMOOTH_UNARY_OPS is
  * in exactly one list (the table at the end fails to compile for an op in neither, the kernels
  * for an op in both). Computed in float64 by a variant sized for float32 results
- * (ops_smooth_wide.h, ops_smooth.h's gelu_for_float32) and rounded once: */
+ * (ops_smooth_wide.h) and rounded once: */
 #define RECT_F32_WIDE_LITE_SMOOTH_OPS(X) X(sigmoid) X(silu) X(gelu) X(gelu_tanh) X(softplus) X(log_sigmoid) \
     X(mish) X(selu) X(tanh)
 /* ... by the float64 op itself, rounded once: */
