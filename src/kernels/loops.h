@@ -133,7 +133,6 @@
 #define RECT_WIDE2(FN, x, g, p) f64_narrow1(FN(f32_widen_lo(x), f32_widen_lo(g), p))
 #endif
 
-#define RECT_DEFINE_WIDE_UNARY(op, dt, T, LOAD, STORE) RECT_DEFINE_WIDE_UNARY_FN(op, op, dt, T, LOAD, STORE)
 /* fn: the float64 op to run (op itself, or a variant accurate enough for float32 results only) */
 #define RECT_DEFINE_WIDE_UNARY_FN(op, fn, dt, T, LOAD, STORE)                                     \
     static inline void RECT_STEP(op, dt)(const T *x, T *y, const f64_params_t *p, size_t i,      \
