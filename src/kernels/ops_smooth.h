@@ -1,9 +1,7 @@
 /* The smooth rectifiers and their derivatives, written once in float64 over vmath.h.
  *
  * Included by instantiate.h in the float64 instantiation only, after ops.h. The float32 and
- * float16 kernels of the derivatives listed in instantiate.h's RECT_F32_WIDE_GRAD_OPS widen each
- * vector to float64, apply these ops and round once (loops.h); the other smooth ops have their own
- * float32 variants (ops_smooth_wide.h, ops_smooth_f32.h).
+ * float16 kernels have their own variants (ops_smooth_wide.h, ops_smooth_f32.h).
  *
  * Conventions, beyond ops.h's:
  *   - transcendental calls only see the lanes they decide (the others see 0), so a discarded lane

@@ -42,6 +42,8 @@ static inline V OPF(celu_native)(V x, const P *p) {
  * one rounding is the whole error (0.5 ULP plus a trace), also near -3, where x + 3 cancels. */
 #define SM32_SIXTH 0x1.555556p-3f
 #define SM32_SIXTH_LO -0x1.555556p-28f /* 1/6 - SM32_SIXTH, to float32 precision */
+#define SM32_THIRD 0x1.555556p-2f
+#define SM32_THIRD_LO -0x1.555556p-27f
 
 /* (v + v_lo) / 6, v_lo below an ULP of v */
 static inline V sm32_sixth(V v, V v_lo) {
@@ -74,6 +76,22 @@ static inline V OPF(hardswish_native)(V x, const P *p) {
     V y = v_select(v_lt(v_abs(x), v_set1(0x1p-16f)), tiny, sm32_sixth(m, m_lo));
     (void)p;
     return v_select(v_le(x, v_set1(-3.0f)), v_set1(-0.0f), v_select(v_or(v_ge(x, v_set1(3.0f)), v_eq(x, v_zero())), x, y));
+}
+
+/* 1/6 strictly inside (-3, 3), else 0 (PyTorch) */
+static inline V OPF(hardsigmoid_grad_native)(V x, const P *p) {
+    (void)p;
+    return v_keep(v_and(v_gt(x, v_set1(-3.0f)), v_lt(x, v_set1(3.0f))), v_set1(SM32_SIXTH));
+}
+
+/* 0 up to -3, 1 from 3 on (PyTorch's values at the kinks), (x + 3/2) / 3 between: x + 3/2 as an
+ * exact sum (Knuth's TwoSum), divided by 3 as (x + 3) / 6 is above */
+static inline V OPF(hardswish_grad_native)(V x, const P *p) {
+    V half3 = v_set1(1.5f), u = v_add(x, half3), b = v_sub(u, x);
+    V lo = v_add(v_sub(x, v_sub(u, b)), v_sub(half3, b));
+    V third = f32_fma(u, v_set1(SM32_THIRD), f32_fma(u, v_set1(SM32_THIRD_LO), v_mul(lo, v_set1(SM32_THIRD))));
+    (void)p;
+    return v_select(v_le(x, v_set1(-3.0f)), v_zero(), v_select(v_ge(x, v_set1(3.0f)), v_set1(1.0f), third));
 }
 
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */

@@ -145,10 +145,17 @@ VW_INLINE V OPF(mish_for_float32)(V x, const P *p) {
 /* gelu's tanh form as x sigmoid(2u), 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) (ops_smooth.h): 2u
  * in float64 is within 2^-52 relative, and e^(2u) then within |2u| 2^-52 (|2u| <= 160 where it
  * matters). x is clamped to [-20, 20]: beyond, float32 gelu is x or -0.0. */
+VW_INLINE V vw_clamp20(V x) {
+    return v_select(v_gt(x, v_set1(20.0)), v_set1(20.0), v_select(v_lt(x, v_set1(-20.0)), v_set1(-20.0), x));
+}
+
+/* e^-|2u| for x clamped to [-20, 20] */
+VW_INLINE V vw_gelu_tanh_exp(V xc) {
+    return vw_exp_minus_abs(v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI), f64_fma(v_mul(v_set1(SM_GELU_CUBIC), xc), v_mul(xc, xc), xc)));
+}
+
 VW_INLINE V OPF(gelu_tanh_for_float32)(V x, const P *p) {
-    V xc = v_select(v_gt(x, v_set1(20.0)), v_set1(20.0), v_select(v_lt(x, v_set1(-20.0)), v_set1(-20.0), x));
-    V two_u = v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI), f64_fma(v_mul(v_set1(SM_GELU_CUBIC), xc), v_mul(xc, xc), xc));
-    V e = vw_exp_minus_abs(two_u);
+    V xc = vw_clamp20(x), e = vw_gelu_tanh_exp(xc);
     V y = v_div(v_mul(xc, v_select(v_lt(x, v_zero()), e, v_set1(1.0))), v_add(v_set1(1.0), e));
     (void)p;
     return v_select(v_or(v_gt(x, v_set1(20.0)), v_eq(x, v_zero())), x, y);
@@ -176,17 +183,26 @@ static const double VW_GELU_TAIL[9][16] = {
 };
 #endif
 
-VW_INLINE V OPF(gelu_for_float32)(V x, const P *p) {
+/* R(z) for z = |x| clamped at 15 (*z), and *e = e^(-z^2/2) */
+VW_INLINE V vw_normal_tail(V x, V *z, V *e) {
     const V magic = v_set1(0x1.8p52), limit = v_set1(15.0);
-    V z = v_abs(x);
-    z = v_select(v_gt(z, limit), limit, z);
-    V k = v_add(z, magic), r = v_sub(z, v_sub(k, magic));
+    V a = v_abs(x);
+    a = v_select(v_gt(a, limit), limit, a);
+    V k = v_add(a, magic), r = v_sub(a, v_sub(k, magic));
     V R = f64_table16(VW_GELU_TAIL[8], k);
     int j;
     for (j = 7; j >= 0; j--) R = f64_fma(R, r, f64_table16(VW_GELU_TAIL[j], k));
-    V xq = v_mul(v_select(v_lt(x, v_zero()), v_sub(v_zero(), z), z), v_mul(vw_exp(v_mul(z, v_mul(z, v_set1(-0.5)))), R));
+    *z = a;
+    *e = vw_exp(v_mul(a, v_mul(a, v_set1(-0.5))));
+    return R;
+}
+
+VW_INLINE V OPF(gelu_for_float32)(V x, const P *p) {
+    V z, e, R = vw_normal_tail(x, &z, &e);
+    M negative = v_lt(x, v_zero());
+    V xq = v_mul(v_select(negative, v_sub(v_zero(), z), z), v_mul(e, R));
     (void)p;
-    return v_select(v_lt(x, v_zero()), xq, v_select(v_or(v_gt(x, limit), v_eq(x, v_zero())), x, v_sub(z, xq)));
+    return v_select(negative, xq, v_select(v_or(v_gt(x, v_set1(15.0)), v_eq(x, v_zero())), x, v_sub(z, xq)));
 }
 
 /* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) (2 + m >= 1: no cancellation, and
@@ -237,7 +253,10 @@ VW_INLINE V OPF(elu_grad_for_float32)(V x, const P *p) {
 }
 
 VW_INLINE V OPF(celu_grad_for_float32)(V x, const P *p) {
-    return v_select(v_le(x, v_zero()), vw_exp_nonpositive(v_div(v_keep(v_le(x, v_zero()), x), p->a)), v_set1(1.0));
+    /* x (1 / alpha): the argument's extra rounding, 2^-53 of it, is lost in e^x's 2^-29 (and the
+     * reciprocal of the loop's constant leaves the loop) */
+    return v_select(v_le(x, v_zero()), vw_exp_nonpositive(v_mul(v_keep(v_le(x, v_zero()), x), v_div(v_set1(1.0), p->a))),
+                    v_set1(1.0));
 }
 
 VW_INLINE V OPF(selu_grad_for_float32)(V x, const P *p) {
@@ -255,6 +274,39 @@ VW_INLINE V OPF(softplus_grad_for_float32)(V x, const P *p) {
 /* sigmoid(-x) */
 VW_INLINE V OPF(log_sigmoid_grad_for_float32)(V x, const P *p) {
     return OPF(sigmoid_for_float32)(v_sub(v_zero(), x), p);
+}
+
+/* Phi(x) + x phi(x) = e (z / sqrt(2 pi) - R) + (x < 0 ? 0 : 1) up to the sign: -d for x < 0,
+ * 1 + d above, d = e (z / sqrt(2 pi) - R) (the normal tail of gelu_for_float32) */
+VW_INLINE V OPF(gelu_grad_for_float32)(V x, const P *p) {
+    V z, e, R = vw_normal_tail(x, &z, &e);
+    V d = v_mul(e, f64_fma(z, v_set1(0.39894228040143267794), v_sub(v_zero(), R))); /* 1/sqrt(2 pi) */
+    (void)p;
+    return v_select(v_lt(x, v_zero()), v_sub(v_zero(), d), v_add(v_set1(1.0), d));
+}
+
+/* tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x), over mish_for_float32's n / d = tanh(sp):
+ * sech^2(sp) sigmoid(x) = 4 (1 + e) e m / d^2, m = 1 for x < 0, e above (e = e^-|x|), so that
+ * the sum takes one division: (n d + 4 x (1 + e) e m) / d^2. x clamped to [-160, 160]. */
+VW_INLINE V OPF(mish_grad_for_float32)(V x, const P *p) {
+    V e = vw_exp_minus_abs(x), two = v_set1(2.0), one_2e = f64_fma(two, e, v_set1(1.0));
+    M negative = v_lt(x, v_zero());
+    V w = v_mul(e, v_add(e, two));
+    V n = v_select(negative, w, one_2e), d = v_select(negative, v_add(w, two), f64_fma(v_mul(two, e), e, one_2e));
+    V xc = v_select(v_gt(x, v_set1(160.0)), v_set1(160.0), v_select(v_lt(x, v_set1(-160.0)), v_set1(-160.0), x));
+    V term = v_mul(v_mul(v_mul(v_set1(4.0), xc), v_add(v_set1(1.0), e)), v_mul(e, v_select(negative, v_set1(1.0), e)));
+    (void)p;
+    return v_div(f64_fma(n, d, term), v_mul(d, d));
+}
+
+/* s + x s (1 - s) 2u', s = sigmoid(2u), 2u' = 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2): with e =
+ * e^-|2u|, s (1 - s) = e / (1 + e)^2 and s = s_n / (1 + e) (s_n = e for x < 0, else 1), one
+ * division: (s_n (1 + e) + x e 2u') / (1 + e)^2. x clamped to [-20, 20] (as the forward). */
+VW_INLINE V OPF(gelu_tanh_grad_for_float32)(V x, const P *p) {
+    V xc = vw_clamp20(x), e = vw_gelu_tanh_exp(xc), d = v_add(v_set1(1.0), e);
+    V du = v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI), f64_fma(v_set1(3.0 * SM_GELU_CUBIC), v_mul(xc, xc), v_set1(1.0)));
+    (void)p;
+    return v_div(f64_fma(v_select(v_lt(x, v_zero()), e, v_set1(1.0)), d, v_mul(v_mul(xc, e), du)), v_mul(d, d));
 }
 
 /* NaN in, that same NaN out (as ops_smooth.h's SM_PINNED), inlined */
