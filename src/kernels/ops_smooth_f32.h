@@ -50,17 +50,22 @@ static inline V sm32_sixth(V v, V v_lo) {
     return f32_fma(v, v_set1(SM32_SIXTH), f32_fma(v, v_set1(SM32_SIXTH_LO), v_mul(v_lo, v_set1(SM32_SIXTH))));
 }
 
-/* x + 3 for x in (-3, 3) as u + *lo (other lanes: finite garbage, discarded) */
+/* x where |x| < 3, else +0: the lanes whose result is a constant or x itself compute on 0, so
+ * that no infinity or huge x raises a flag in a discarded lane (NaN is pinned, or the chain rule's) */
+static inline V sm32_inside_3(V x) {
+    return v_keep(v_lt(v_abs(x), v_set1(3.0f)), x);
+}
+
+/* x + 3 as u + *lo, for x = sm32_inside_3(x) */
 static inline V sm32_x_plus_3(V x, V *lo) {
-    V inside = v_keep(v_lt(v_abs(x), v_set1(3.0f)), x);
-    V u = v_add(inside, v_set1(3.0f));
-    *lo = v_sub(inside, v_sub(u, v_set1(3.0f)));
+    V u = v_add(x, v_set1(3.0f));
+    *lo = v_sub(x, v_sub(u, v_set1(3.0f)));
     return u;
 }
 
 /* 0 up to -3, 1 from 3 on (relu6(x + 3) / 6, PyTorch) */
 static inline V OPF(hardsigmoid_native)(V x, const P *p) {
-    V lo, u = sm32_x_plus_3(x, &lo);
+    V lo, u = sm32_x_plus_3(sm32_inside_3(x), &lo);
     (void)p;
     return v_select(v_le(x, v_set1(-3.0f)), v_zero(), v_select(v_ge(x, v_set1(3.0f)), v_set1(1.0f), sm32_sixth(u, lo)));
 }
@@ -70,9 +75,9 @@ static inline V OPF(hardsigmoid_native)(V x, const P *p) {
  * subnormals m_lo / 6 would underflow (x^2 / 6 is below 2^-17.6 of the result there, its error
  * negligible). hardswish(+-0) = +-0. */
 static inline V OPF(hardswish_native)(V x, const P *p) {
-    V lo, u = sm32_x_plus_3(x, &lo), m = v_mul(x, u);
-    V m_lo = f32_fma(x, lo, f32_fma(x, u, v_sub(v_zero(), m)));
-    V tiny = f32_fma(x, v_set1(0.5f), v_mul(v_mul(x, x), v_set1(SM32_SIXTH)));
+    V xi = sm32_inside_3(x), lo, u = sm32_x_plus_3(xi, &lo), m = v_mul(xi, u);
+    V m_lo = f32_fma(xi, lo, f32_fma(xi, u, v_sub(v_zero(), m)));
+    V tiny = f32_fma(xi, v_set1(0.5f), v_mul(v_mul(xi, xi), v_set1(SM32_SIXTH)));
     V y = v_select(v_lt(v_abs(x), v_set1(0x1p-16f)), tiny, sm32_sixth(m, m_lo));
     (void)p;
     return v_select(v_le(x, v_set1(-3.0f)), v_set1(-0.0f), v_select(v_or(v_ge(x, v_set1(3.0f)), v_eq(x, v_zero())), x, y));
@@ -87,8 +92,8 @@ static inline V OPF(hardsigmoid_grad_native)(V x, const P *p) {
 /* 0 up to -3, 1 from 3 on (PyTorch's values at the kinks), (x + 3/2) / 3 between: x + 3/2 as an
  * exact sum (Knuth's TwoSum), divided by 3 as (x + 3) / 6 is above */
 static inline V OPF(hardswish_grad_native)(V x, const P *p) {
-    V half3 = v_set1(1.5f), u = v_add(x, half3), b = v_sub(u, x);
-    V lo = v_add(v_sub(x, v_sub(u, b)), v_sub(half3, b));
+    V xi = sm32_inside_3(x), half3 = v_set1(1.5f), u = v_add(xi, half3), b = v_sub(u, xi);
+    V lo = v_add(v_sub(xi, v_sub(u, b)), v_sub(half3, b));
     V third = f32_fma(u, v_set1(SM32_THIRD), f32_fma(u, v_set1(SM32_THIRD_LO), v_mul(lo, v_set1(SM32_THIRD))));
     (void)p;
     return v_select(v_le(x, v_set1(-3.0f)), v_zero(), v_select(v_ge(x, v_set1(3.0f)), v_set1(1.0f), third));
