@@ -10,15 +10,9 @@ t = 12). The coefficients are computed at 160 bits with mpmath from f's values a
 (a discrete cosine transform), and the series is cut where the dropped coefficients sum to < 2^-60.
 
     python tools/fit_erfcx.py        # prints the C table
-    python tools/fit_erfcx.py 16     # the first 16 terms as powers of y (float32 results' gelu)
 
-The second table serves results that need only ~2^-36 (float32 gelu): 16 terms (dropped: < 2^-37
-relative), rewritten as a polynomial in y (at 160 bits, then rounded), so that it can be evaluated
-by Estrin's scheme in 5 dependent steps instead of Clenshaw's 15. Its coefficients stay below 0.7
-(no growth on [-1, 0.48], the y of t <= 11.4 where float32 gelu is not yet 0 or x).
+(float32 gelu has its own piecewise table: tools/fit_gelu_tail.py.)
 """
-import sys
-
 from mpmath import cos, erfc, exp, mp, mpf, pi
 
 mp.prec = 160
@@ -39,27 +33,7 @@ def coefficients():
     return c[:keep]
 
 
-def powers(c):
-    """sum c[k] T_k(y) as sum p[j] y^j"""
-    t = [[mpf(1)], [mpf(0), mpf(1)]]
-    while len(t) < len(c):
-        a = [mpf(0)] + [2 * v for v in t[-1]]
-        b = t[-2] + [mpf(0)] * (len(a) - len(t[-2]))
-        t.append([u - v for u, v in zip(a, b)])
-    p = [mpf(0)] * len(c)
-    for k, ck in enumerate(c):
-        for j, v in enumerate(t[k]):
-            p[j] += ck * v
-    return p
-
-
 if __name__ == "__main__":
     c = coefficients()
-    if len(sys.argv) > 1:
-        n = int(sys.argv[1])
-        p = powers(c[:n])
-        print(f"/* the first {n} terms as powers of y, K = {K} (tools/fit_erfcx.py {n}) */")
-        print(",\n".join(f"    {float(v).hex()}" for v in p))
-    else:
-        print(f"/* {len(c)} coefficients, K = {K} (tools/fit_erfcx.py) */")
-        print(",\n".join(f"    {float(v).hex()}" for v in c))
+    print(f"/* {len(c)} coefficients, K = {K} (tools/fit_erfcx.py) */")
+    print(",\n".join(f"    {float(v).hex()}" for v in c))

@@ -95,18 +95,15 @@ RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
 /* ---- which smooth ops the float32 and float16 kernels run: every op of RECT_SMOOTH_UNARY_OPS is
  * in exactly one list (the table at the end fails to compile for an op in neither, the kernels
  * for an op in both). Computed in float64 by a variant sized for float32 results
- * (ops_smooth_wide.h, ops_smooth.h's gelu_for_float32) and rounded once: */
+ * (ops_smooth_wide.h) and rounded once: */
 #define RECT_F32_WIDE_LITE_SMOOTH_OPS(X) X(sigmoid) X(silu) X(gelu) X(gelu_tanh) X(softplus) X(log_sigmoid) \
     X(mish) X(selu) X(tanh)
-/* ... by the float64 op itself, rounded once: */
-#define RECT_F32_WIDE_SMOOTH_OPS(X) X(hardsigmoid) X(hardswish)
 /* ... natively in float32 (ops_smooth_f32.h): */
-#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu)
+#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(hardsigmoid) X(hardswish)
 /* The derivatives, likewise (every op of RECT_SMOOTH_GRAD_OPS in one list): */
 #define RECT_F32_WIDE_LITE_GRAD_OPS(X) X(sigmoid_grad) X(silu_grad) X(tanh_grad) X(elu_grad) X(celu_grad) \
-    X(selu_grad) X(softplus_grad) X(log_sigmoid_grad)
-#define RECT_F32_WIDE_GRAD_OPS(X) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) \
-    X(gelu_tanh_grad)
+    X(selu_grad) X(softplus_grad) X(log_sigmoid_grad) X(gelu_grad) X(mish_grad) X(gelu_tanh_grad)
+#define RECT_F32_NATIVE_GRAD_OPS(X) X(hardsigmoid_grad) X(hardswish_grad)
 
 /* ---- float64: every op, the smooth ones through the vector math ---- */
 #define VPFX f64
@@ -152,18 +149,14 @@ RECT_DEFINE_REDUCE(f64, double, v_load, v_store, 1, -INFINITY)
     RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f32, float, v_load, v_store)         \
     RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
-#define RECT_WIDE_UNARY(op)                                                                       \
-    RECT_DEFINE_WIDE_UNARY(op, f32, float, v_load, v_store)                                     \
-    RECT_DEFINE_WIDE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16)
-#define RECT_WIDE_GRAD(op)                                                                        \
-    RECT_DEFINE_WIDE_GRAD(op, f32, float, v_load, v_store)                                      \
-    RECT_DEFINE_WIDE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
-RECT_F32_WIDE_SMOOTH_OPS(RECT_WIDE_UNARY)
+#define RECT_NATIVE32_GRAD(op)                                                                    \
+    RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f32, float, v_load, v_store)                 \
+    RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_F32_NATIVE_GRAD_OPS(RECT_NATIVE32_GRAD)
 #define RECT_WIDE_LITE_UNARY(op)                                                                  \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)      \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_F32_WIDE_LITE_SMOOTH_OPS(RECT_WIDE_LITE_UNARY)
-RECT_F32_WIDE_GRAD_OPS(RECT_WIDE_GRAD)
 #define RECT_WIDE_LITE_GRAD(op)                                                                   \
     RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)       \
     RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)

@@ -55,13 +55,14 @@
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (T *)yv, &p);                           \
     }
 
-/* y = grad * op'(x); grad NULL means ones */
-#define RECT_DEFINE_GRAD(op, dt, T, LOAD, STORE)                                                  \
+/* y = grad * fn(x), fn = op'; grad NULL means ones */
+#define RECT_DEFINE_GRAD(op, dt, T, LOAD, STORE) RECT_DEFINE_GRAD_FN(op, op, dt, T, LOAD, STORE)
+#define RECT_DEFINE_GRAD_FN(op, fn, dt, T, LOAD, STORE)                                           \
     static inline void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const P *p, size_t i,     \
                                          size_t r) {                                            \
         V xi = RECT_LOAD(LOAD, x + i, r);                                                       \
         V gi = g ? RECT_LOAD(LOAD, g + i, r) : VT(one)();                                       \
-        RECT_STORE(STORE, y + i, VT(chain)(xi, OPF(op)(xi, p), gi), r);                         \
+        RECT_STORE(STORE, y + i, VT(chain)(xi, OPF(fn)(xi, p), gi), r);                         \
     }                                                                                           \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, const void *gv, void *yv,           \
                                    const rect_params *rp) {                                     \
@@ -133,7 +134,6 @@
 #define RECT_WIDE2(FN, x, g, p) f64_narrow1(FN(f32_widen_lo(x), f32_widen_lo(g), p))
 #endif
 
-#define RECT_DEFINE_WIDE_UNARY(op, dt, T, LOAD, STORE) RECT_DEFINE_WIDE_UNARY_FN(op, op, dt, T, LOAD, STORE)
 /* fn: the float64 op to run (op itself, or a variant accurate enough for float32 results only) */
 #define RECT_DEFINE_WIDE_UNARY_FN(op, fn, dt, T, LOAD, STORE)                                     \
     static inline void RECT_STEP(op, dt)(const T *x, T *y, const f64_params_t *p, size_t i,      \
@@ -145,7 +145,6 @@
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (T *)yv, &p);                  \
     }
 
-#define RECT_DEFINE_WIDE_GRAD(op, dt, T, LOAD, STORE) RECT_DEFINE_WIDE_GRAD_FN(op, op, dt, T, LOAD, STORE)
 #define RECT_DEFINE_WIDE_GRAD_FN(op, fn, dt, T, LOAD, STORE)                                      \
     static inline f64_v RECT_CAT(RECT_KNAME(op, dt), _half)(f64_v x, f64_v g, const f64_params_t *p) { \
         return f64_chain(x, RECT_CAT(f64_op_, fn)(x, p), g);                                    \

@@ -1,7 +1,7 @@
-/* elu and celu computed natively in float32 (8 lanes on AVX2, 4 on NEON), for float32 and
- * float16 data, written once over the shim with vmath_f32.h: e^x - 1 as hi + lo, the product with
- * alpha summed once and rounded once (0.5 ULP plus about 2^-4, checked over all 2^32 inputs by
- * bench/accuracy.py). On AVX2 this is about 1.3 times as fast as the float64 route of
+/* elu, celu, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
+ * for float32 and float16 data, written once over the shim with vmath_f32.h. elu and celu: e^x - 1
+ * as hi + lo, the product with alpha summed once and rounded once (0.5 ULP plus about 2^-4,
+ * checked over all 2^32 inputs by bench/accuracy.py). On AVX2 this is about 1.3 times as fast as the float64 route of
  * ops_smooth_wide.h, which the rest of the family takes (there the float64 arithmetic is cheaper
  * than carrying two parts through more steps). With parameters other than alpha = 1 the
  * parameter's own float32 rounding and one more product add up to an ULP (celu divides by alpha
@@ -34,6 +34,69 @@ static inline V OPF(elu_native)(V x, const P *p) {
 static inline V OPF(celu_native)(V x, const P *p) {
     M nonpositive = v_le(x, v_zero());
     return v_select(nonpositive, sm32_times_expm1(v_div(v_keep(nonpositive, x), p->a), p->a, v_zero()), x);
+}
+
+/* hardsigmoid and hardswish in float32 arithmetic: (x + 3) / 6 and x (x + 3) / 6 inside (-3, 3).
+ * x + 3 = u + u_lo exactly (Fast2Sum: |x| < 3), the product by 1/6 = c + c_lo (c the float32
+ * nearest) summed once by an FMA: the small terms' own roundings are near 2^-24 of an ULP, so the
+ * one rounding is the whole error (0.5 ULP plus a trace), also near -3, where x + 3 cancels. */
+#define SM32_SIXTH 0x1.555556p-3f
+#define SM32_SIXTH_LO -0x1.555556p-28f /* 1/6 - SM32_SIXTH, to float32 precision */
+#define SM32_THIRD 0x1.555556p-2f
+#define SM32_THIRD_LO -0x1.555556p-27f
+
+/* (v + v_lo) / 6, v_lo below an ULP of v */
+static inline V sm32_sixth(V v, V v_lo) {
+    return f32_fma(v, v_set1(SM32_SIXTH), f32_fma(v, v_set1(SM32_SIXTH_LO), v_mul(v_lo, v_set1(SM32_SIXTH))));
+}
+
+/* x where |x| < 3, else +0: the lanes whose result is a constant or x itself compute on 0, so
+ * that no infinity or huge x raises a flag in a discarded lane (NaN is pinned, or the chain rule's) */
+static inline V sm32_inside_3(V x) {
+    return v_keep(v_lt(v_abs(x), v_set1(3.0f)), x);
+}
+
+/* x + 3 as u + *lo, for x = sm32_inside_3(x) */
+static inline V sm32_x_plus_3(V x, V *lo) {
+    V u = v_add(x, v_set1(3.0f));
+    *lo = v_sub(x, v_sub(u, v_set1(3.0f)));
+    return u;
+}
+
+/* 0 up to -3, 1 from 3 on (relu6(x + 3) / 6, PyTorch) */
+static inline V OPF(hardsigmoid_native)(V x, const P *p) {
+    V lo, u = sm32_x_plus_3(sm32_inside_3(x), &lo);
+    (void)p;
+    return v_select(v_le(x, v_set1(-3.0f)), v_zero(), v_select(v_ge(x, v_set1(3.0f)), v_set1(1.0f), sm32_sixth(u, lo)));
+}
+
+/* -0.0 up to -3 (x times relu6's +0), x from 3 on, x (x + 3) / 6 between: x u + x u_lo as m +
+ * m_lo (the FMA's residual exact). Below |x| = 2^-16, x / 2 + x^2 / 6 in one FMA instead: near the
+ * subnormals m_lo / 6 would underflow (x^2 / 6 is below 2^-17.6 of the result there, its error
+ * negligible). hardswish(+-0) = +-0. */
+static inline V OPF(hardswish_native)(V x, const P *p) {
+    V xi = sm32_inside_3(x), lo, u = sm32_x_plus_3(xi, &lo), m = v_mul(xi, u);
+    V m_lo = f32_fma(xi, lo, f32_fma(xi, u, v_sub(v_zero(), m)));
+    V tiny = f32_fma(xi, v_set1(0.5f), v_mul(v_mul(xi, xi), v_set1(SM32_SIXTH)));
+    V y = v_select(v_lt(v_abs(x), v_set1(0x1p-16f)), tiny, sm32_sixth(m, m_lo));
+    (void)p;
+    return v_select(v_le(x, v_set1(-3.0f)), v_set1(-0.0f), v_select(v_or(v_ge(x, v_set1(3.0f)), v_eq(x, v_zero())), x, y));
+}
+
+/* 1/6 strictly inside (-3, 3), else 0 (PyTorch) */
+static inline V OPF(hardsigmoid_grad_native)(V x, const P *p) {
+    (void)p;
+    return v_keep(v_and(v_gt(x, v_set1(-3.0f)), v_lt(x, v_set1(3.0f))), v_set1(SM32_SIXTH));
+}
+
+/* 0 up to -3, 1 from 3 on (PyTorch's values at the kinks), (x + 3/2) / 3 between: x + 3/2 as an
+ * exact sum (Knuth's TwoSum), divided by 3 as (x + 3) / 6 is above */
+static inline V OPF(hardswish_grad_native)(V x, const P *p) {
+    V xi = sm32_inside_3(x), half3 = v_set1(1.5f), u = v_add(xi, half3), b = v_sub(u, xi);
+    V lo = v_add(v_sub(xi, v_sub(u, b)), v_sub(half3, b));
+    V third = f32_fma(u, v_set1(SM32_THIRD), f32_fma(u, v_set1(SM32_THIRD_LO), v_mul(lo, v_set1(SM32_THIRD))));
+    (void)p;
+    return v_select(v_le(x, v_set1(-3.0f)), v_zero(), v_select(v_ge(x, v_set1(3.0f)), v_set1(1.0f), third));
 }
 
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */

@@ -177,4 +177,11 @@ static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
                                                _mm256_set1_epi64x(0x3ff0000000000000ll)));
 }
 
+/* ---- coefficient tables of piecewise polynomials (ops_smooth_wide.h's gelu) ----
+ * t[k] for k in the low 4 bits of k_biased = k + 0x1.8p52: a gather */
+static inline f64_v f64_table16(const double t[16], f64_v k_biased) {
+    __m256i k = _mm256_and_si256(_mm256_castpd_si256(k_biased), _mm256_set1_epi64x(15));
+    return _mm256_i64gather_pd(t, k, 8);
+}
+
 #endif

@@ -157,4 +157,11 @@ static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
     return _mm512_getmant_pd(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
 }
 
+/* ---- coefficient tables of piecewise polynomials (ops_smooth_wide.h's gelu) ----
+ * t[k] for k in the low 4 bits of k_biased = k + 0x1.8p52: vpermt2pd picks from the two halves
+ * of the table by those bits (the loads stay in registers across a kernel's loop) */
+static inline f64_v f64_table16(const double t[16], f64_v k_biased) {
+    return _mm512_permutex2var_pd(_mm512_loadu_pd(t), _mm512_castpd_si512(k_biased), _mm512_loadu_pd(t + 8));
+}
+
 #endif

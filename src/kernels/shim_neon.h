@@ -200,4 +200,11 @@ static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
                                            vdupq_n_u64(0x3ff0000000000000ull)));
 }
 
+/* ---- coefficient tables of piecewise polynomials (ops_smooth_wide.h's gelu) ----
+ * t[k] for k in the low 4 bits of k_biased = k + 0x1.8p52, lane by lane */
+static inline f64_v f64_table16(const double t[16], f64_v k_biased) {
+    uint64x2_t k = vandq_u64(vreinterpretq_u64_f64(k_biased), vdupq_n_u64(15));
+    return vcombine_f64(vld1_f64(t + vgetq_lane_u64(k, 0)), vld1_f64(t + vgetq_lane_u64(k, 1)));
+}
+
 #endif

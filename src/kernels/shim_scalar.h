@@ -157,4 +157,12 @@ static inline f64_v f64_split_exponent(f64_v x, f64_v *k) {
     return m;
 }
 
+/* ---- coefficient tables of piecewise polynomials (ops_smooth_wide.h's gelu) ----
+ * t[k] for k in the low 4 bits of k_biased = k + 0x1.8p52 (an exact load on every path) */
+static inline f64_v f64_table16(const double t[16], f64_v k_biased) {
+    uint64_t kb;
+    memcpy(&kb, &k_biased, 8);
+    return t[kb & 15];
+}
+
 #endif

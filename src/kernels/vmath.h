@@ -169,38 +169,6 @@ static inline V vm_erfcx_clenshaw(V t, V *y_out, V *b2_out) {
 }
 
 
-/* f(t) to a relative 2^-36, for float32 results: the first 16 terms of the series above as powers
- * of y (tools/fit_erfcx.py 16), by Estrin's scheme (5 dependent steps; Clenshaw's recurrence is a
- * chain of 15, and the kernels are latency-bound). For t <= 11.4 (y <= 0.48). */
-static const double VM_ERFCX_POWERS16[16] = {
-    0x1.5eb7f6eca8d8fp-1,
-    -0x1.9841f8fc388cap-3,
-    0x1.df6f7878ba39dp-4,
-    -0x1.89dfdf8945c64p-5,
-    0x1.03a816862f64ap-8,
-    0x1.f5c2f4993a3cap-7,
-    -0x1.1ef9a255fc798p-6,
-    0x1.8e827082d7db6p-7,
-    -0x1.8dbdc9b972a3bp-8,
-    0x1.1582a3275d8aep-9,
-    -0x1.9805ba26d6350p-12,
-    -0x1.02e6255c18cbfp-14,
-    0x1.099ec50f2eb9dp-14,
-    -0x1.7ca607b3cf935p-17,
-    -0x1.fcfe06d612f19p-19,
-    0x1.92cac75eeaca4p-20
-};
-
-static inline V vm_erfcx_times_one_plus_for_float32(V t) {
-    const double *c = VM_ERFCX_POWERS16;
-    V y = v_div(v_sub(t, v_set1(4.0)), v_add(t, v_set1(4.0)));
-    V y2 = v_mul(y, y), y4 = v_mul(y2, y2), y8 = v_mul(y4, y4), pair[8], quad[4];
-    int k;
-    for (k = 0; k < 8; k++) pair[k] = v_add(v_set1(c[2 * k]), v_mul(v_set1(c[2 * k + 1]), y));
-    for (k = 0; k < 4; k++) quad[k] = v_add(pair[2 * k], v_mul(pair[2 * k + 1], y2));
-    return v_add(v_add(quad[0], v_mul(quad[1], y4)), v_mul(v_add(quad[2], v_mul(quad[3], y4)), y8));
-}
-
 /* 1 / (1 + e) and e / (1 + e) for e in [0, 1] (sigmoid(|x|) and sigmoid(-|x|) for e = exp(-|x|)),
  * with the rounding error of 1 + e (exact by Fast2Sum, since 1 >= e) put back to first order:
  * q (1 - err / d). err / d is below 2^-53, so 1 / d may be taken as q itself (numerator 1) or as
