@@ -71,6 +71,15 @@ VM32_INLINE f32_v vm32_exp_reduced(f32_v x, f32_v *k_biased) {
     return f32_fma(r, u, one); /* e^r, in [0.70, 1.42] */
 }
 
+/* y 2^k rounded once, also into the subnormals, for a whole k in [-252, 254] and y 2^(k/2) a
+ * normal number: (y 2^k1) 2^k2, k1 = k / 2 rounded, k2 = k - k1, both within the normal exponents;
+ * the first product is exact, the second rounds. */
+VM32_INLINE f32_v vm32_times_pow2(f32_v y, f32_v k) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
+    return f32_mul(f32_mul(y, f32_pow2i(k1)), f32_pow2i(f32_sub(k, k1)));
+}
+
 /* e^x for every float32 x (see the header comment for accuracy, flags and NaN).
  * e^x = (e^r 2^k1) 2^k2 with k1 + k2 = k, both halves within the normal exponents: the first
  * product is exact, the second rounds once, also into the subnormals. */
@@ -81,9 +90,7 @@ VM32_INLINE f32_v vm32_exp(f32_v x) {
     /* lanes whose result is decided by a select at the end compute e^0 meanwhile: no flag */
     f32_v kb, p = vm32_exp_reduced(f32_clear(f32_or(overflows, underflows), x), &kb);
     f32_v k = f32_sub(kb, magic);
-    /* k is in [-150, 128]: k1 = k / 2 rounded, k2 = k - k1, both in [-75, 64] */
-    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
-    f32_v y = f32_mul(f32_mul(p, f32_pow2i(k1)), f32_pow2i(f32_sub(k, k1)));
+    f32_v y = vm32_times_pow2(p, k);
     return f32_clear(underflows, f32_select(overflows, f32_set1(INFINITY), y));
 }
 
