@@ -60,6 +60,7 @@
 #define VPFX f32
 #define S float
 #include "ops.h"
+#include "vmath_f32.h"
 #include "loops.h"
 #define RECT_NATIVE_AND_HALF_UNARY(op)                                                            \
     RECT_DEFINE_UNARY(op, f32, float, v_load, v_store)                                          \
@@ -76,7 +77,6 @@ RECT_DEFINE_PRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_PRELU_GRAD(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
 /* the reductions: float32 natively (e stored between passes), float16 computed in float32 */
-#include "vmath_f32.h"
 #define RED_F32 1
 #include "reduce.h"
 RECT_DEFINE_REDUCE(f32, float, v_load, v_store, 1, -INFINITY)

@@ -13,7 +13,7 @@
 
 /* c (e^x - 1) for x <= 0 as hi + lo summed once, c = c_hi + c_lo; x = 0 gives c_hi x (the sign
  * of a zero kept: elu(-0.0) = -0.0). x is clamped at -17.5, below which e^x - 1 rounds to -1. */
-static inline V sm32_times_expm1(V x, V c_hi, V c_lo) {
+VM32_INLINE V sm32_times_expm1(V x, V c_hi, V c_lo) {
     V lo, xc = v_select(v_lt(x, v_set1(-17.5f)), v_set1(-17.5f), x);
     /* and at 0 from above: a positive argument (celu's x / alpha for an alpha <= 0, which only the
      * C API can pass) is outside expm1_nonpositive's domain, where the paths' 2^k scalings differ;
@@ -25,73 +25,61 @@ static inline V sm32_times_expm1(V x, V c_hi, V c_lo) {
 }
 
 /* x > 0 ? x : alpha expm1(x) */
-static inline V OPF(elu_native)(V x, const P *p) {
+VM32_INLINE V OPF(elu_native)(V x, const P *p) {
     M nonpositive = v_le(x, v_zero());
     return v_select(nonpositive, sm32_times_expm1(v_keep(nonpositive, x), p->a, v_zero()), x);
 }
 
 /* x > 0 ? x : alpha expm1(x / alpha) (alpha > 0) */
-static inline V OPF(celu_native)(V x, const P *p) {
+VM32_INLINE V OPF(celu_native)(V x, const P *p) {
     M nonpositive = v_le(x, v_zero());
     return v_select(nonpositive, sm32_times_expm1(v_div(v_keep(nonpositive, x), p->a), p->a, v_zero()), x);
 }
 
 /* ---- sigmoid and silu: sigmoid(x) = n / (1 + e), e = e^-|x|, n = e for x < 0 and 1 otherwise.
- * e = 2^k E with E = e^r = 1 + expm1(r) carried as hi + lo (within 2^-28.5 relative), d = 1 + e
- * summed exactly (Fast2Sum), and n / d as q + q_lo: q = n rcp with rcp = 1 / d rounded (IEEE
- * division: the same bits on every path, unlike the rcp estimates), then the remainder c = n +
- * n_lo - q (d + d_lo) by FMAs (|c| <= 2^-22 n, rounded to 2^-24 of itself) and q_lo = c rcp. The
- * pair is within 2^-28 relative of the true quotient, so a result formed from it and rounded once
- * is within 0.5 + 2^-4 ULP. For x < 0 the pair is unscaled (n = E): the result is scaled by 2^k
- * last, with one rounding, so subnormal results keep relative accuracy until that rounding (into
- * the subnormals it adds at most a quarter ULP more). ---- */
+ * e = 2^(k/32) (E + E_lo) (vmath_f32.h, within 2^-29 relative), d = 1 + e summed exactly
+ * (Fast2Sum), and n / d as q + q_lo: q = n rcp with rcp = 1 / d rounded (an IEEE division: the same
+ * bits on every path, unlike the rcp estimates), then the remainder c = n + n_lo - q (d + d_lo) by
+ * FMAs (|c| <= 2^-22 n, rounded to 2^-24 of itself) and q_lo = c rcp. The pair is within 2^-28
+ * relative of the true quotient, so a result formed from it and rounded once (sigmoid: q + c rcp
+ * in one FMA) is within 0.5 + 2^-4 ULP. For x < 0 the pair is unscaled (n = E): the result is
+ * scaled by 2^floor(k/32) last (vm32_scalef), so subnormal results keep relative accuracy until
+ * that rounding (a second one there: at most a quarter ULP more). ---- */
 
-/* e^-|x| = 2^k (E + E_lo), |x| clamped at 160 (k in [-231, 0], a whole number as a float):
- * x = k ln 2 + r + r_lo (vmath_f32.h), E + E_lo = (1 + expm1(r)) (1 + r_lo) */
-static inline V sm32_exp_minus_abs(V x, V *E_lo, V *k) {
-    V t = v_sub(v_zero(), v_abs(x)), r_lo, em_lo;
-    V r = vm32_reduce_ln2(v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t), k, &r_lo);
-    V em = vm32_expm1_reduced(r, &em_lo);
-    V E = v_add(v_set1(1.0f), em); /* Fast2Sum: |em| < 1 */
-    *E_lo = v_add(v_add(v_sub(v_set1(1.0f), E), em), f32_fma(r_lo, E, em_lo));
-    return E;
-}
-
-/* sigmoid(x) = 2^s (q + q_lo), s = k for x < 0 and 0 otherwise (see above) */
-static inline V sm32_sigmoid_parts(V x, V *q_lo, V *s) {
-    V k, E_lo, E = sm32_exp_minus_abs(x, &E_lo, &k);
+/* sigmoid(x) = 2^floor(s) (q + c rcp), s = k/32 for x < 0 and 0 otherwise; |x| clamped at 160 */
+VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
+    V t = v_sub(v_zero(), v_abs(x)), E_lo, k32;
+    V E = vm32_exp_parts(v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t), &E_lo, &k32);
     M negative = v_lt(x, v_zero());
-    /* e for the sum: 2^k clamped at 2^-100 (where 1 + e is 1 to 2^-99 either way) */
-    V pk = f32_pow2i(v_select(v_lt(k, v_set1(-100.0f)), v_set1(-100.0f), k));
-    V e = v_mul(E, pk), d = v_add(v_set1(1.0f), e);
-    V d_lo = v_add(v_add(v_sub(v_set1(1.0f), d), e), v_mul(E_lo, pk));
+    V e = vm32_scalef(E, k32), d = v_add(v_set1(1.0f), e);
+    V d_lo = v_add(v_add(v_sub(v_set1(1.0f), d), e), vm32_scalef(E_lo, k32));
     V n = v_select(negative, E, v_set1(1.0f));
-    V rcp = v_div(v_set1(1.0f), d), q = v_mul(n, rcp), minus_q = v_sub(v_zero(), q);
-    V c = f32_fma(minus_q, d_lo, v_add(f32_fma(minus_q, d, n), v_keep(negative, E_lo)));
-    *q_lo = v_mul(c, rcp);
-    *s = v_keep(negative, k);
+    V r = v_div(v_set1(1.0f), d), q = v_mul(n, r), minus_q = v_sub(v_zero(), q);
+    *c = f32_fma(minus_q, d_lo, v_add(f32_fma(minus_q, d, n), v_keep(negative, E_lo)));
+    *rcp = r;
+    *s = v_keep(negative, k32);
     return q;
 }
 
-static inline V OPF(sigmoid_native)(V x, const P *p) {
-    V q_lo, s, q = sm32_sigmoid_parts(x, &q_lo, &s);
+VM32_INLINE V OPF(sigmoid_native)(V x, const P *p) {
+    V c, rcp, s, q = sm32_sigmoid_parts(x, &c, &rcp, &s);
     (void)p;
-    return vm32_times_pow2(v_add(q, q_lo), s);
+    return vm32_scalef(f32_fma(c, rcp, q), s);
 }
 
 /* x sigmoid(x), x clamped to [-160, 160] (silu(-inf) = -0.0) and x itself above 160; the sign of
  * a zero kept by the product */
-static inline V OPF(silu_native)(V x, const P *p) {
-    V q_lo, s, q = sm32_sigmoid_parts(x, &q_lo, &s);
+VM32_INLINE V OPF(silu_native)(V x, const P *p) {
+    V c, rcp, s, q = sm32_sigmoid_parts(x, &c, &rcp, &s);
     M big = v_gt(x, v_set1(160.0f));
     V xc = v_select(big, v_set1(160.0f), v_select(v_lt(x, v_set1(-160.0f)), v_set1(-160.0f), x));
     (void)p;
-    return v_select(big, x, vm32_times_pow2(f32_fma(xc, q, v_mul(xc, q_lo)), s));
+    return v_select(big, x, vm32_scalef(f32_fma(xc, q, v_mul(v_mul(xc, c), rcp)), s));
 }
 
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */
 #define SM32_PINNED(op)                                                                           \
-    static inline V OPF(RECT_CAT(op, _native_pinned))(V x, const P *p) {                          \
+    VM32_INLINE V OPF(RECT_CAT(op, _native_pinned))(V x, const P *p) {                             \
         return v_select(v_isnan(x), x, OPF(RECT_CAT(op, _native))(x, p));                       \
     }
 RECT_F32_NATIVE_SMOOTH_OPS(SM32_PINNED)
