@@ -97,11 +97,11 @@ RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
  * for an op in both). Computed in float64 by a variant sized for float32 results
  * (ops_smooth_wide.h, ops_smooth.h's gelu_for_float32) and rounded once: */
 #define RECT_F32_WIDE_LITE_SMOOTH_OPS(X) X(gelu) X(gelu_tanh) X(softplus) X(log_sigmoid) \
-    X(mish) X(selu) X(tanh)
+    X(mish) X(selu)
 /* ... by the float64 op itself, rounded once: */
 #define RECT_F32_WIDE_SMOOTH_OPS(X) X(hardsigmoid) X(hardswish)
 /* ... natively in float32 (ops_smooth_f32.h): */
-#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(sigmoid) X(silu)
+#define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(sigmoid) X(silu) X(tanh)
 /* The derivatives, likewise (every op of RECT_SMOOTH_GRAD_OPS in one list): */
 #define RECT_F32_WIDE_LITE_GRAD_OPS(X) X(sigmoid_grad) X(silu_grad) X(tanh_grad) X(elu_grad) X(celu_grad) \
     X(selu_grad) X(softplus_grad) X(log_sigmoid_grad)

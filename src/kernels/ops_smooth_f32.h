@@ -36,15 +36,24 @@ VM32_INLINE V OPF(celu_native)(V x, const P *p) {
     return v_select(nonpositive, sm32_times_expm1(v_div(v_keep(nonpositive, x), p->a), p->a, v_zero()), x);
 }
 
+/* (n + n_lo) / (d + d_lo) as q + c rcp, within 2^-44 relative, for |n_lo| <= 2^-23 |n| and
+ * |d_lo| <= 2^-23 |d|: rcp = 1 / d rounded (an IEEE division: the same bits on every path, unlike
+ * the rcp estimates), q = n rcp, and the remainder c = n + n_lo - q (d + d_lo) by FMAs (|c| <=
+ * 2^-22 |n|, rounded to 2^-24 of itself). A result formed from the pair and rounded once (q + c
+ * rcp in one FMA) is within 0.5 ULP plus the error of the inputs. */
+VM32_INLINE V sm32_divide(V n, V n_lo, V d, V d_lo, V *c, V *rcp) {
+    V r = v_div(v_set1(1.0f), d), q = v_mul(n, r), minus_q = v_sub(v_zero(), q);
+    *c = f32_fma(minus_q, d_lo, v_add(f32_fma(minus_q, d, n), n_lo));
+    *rcp = r;
+    return q;
+}
+
 /* ---- sigmoid and silu: sigmoid(x) = n / (1 + e), e = e^-|x|, n = e for x < 0 and 1 otherwise.
  * e = 2^(k/32) (E + E_lo) (vmath_f32.h, within 2^-29 relative), d = 1 + e summed exactly
- * (Fast2Sum), and n / d as q + q_lo: q = n rcp with rcp = 1 / d rounded (an IEEE division: the same
- * bits on every path, unlike the rcp estimates), then the remainder c = n + n_lo - q (d + d_lo) by
- * FMAs (|c| <= 2^-22 n, rounded to 2^-24 of itself) and q_lo = c rcp. The pair is within 2^-28
- * relative of the true quotient, so a result formed from it and rounded once (sigmoid: q + c rcp
- * in one FMA) is within 0.5 + 2^-4 ULP. For x < 0 the pair is unscaled (n = E): the result is
- * scaled by 2^floor(k/32) last (vm32_scalef), so subnormal results keep relative accuracy until
- * that rounding (a second one there: at most a quarter ULP more). ---- */
+ * (Fast2Sum), and n / d by sm32_divide: within 2^-28 relative before the one rounding, so within
+ * 0.5 + 2^-4 ULP. For x < 0 the quotient is unscaled (n = E): the result is scaled by
+ * 2^floor(k/32) last (vm32_scalef), so subnormal results keep relative accuracy until that
+ * rounding (a second one there: at most a quarter ULP more). ---- */
 
 /* sigmoid(x) = 2^floor(s) (q + c rcp), s = k/32 for x < 0 and 0 otherwise; |x| clamped at 160 */
 VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
@@ -53,12 +62,8 @@ VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
     M negative = v_lt(x, v_zero());
     V e = vm32_scalef(E, k32), d = v_add(v_set1(1.0f), e);
     V d_lo = v_add(v_add(v_sub(v_set1(1.0f), d), e), vm32_scalef(E_lo, k32));
-    V n = v_select(negative, E, v_set1(1.0f));
-    V r = v_div(v_set1(1.0f), d), q = v_mul(n, r), minus_q = v_sub(v_zero(), q);
-    *c = f32_fma(minus_q, d_lo, v_add(f32_fma(minus_q, d, n), v_keep(negative, E_lo)));
-    *rcp = r;
     *s = v_keep(negative, k32);
-    return q;
+    return sm32_divide(v_select(negative, E, v_set1(1.0f)), v_keep(negative, E_lo), d, d_lo, c, rcp);
 }
 
 VM32_INLINE V OPF(sigmoid_native)(V x, const P *p) {
@@ -75,6 +80,23 @@ VM32_INLINE V OPF(silu_native)(V x, const P *p) {
     V xc = v_select(big, v_set1(160.0f), v_select(v_lt(x, v_set1(-160.0f)), v_set1(-160.0f), x));
     (void)p;
     return v_select(big, x, vm32_scalef(f32_fma(xc, q, v_mul(v_mul(xc, c), rcp)), s));
+}
+
+/* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) as hi + lo (vmath_f32.h's table form),
+ * 2 + m summed exactly (Fast2Sum: 2 >= |m|), the quotient by sm32_divide: no cancellation (2 + m
+ * >= 1; t = |x| to float32 precision for a tiny x). 0.60 ULP at most on every 509th pattern: the
+ * table's lo part is not multiplied by 1 + m (2^-31.5 absolute), which counts where |m| is near
+ * 0.011. */
+ * |x| clamped at 9.1 (expm1's k stays >= -26; above 9.02 float32 tanh is +-1, and so is t). The
+ * sign of a zero kept. */
+VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
+    V z = v_abs(x), m_lo, c, rcp;
+    V m = vm32_expm1_table(v_mul(v_set1(-2.0f), v_select(v_gt(z, v_set1(9.1f)), v_set1(9.1f), z)), &m_lo);
+    V d = v_add(v_set1(2.0f), m), d_lo = v_add(v_add(v_sub(v_set1(2.0f), d), m), m_lo);
+    V q = sm32_divide(v_sub(v_zero(), m), v_sub(v_zero(), m_lo), d, d_lo, &c, &rcp);
+    V t = f32_fma(c, rcp, q);
+    (void)p;
+    return v_select(v_eq(z, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
 }
 
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */

@@ -109,27 +109,61 @@ static const float vm32_exp2_32_lo[32] = {
 #define VM32_LN2_32_HI 0x1.62e43p-6f  /* ln(2) / 32 rounded to float32 ... */
 #define VM32_LN2_32_LO -0x1.05c61p-34f /* ... and the rest */
 
+/* t = k ln(2)/32 + r + r_lo, k = round(32 t / ln 2) (a whole number, as a float; *kb = k +
+ * 0x1.8p23, whose low 5 bits are j = k mod 32, two's complement), for -160 <= t <= 0: r by one
+ * FMA, exact (t and k ln2_hi/32 agree in their leading bits; the difference is a multiple of
+ * 2^-30 below 2^-6); r_lo = -k ln2_lo/32 (|r| <= 0.0109, |r_lo| <= 2^-21) is the caller's. */
+VM32_INLINE f32_v vm32_reduce_ln2_32(f32_v t, f32_v *kb, f32_v *k) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    *kb = f32_fma(t, f32_set1(0x1.715476p+5f), magic); /* 32 / ln 2 */
+    *k = f32_sub(*kb, magic);
+    return f32_fma(*k, f32_set1(-VM32_LN2_32_HI), t);
+}
+
+/* (e^r - 1 - r) / r^2 by its Taylor polynomial, for |r| <= 0.011 (truncation 2^-33 relative) */
+VM32_INLINE f32_v vm32_expm1_q32(f32_v r) {
+    return f32_fma(f32_fma(r, f32_set1(1.0f / 24.0f), f32_set1(1.0f / 6.0f)), r, f32_set1(0.5f));
+}
+
 /* e^t = 2^(k/32) (E + E_lo) for -160 <= t <= 0, with E + E_lo within 2^-29 relative: returns E
  * and sets *s = k/32 (for vm32_scalef: 2^floor(k/32) is the power of two outside the table).
- * t = k ln(2)/32 + r: the first FMA is exact (t and k ln2_hi/32 agree in their leading bits; the
- * difference is a multiple of 2^-30 below 2^-6), the second rounds r (|r| <= 0.0109) to 2^-30.5.
- * e^t = 2^(k/32) T_j (1 + m), j = k mod 32, T_j = 2^(j/32) from the table (the low 5 bits of k +
- * 0x1.8p23, two's complement), m = expm1(r) by its Taylor polynomial of degree 4 (truncation
- * 2^-33, rounding 2^-30.5 relative); E = T_j + T_j m rounded, E_lo its error (exact by an FMA, as
- * T_j - E is by Sterbenz) plus the table's lo part. */
+ * e^t = 2^(k/32) T_j (1 + m), T_j = 2^(j/32) from the table, m = expm1(r + r_lo) with r + r_lo
+ * rounded by an FMA (2^-30.5) and m rounded (2^-30.5 relative); E = T_j + T_j m rounded, E_lo its error
+ * (exact by an FMA, as T_j - E is by Sterbenz) plus the table's lo part. */
 VM32_INLINE f32_v vm32_exp_parts(f32_v t, f32_v *E_lo, f32_v *s) {
-    const f32_v magic = f32_set1(0x1.8p23f);
-    f32_v kb = f32_fma(t, f32_set1(0x1.715476p+5f), magic); /* 32 / ln 2 */
-    f32_v k = f32_sub(kb, magic);
-    f32_v r = f32_fma(k, f32_set1(-VM32_LN2_32_HI), t);
+    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
     r = f32_fma(k, f32_set1(-VM32_LN2_32_LO), r);
-    f32_v q = f32_fma(f32_fma(r, f32_set1(1.0f / 24.0f), f32_set1(1.0f / 6.0f)), r, f32_set1(0.5f));
-    f32_v m = f32_fma(f32_mul(r, r), q, r);
+    f32_v m = f32_fma(f32_mul(r, r), vm32_expm1_q32(r), r);
     f32_v T = f32_lookup32(vm32_exp2_32_hi, kb);
     f32_v E = f32_fma(T, m, T);
     *E_lo = f32_add(f32_fma(T, m, f32_sub(T, E)), f32_lookup32(vm32_exp2_32_lo, kb));
     *s = f32_mul(k, f32_set1(1.0f / 32.0f));
     return E;
+}
+
+/* e^t - 1 = hi + lo for -19 <= t <= 0: as vm32_exp_parts, with m = expm1(r) as m + m_lo (r
+ * exact, the rounding of m recovered by an FMA, r_lo's share r_lo (1 + m) added), E + E_lo =
+ * T_j (1 + m + m_lo) (the table's lo part not multiplied by 1 + m: 2^-31.5 absolute), e =
+ * 2^floor(k/32) (E + E_lo), e - 1 summed exactly (Fast2Sum: 1 >= e) and renormalized. Where k !=
+ * 0, |e^t - 1| >= 0.0107, so the absolute errors above are at most 2^-25 relative there (tanh:
+ * 0.60 ULP), and far smaller elsewhere. */
+VM32_INLINE f32_v vm32_expm1_table(f32_v t, f32_v *lo) {
+    const f32_v one = f32_set1(1.0f);
+    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
+    f32_v r_lo = f32_mul(k, f32_set1(-VM32_LN2_32_LO)), q = vm32_expm1_q32(r);
+    f32_v r2 = f32_mul(r, r), m = f32_fma(r2, q, r);
+    f32_v m_lo = f32_add(f32_fma(r2, q, f32_sub(r, m)), f32_fma(r_lo, m, r_lo));
+    f32_v T = f32_lookup32(vm32_exp2_32_hi, kb);
+    f32_v E = f32_fma(T, m, T);
+    f32_v E_lo = f32_add(f32_fma(T, m, f32_sub(T, E)), f32_fma(T, m_lo, f32_lookup32(vm32_exp2_32_lo, kb)));
+    f32_v s = f32_mul(k, f32_set1(1.0f / 32.0f));
+    f32_v e = vm32_scalef(E, s), em = f32_sub(e, one);
+    f32_v em_lo = f32_add(f32_sub(e, f32_add(em, one)), vm32_scalef(E_lo, s));
+    /* renormalized (Fast2Sum again: |em_lo| <= |em| or em = 0): where e rounded near 1, em_lo
+     * can be half of em */
+    f32_v hi = f32_add(em, em_lo);
+    *lo = f32_sub(em_lo, f32_sub(hi, em));
+    return hi;
 }
 
 /* e^x for every float32 x (see the header comment for accuracy, flags and NaN).
