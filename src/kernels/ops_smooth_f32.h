@@ -84,11 +84,10 @@ VM32_INLINE V OPF(silu_native)(V x, const P *p) {
 
 /* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) as hi + lo (vmath_f32.h's table form),
  * 2 + m summed exactly (Fast2Sum: 2 >= |m|), the quotient by sm32_divide: no cancellation (2 + m
- * >= 1; t = |x| to float32 precision for a tiny x). 0.60 ULP at most on every 509th pattern: the
- * table's lo part is not multiplied by 1 + m (2^-31.5 absolute), which counts where |m| is near
- * 0.011. */
- * |x| clamped at 9.1 (expm1's k stays >= -26; above 9.02 float32 tanh is +-1, and so is t). The
- * sign of a zero kept. */
+ * >= 1; t = |x| to float32 precision for a tiny x). 0.6032 ULP at most over all 2^32 inputs:
+ * the table's lo part is not multiplied by 1 + m (2^-31.5 absolute), which counts where |m| is
+ * near 0.011. |x| clamped at 9.1 (within expm1's domain; above 9.02 float32 tanh is +-1, and so is
+ * t). The sign of a zero kept. */
 VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
     V z = v_abs(x), m_lo, c, rcp;
     V m = vm32_expm1_table(v_mul(v_set1(-2.0f), v_select(v_gt(z, v_set1(9.1f)), v_set1(9.1f), z)), &m_lo);
