@@ -36,6 +36,11 @@
         if (i_ < (n)) STEP(__VA_ARGS__, i_, (n) - i_);                                          \
     } while (0)
 
+/* A unary step is inlined into every place RECT_DRIVE runs it: GCC would otherwise call the
+ * larger ones out of line from the unrolled loop, and each call costs a vzeroupper and reloading
+ * every constant (vmath_f32.h's always-inline) */
+#define RECT_STEP_INLINE VM32_INLINE
+
 /* Load or store r lanes at p: the full vector when r == LANES (a constant after inlining). */
 #define RECT_LOAD(LOAD, p, r) ((r) == LANES ? LOAD(p) : LOAD##_part(p, r))
 #define RECT_STORE(STORE, p, v, r)                                                               \
@@ -47,7 +52,7 @@
 /* y = fn(x) as the kernel of op (fn is op itself but for the smooth ops, see ops_smooth.h) */
 #define RECT_DEFINE_UNARY(op, dt, T, LOAD, STORE) RECT_DEFINE_UNARY_FN(op, op, dt, T, LOAD, STORE)
 #define RECT_DEFINE_UNARY_FN(op, fn, dt, T, LOAD, STORE)                                          \
-    static inline void RECT_STEP(op, dt)(const T *x, T *y, const P *p, size_t i, size_t r) {     \
+    RECT_STEP_INLINE void RECT_STEP(op, dt)(const T *x, T *y, const P *p, size_t i, size_t r) {     \
         RECT_STORE(STORE, y + i, OPF(fn)(RECT_LOAD(LOAD, x + i, r), p), r);                     \
     }                                                                                           \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, void *yv, const rect_params *rp) {  \
@@ -136,7 +141,7 @@
 
 /* fn: the float64 op to run (op itself, or a variant accurate enough for float32 results only) */
 #define RECT_DEFINE_WIDE_UNARY_FN(op, fn, dt, T, LOAD, STORE)                                     \
-    static inline void RECT_STEP(op, dt)(const T *x, T *y, const f64_params_t *p, size_t i,      \
+    RECT_STEP_INLINE void RECT_STEP(op, dt)(const T *x, T *y, const f64_params_t *p, size_t i,      \
                                          size_t r) {                                            \
         RECT_STORE(STORE, y + i, RECT_WIDE1(RECT_CAT(RECT_CAT(f64_op_, fn), _pinned), RECT_LOAD(LOAD, x + i, r), p), r); \
     }                                                                                           \

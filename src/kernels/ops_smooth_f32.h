@@ -1,4 +1,4 @@
-/* elu, celu, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
+/* elu, celu, sigmoid, silu, tanh, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
  * for float32 and float16 data, written once over the shim with vmath_f32.h. elu and celu: e^x - 1
  * as hi + lo, the product with alpha summed once and rounded once (0.5 ULP plus about 2^-4,
  * checked over all 2^32 inputs by bench/accuracy.py). On AVX2 this is about 1.3 times as fast as the float64 route of
@@ -13,7 +13,7 @@
 
 /* c (e^x - 1) for x <= 0 as hi + lo summed once, c = c_hi + c_lo; x = 0 gives c_hi x (the sign
  * of a zero kept: elu(-0.0) = -0.0). x is clamped at -17.5, below which e^x - 1 rounds to -1. */
-static inline V sm32_times_expm1(V x, V c_hi, V c_lo) {
+VM32_INLINE V sm32_times_expm1(V x, V c_hi, V c_lo) {
     V lo, xc = v_select(v_lt(x, v_set1(-17.5f)), v_set1(-17.5f), x);
     /* and at 0 from above: a positive argument (celu's x / alpha for an alpha <= 0, which only the
      * C API can pass) is outside expm1_nonpositive's domain, where the paths' 2^k scalings differ;
@@ -25,13 +25,13 @@ static inline V sm32_times_expm1(V x, V c_hi, V c_lo) {
 }
 
 /* x > 0 ? x : alpha expm1(x) */
-static inline V OPF(elu_native)(V x, const P *p) {
+VM32_INLINE V OPF(elu_native)(V x, const P *p) {
     M nonpositive = v_le(x, v_zero());
     return v_select(nonpositive, sm32_times_expm1(v_keep(nonpositive, x), p->a, v_zero()), x);
 }
 
 /* x > 0 ? x : alpha expm1(x / alpha) (alpha > 0) */
-static inline V OPF(celu_native)(V x, const P *p) {
+VM32_INLINE V OPF(celu_native)(V x, const P *p) {
     M nonpositive = v_le(x, v_zero());
     return v_select(nonpositive, sm32_times_expm1(v_div(v_keep(nonpositive, x), p->a), p->a, v_zero()), x);
 }
@@ -99,9 +99,71 @@ static inline V OPF(hardswish_grad_native)(V x, const P *p) {
     return v_select(v_le(x, v_set1(-3.0f)), v_zero(), v_select(v_ge(x, v_set1(3.0f)), v_set1(1.0f), third));
 }
 
+/* (n + n_lo) / (d + d_lo) as q + c rcp, within 2^-44 relative, for |n_lo| <= 2^-23 |n| and
+ * |d_lo| <= 2^-23 |d|: rcp = 1 / d rounded (an IEEE division: the same bits on every path, unlike
+ * the rcp estimates), q = n rcp, and the remainder c = n + n_lo - q (d + d_lo) by FMAs (|c| <=
+ * 2^-22 |n|, rounded to 2^-24 of itself). A result formed from the pair and rounded once (q + c
+ * rcp in one FMA) is within 0.5 ULP plus the error of the inputs. */
+VM32_INLINE V sm32_divide(V n, V n_lo, V d, V d_lo, V *c, V *rcp) {
+    V r = v_div(v_set1(1.0f), d), q = v_mul(n, r), minus_q = v_sub(v_zero(), q);
+    *c = f32_fma(minus_q, d_lo, v_add(f32_fma(minus_q, d, n), n_lo));
+    *rcp = r;
+    return q;
+}
+
+/* ---- sigmoid and silu: sigmoid(x) = n / (1 + e), e = e^-|x|, n = e for x < 0 and 1 otherwise.
+ * e = 2^(k/32) (E + E_lo) (vmath_f32.h, within 2^-29 relative), d = 1 + e summed exactly
+ * (Fast2Sum), and n / d by sm32_divide: within 2^-28 relative before the one rounding, so within
+ * 0.5 + 2^-4 ULP. For x < 0 the quotient is unscaled (n = E): the result is scaled by
+ * 2^floor(k/32) last (vm32_scalef), so subnormal results keep relative accuracy until that
+ * rounding (a second one there: at most a quarter ULP more). ---- */
+
+/* sigmoid(x) = 2^floor(s) (q + c rcp), s = k/32 for x < 0 and 0 otherwise; |x| clamped at 160 */
+VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
+    V t = v_sub(v_zero(), v_abs(x)), E_lo, k32;
+    V E = vm32_exp_parts(v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t), &E_lo, &k32);
+    M negative = v_lt(x, v_zero());
+    V e = vm32_scalef(E, k32), d = v_add(v_set1(1.0f), e);
+    V d_lo = v_add(v_add(v_sub(v_set1(1.0f), d), e), vm32_scalef(E_lo, k32));
+    *s = v_keep(negative, k32);
+    return sm32_divide(v_select(negative, E, v_set1(1.0f)), v_keep(negative, E_lo), d, d_lo, c, rcp);
+}
+
+VM32_INLINE V OPF(sigmoid_native)(V x, const P *p) {
+    V c, rcp, s, q = sm32_sigmoid_parts(x, &c, &rcp, &s);
+    (void)p;
+    return vm32_scalef(f32_fma(c, rcp, q), s);
+}
+
+/* x sigmoid(x), x clamped to [-160, 160] (silu(-inf) = -0.0) and x itself above 160; the sign of
+ * a zero kept by the product */
+VM32_INLINE V OPF(silu_native)(V x, const P *p) {
+    V c, rcp, s, q = sm32_sigmoid_parts(x, &c, &rcp, &s);
+    M big = v_gt(x, v_set1(160.0f));
+    V xc = v_select(big, v_set1(160.0f), v_select(v_lt(x, v_set1(-160.0f)), v_set1(-160.0f), x));
+    (void)p;
+    return v_select(big, x, vm32_scalef(f32_fma(xc, q, v_mul(v_mul(xc, c), rcp)), s));
+}
+
+/* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) as hi + lo (vmath_f32.h's table form),
+ * 2 + m summed exactly (Fast2Sum: 2 >= |m|), the quotient by sm32_divide: no cancellation (2 + m
+ * >= 1; t = |x| to float32 precision for a tiny x). 0.6032 ULP at most over all 2^32 inputs:
+ * the table's lo part is not multiplied by 1 + m (2^-31.5 absolute), which counts where |m| is
+ * near 0.011. |x| clamped at 9.1 (within expm1's domain; above 9.02 float32 tanh is +-1, and so is
+ * t). The sign of a zero kept. */
+VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
+    V z = v_abs(x), m_lo, c, rcp;
+    V m = vm32_expm1_table(v_mul(v_set1(-2.0f), v_select(v_gt(z, v_set1(9.1f)), v_set1(9.1f), z)), &m_lo);
+    V d = v_add(v_set1(2.0f), m), d_lo = v_add(v_add(v_sub(v_set1(2.0f), d), m), m_lo);
+    V q = sm32_divide(v_sub(v_zero(), m), v_sub(v_zero(), m_lo), d, d_lo, &c, &rcp);
+    V t = f32_fma(c, rcp, q);
+    (void)p;
+    return v_select(v_eq(z, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
+}
+
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */
 #define SM32_PINNED(op)                                                                           \
-    static inline V OPF(RECT_CAT(op, _native_pinned))(V x, const P *p) {                          \
+    VM32_INLINE V OPF(RECT_CAT(op, _native_pinned))(V x, const P *p) {                             \
         return v_select(v_isnan(x), x, OPF(RECT_CAT(op, _native))(x, p));                       \
     }
 RECT_F32_NATIVE_SMOOTH_OPS(SM32_PINNED)

@@ -88,15 +88,6 @@ VW_INLINE V OPF(sigmoid_for_float32)(V x, const P *p) {
     return v_div(v_select(v_lt(x, v_zero()), e, v_set1(1.0)), v_add(v_set1(1.0), e));
 }
 
-/* x sigmoid(x), x clamped at -160 (silu(-inf) = -0.0); silu(+-0) = +-0 from the product */
-VW_INLINE V OPF(silu_for_float32)(V x, const P *p) {
-    V e = vw_exp_minus_abs(x);
-    M negative = v_lt(x, v_zero());
-    V xc = v_select(v_lt(x, v_set1(-160.0)), v_set1(-160.0), x);
-    (void)p;
-    return v_div(v_mul(xc, v_select(negative, e, v_set1(1.0))), v_add(v_set1(1.0), e));
-}
-
 /* c expm1(x) for x <= 0 (x clamped at -60: expm1 is -1 to float32 precision beyond -17.4), the
  * sign of a zero kept */
 VW_INLINE V vw_times_expm1(V c, V x) {
@@ -203,17 +194,6 @@ VW_INLINE V OPF(gelu_for_float32)(V x, const P *p) {
     V xq = v_mul(v_select(negative, v_sub(v_zero(), z), z), v_mul(e, R));
     (void)p;
     return v_select(negative, xq, v_select(v_or(v_gt(x, v_set1(15.0)), v_eq(x, v_zero())), x, v_sub(z, xq)));
-}
-
-/* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) (2 + m >= 1: no cancellation, and
- * tanh(x) = x for tiny x); |x| clamped at 10 (beyond 9.01 float32 tanh is +-1). The sign of a
- * zero kept. */
-VW_INLINE V OPF(tanh_for_float32)(V x, const P *p) {
-    V z = v_abs(x);
-    V m = vw_expm1(v_mul(v_set1(-2.0), v_select(v_gt(z, v_set1(10.0)), v_set1(10.0), z)));
-    V t = v_div(m, v_sub(v_set1(-2.0), m));
-    (void)p;
-    return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
 }
 
 /* ---- derivatives (the kernels apply the incoming gradient, loops.h) ---- */

@@ -108,6 +108,11 @@ static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
                                                 _mm256_slli_epi64(_mm256_castpd_si256(k_biased), 52)));
 }
 static inline int f32_any(f32_m m) { return _mm256_movemask_ps(m) != 0; }
+static inline f32_v f32_floor(f32_v a) { return _mm256_floor_ps(a); }
+/* table[j] with j the low 5 bits of each lane of k (a gather: vpermps reaches 8 entries only) */
+static inline f32_v f32_lookup32(const float *table, f32_v k) {
+    return _mm256_i32gather_ps(table, _mm256_and_si256(_mm256_castps_si256(k), _mm256_set1_epi32(31)), 4);
+}
 static inline f64_v f64_max(f64_v a, f64_v b) { return _mm256_blendv_pd(b, a, _mm256_cmp_pd(a, b, _CMP_GT_OQ)); }
 
 /* float32 <-> float64: an f32 vector holds two f64 vectors */

@@ -98,6 +98,13 @@ static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
                                                 _mm512_slli_epi64(_mm512_castpd_si512(k_biased), 52)));
 }
 static inline int f32_any(f32_m m) { return m != 0; }
+/* y 2^floor(s) rounded once (vmath_f32.h's vm32_scalef builds it on the other paths) */
+#define RECT_F32_SCALEF 1
+static inline f32_v f32_scalef(f32_v y, f32_v s) { return _mm512_scalef_ps(y, s); }
+/* table[j] with j the low 5 bits of each lane of k: vpermt2ps over the table's two registers */
+static inline f32_v f32_lookup32(const float *table, f32_v k) {
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(table), _mm512_castps_si512(k), _mm512_loadu_ps(table + 16));
+}
 /* lanes 8..15 in lanes 0..7 (the rest: the same again), for a reduction whose chunk is one vector
  * (reduce.h) */
 static inline f32_v f32_upper_half(f32_v v) { return _mm512_shuffle_f32x4(v, v, 0xEE); }

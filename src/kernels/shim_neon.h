@@ -138,6 +138,14 @@ static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
                                            vshlq_n_s64(vreinterpretq_s64_f64(k_biased), 52)));
 }
 static inline int f32_any(f32_m m) { return vmaxvq_u32(m) != 0; }
+static inline f32_v f32_floor(f32_v a) { return vrndmq_f32(a); }
+/* table[j] with j the low 5 bits of each lane of k */
+static inline f32_v f32_lookup32(const float *table, f32_v k) {
+    uint32x4_t j = vandq_u32(vreinterpretq_u32_f32(k), vdupq_n_u32(31));
+    float v[4] = {table[vgetq_lane_u32(j, 0)], table[vgetq_lane_u32(j, 1)], table[vgetq_lane_u32(j, 2)],
+                  table[vgetq_lane_u32(j, 3)]};
+    return vld1q_f32(v);
+}
 static inline f64_v f64_max(f64_v a, f64_v b) { return vbslq_f64(f64_gt(a, b), a, b); }
 
 /* float32 <-> float64: an f32 vector holds two f64 vectors */

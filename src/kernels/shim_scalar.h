@@ -100,6 +100,13 @@ static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
 }
 /* whether any lane of m is set */
 static inline int f32_any(f32_m m) { return m != 0; }
+static inline f32_v f32_floor(f32_v a) { return floorf(a); }
+/* table[j] with j the low 5 bits of k */
+static inline f32_v f32_lookup32(const float *table, f32_v k) {
+    uint32_t bits;
+    memcpy(&bits, &k, 4);
+    return table[bits & 31u];
+}
 static inline f64_v f64_max(f64_v a, f64_v b) { return isgreater(a, b) ? a : b; }
 
 /* float32 <-> float64: one lane each */

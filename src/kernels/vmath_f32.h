@@ -71,6 +71,101 @@ VM32_INLINE f32_v vm32_exp_reduced(f32_v x, f32_v *k_biased) {
     return f32_fma(r, u, one); /* e^r, in [0.70, 1.42] */
 }
 
+/* y 2^k rounded once, also into the subnormals, for a whole k in [-252, 254] and y 2^(k/2) a
+ * normal number: (y 2^k1) 2^k2, k1 = k / 2 rounded, k2 = k - k1, both within the normal exponents;
+ * the first product is exact, the second rounds. */
+VM32_INLINE f32_v vm32_times_pow2(f32_v y, f32_v k) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
+    return f32_mul(f32_mul(y, f32_pow2i(k1)), f32_pow2i(f32_sub(k, k1)));
+}
+
+/* y 2^floor(s) rounded once, for floor(s) in [-252, 254] and y 2^(floor(s)/2) a normal number
+ * (AVX-512's vscalefps; the same bits built from vm32_times_pow2 elsewhere) */
+#ifdef RECT_F32_SCALEF
+#define vm32_scalef f32_scalef
+#else
+VM32_INLINE f32_v vm32_scalef(f32_v y, f32_v s) { return vm32_times_pow2(y, f32_floor(s)); }
+#endif
+
+/* 2^(j/32) for j = 0..31 as hi + lo: hi rounded to float32, lo the rest rounded (together within
+ * 2^-48 relative) */
+static const float vm32_exp2_32_hi[32] = {
+    0x1p+0f, 0x1.059b0ep+0f, 0x1.0b5586p+0f, 0x1.11301ep+0f, 0x1.172b84p+0f, 0x1.1d4874p+0f,
+    0x1.2387a6p+0f, 0x1.29e9ep+0f, 0x1.306fep+0f, 0x1.371a74p+0f, 0x1.3dea64p+0f, 0x1.44e086p+0f,
+    0x1.4bfdaep+0f, 0x1.5342b6p+0f, 0x1.5ab07ep+0f, 0x1.6247ecp+0f, 0x1.6a09e6p+0f, 0x1.71f75ep+0f,
+    0x1.7a1148p+0f, 0x1.82589ap+0f, 0x1.8ace54p+0f, 0x1.93737cp+0f, 0x1.9c4918p+0f, 0x1.a5503cp+0f,
+    0x1.ae89fap+0f, 0x1.b7f77p+0f, 0x1.c199bep+0f, 0x1.cb720ep+0f, 0x1.d5818ep+0f, 0x1.dfc974p+0f,
+    0x1.ea4afap+0f, 0x1.f50766p+0f,
+};
+static const float vm32_exp2_32_lo[32] = {
+    0x0p+0f, -0x1.9d4f52p-25f, 0x1.9f3122p-25f, -0x1.fdb496p-25f, -0x1.c15742p-27f, -0x1.d2e8cap-25f,
+    0x1.ceac48p-25f, -0x1.5c0424p-25f, 0x1.4636e2p-25f, -0x1.18aac6p-25f, 0x1.824684p-25f, 0x1.8624b4p-30f,
+    -0x1.593abcp-25f, -0x1.2c561p-25f, -0x1.5bd5ecp-27f, -0x1.f8b55p-25f, 0x1.9fcef4p-26f, 0x1.1d8beep-25f,
+    -0x1.829fdp-25f, -0x1.accc7cp-26f, 0x1.15506ep-27f, -0x1.e64744p-25f, 0x1.51f848p-27f, -0x1.b83b54p-25f,
+    -0x1.a94b14p-26f, -0x1.a09438p-25f, -0x1.3d56b2p-27f, -0x1.8837ccp-27f, -0x1.822dbcp-27f, -0x1.908c94p-25f,
+    0x1.52486cp-27f, -0x1.246ebp-26f,
+};
+#define VM32_LN2_32_HI 0x1.62e43p-6f  /* ln(2) / 32 rounded to float32 ... */
+#define VM32_LN2_32_LO -0x1.05c61p-34f /* ... and the rest */
+
+/* t = k ln(2)/32 + r + r_lo, k = round(32 t / ln 2) (a whole number, as a float; *kb = k +
+ * 0x1.8p23, whose low 5 bits are j = k mod 32, two's complement), for -160 <= t <= 0: r by one
+ * FMA, exact (t and k ln2_hi/32 agree in their leading bits; the difference is a multiple of
+ * 2^-30 below 2^-6); r_lo = -k ln2_lo/32 (|r| <= 0.0109, |r_lo| <= 2^-21) is the caller's. */
+VM32_INLINE f32_v vm32_reduce_ln2_32(f32_v t, f32_v *kb, f32_v *k) {
+    const f32_v magic = f32_set1(0x1.8p23f);
+    *kb = f32_fma(t, f32_set1(0x1.715476p+5f), magic); /* 32 / ln 2 */
+    *k = f32_sub(*kb, magic);
+    return f32_fma(*k, f32_set1(-VM32_LN2_32_HI), t);
+}
+
+/* (e^r - 1 - r) / r^2 by its Taylor polynomial, for |r| <= 0.011 (truncation 2^-33 relative) */
+VM32_INLINE f32_v vm32_expm1_q32(f32_v r) {
+    return f32_fma(f32_fma(r, f32_set1(1.0f / 24.0f), f32_set1(1.0f / 6.0f)), r, f32_set1(0.5f));
+}
+
+/* e^t = 2^(k/32) (E + E_lo) for -160 <= t <= 0, with E + E_lo within 2^-29 relative: returns E
+ * and sets *s = k/32 (for vm32_scalef: 2^floor(k/32) is the power of two outside the table).
+ * e^t = 2^(k/32) T_j (1 + m), T_j = 2^(j/32) from the table, m = expm1(r + r_lo) with r + r_lo
+ * rounded by an FMA (2^-30.5) and m rounded (2^-30.5 relative); E = T_j + T_j m rounded, E_lo its error
+ * (exact by an FMA, as T_j - E is by Sterbenz) plus the table's lo part. */
+VM32_INLINE f32_v vm32_exp_parts(f32_v t, f32_v *E_lo, f32_v *s) {
+    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
+    r = f32_fma(k, f32_set1(-VM32_LN2_32_LO), r);
+    f32_v m = f32_fma(f32_mul(r, r), vm32_expm1_q32(r), r);
+    f32_v T = f32_lookup32(vm32_exp2_32_hi, kb);
+    f32_v E = f32_fma(T, m, T);
+    *E_lo = f32_add(f32_fma(T, m, f32_sub(T, E)), f32_lookup32(vm32_exp2_32_lo, kb));
+    *s = f32_mul(k, f32_set1(1.0f / 32.0f));
+    return E;
+}
+
+/* e^t - 1 = hi + lo for -19 <= t <= 0: as vm32_exp_parts, with m = expm1(r) as m + m_lo (r
+ * exact, the rounding of m recovered by an FMA, r_lo's share r_lo (1 + m) added), E + E_lo =
+ * T_j (1 + m + m_lo) (the table's lo part not multiplied by 1 + m: 2^-31.5 absolute), e =
+ * 2^floor(k/32) (E + E_lo), e - 1 summed exactly (Fast2Sum: 1 >= e) and renormalized. Where k !=
+ * 0, |e^t - 1| >= 0.0107, so the absolute errors above are at most 2^-25 relative there (tanh:
+ * 0.60 ULP), and far smaller elsewhere. */
+VM32_INLINE f32_v vm32_expm1_table(f32_v t, f32_v *lo) {
+    const f32_v one = f32_set1(1.0f);
+    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
+    f32_v r_lo = f32_mul(k, f32_set1(-VM32_LN2_32_LO)), q = vm32_expm1_q32(r);
+    f32_v r2 = f32_mul(r, r), m = f32_fma(r2, q, r);
+    f32_v m_lo = f32_add(f32_fma(r2, q, f32_sub(r, m)), f32_fma(r_lo, m, r_lo));
+    f32_v T = f32_lookup32(vm32_exp2_32_hi, kb);
+    f32_v E = f32_fma(T, m, T);
+    f32_v E_lo = f32_add(f32_fma(T, m, f32_sub(T, E)), f32_fma(T, m_lo, f32_lookup32(vm32_exp2_32_lo, kb)));
+    f32_v s = f32_mul(k, f32_set1(1.0f / 32.0f));
+    f32_v e = vm32_scalef(E, s), em = f32_sub(e, one);
+    f32_v em_lo = f32_add(f32_sub(e, f32_add(em, one)), vm32_scalef(E_lo, s));
+    /* renormalized (Fast2Sum again: |em_lo| <= |em| or em = 0): where e rounded near 1, em_lo
+     * can be half of em */
+    f32_v hi = f32_add(em, em_lo);
+    *lo = f32_sub(em_lo, f32_sub(hi, em));
+    return hi;
+}
+
 /* e^x for every float32 x (see the header comment for accuracy, flags and NaN).
  * e^x = (e^r 2^k1) 2^k2 with k1 + k2 = k, both halves within the normal exponents: the first
  * product is exact, the second rounds once, also into the subnormals. */
@@ -81,9 +176,7 @@ VM32_INLINE f32_v vm32_exp(f32_v x) {
     /* lanes whose result is decided by a select at the end compute e^0 meanwhile: no flag */
     f32_v kb, p = vm32_exp_reduced(f32_clear(f32_or(overflows, underflows), x), &kb);
     f32_v k = f32_sub(kb, magic);
-    /* k is in [-150, 128]: k1 = k / 2 rounded, k2 = k - k1, both in [-75, 64] */
-    f32_v k1 = f32_sub(f32_fma(k, f32_set1(0.5f), magic), magic);
-    f32_v y = f32_mul(f32_mul(p, f32_pow2i(k1)), f32_pow2i(f32_sub(k, k1)));
+    f32_v y = vm32_times_pow2(p, k);
     return f32_clear(underflows, f32_select(overflows, f32_set1(INFINITY), y));
 }
 
@@ -103,7 +196,7 @@ VM32_INLINE f32_v vm32_exp_normal(f32_v x) {
 /* e^r - 1 = hi + lo for |r| <= ln(2)/2 (a hair more is fine): r + r^2 q(r), q the Taylor series
  * of (e^r - 1 - r) / r^2 to r^6 / 8! (truncation below 2^-29 relative), by Horner with FMAs;
  * hi = r + r^2 q rounded, lo its rounding error (Fast2Sum: |r| >= |r^2 q|). */
-static inline f32_v vm32_expm1_reduced(f32_v r, f32_v *lo) {
+VM32_INLINE f32_v vm32_expm1_reduced(f32_v r, f32_v *lo) {
     f32_v q = f32_set1(1.0f / 40320.0f);
     q = f32_fma(q, r, f32_set1(1.0f / 5040.0f));
     q = f32_fma(q, r, f32_set1(1.0f / 720.0f));
@@ -119,7 +212,7 @@ static inline f32_v vm32_expm1_reduced(f32_v r, f32_v *lo) {
 
 /* k = round(x / ln 2) (a whole number, as a float) and x = k ln 2 + r + r_lo: r exact by one FMA
  * (see vm32_exp), r_lo = -k ln2_lo the rest of ln 2's 48 bits. */
-static inline f32_v vm32_reduce_ln2(f32_v x, f32_v *k, f32_v *r_lo) {
+VM32_INLINE f32_v vm32_reduce_ln2(f32_v x, f32_v *k, f32_v *r_lo) {
     const f32_v magic = f32_set1(0x1.8p23f);
     *k = f32_sub(f32_fma(x, f32_set1(VM32_LOG2E), magic), magic);
     *r_lo = f32_mul(*k, f32_set1(-VM32_LN2_LO));
@@ -130,7 +223,7 @@ static inline f32_v vm32_reduce_ln2(f32_v x, f32_v *k, f32_v *r_lo) {
  * x = k ln 2 + r, e^x - 1 = 2^k (e^r - 1) + (2^k - 1), summed exactly (Fast2Sum, |2^k - 1| >=
  * |2^k (e^r - 1)| or 2^k - 1 = 0), 2^k - 1 itself carried in two parts (for k = -25 it is not a
  * float). */
-static inline f32_v vm32_expm1_nonpositive(f32_v x, f32_v *lo) {
+VM32_INLINE f32_v vm32_expm1_nonpositive(f32_v x, f32_v *lo) {
     const f32_v one = f32_set1(1.0f);
     f32_v k, r_lo, em_lo, r = vm32_reduce_ln2(x, &k, &r_lo);
     f32_v em = vm32_expm1_reduced(r, &em_lo);
