@@ -18,6 +18,7 @@ SOURCES = [
     "src/dispatch.c",
     "src/ufunc_loops.c",
     "src/fused.c",
+    "src/gated.c",
     "src/pool.c",
     # one translation unit per CPU path (include/rectifier/capabilities.h lists them)
     *sorted(glob.glob("src/kernels/*.c")),

@@ -187,6 +187,9 @@ RECT_DEFINE_NOISY_RELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 #undef S
 #undef VPFX
 
+/* the gated units (act(a) * b and its gradients) */
+#include "ops_gated.h"
+
 /* Philox4x32-10 itself, for the known-answer tests: n_groups groups of 32 words (philox.h) */
 static void RECT_CAT(philox_groups_, RECT_ISA)(size_t n_groups, uint64_t first_group, uint32_t c2,
                                                uint32_t c3, uint64_t key, uint32_t *out) {
@@ -240,4 +243,8 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     t->reduce[RECT_F16] = RECT_KNAME(reduce, f16);
     t->reduce[RECT_F32] = RECT_KNAME(reduce, f32);
     t->reduce[RECT_F64] = RECT_KNAME(reduce, f64);
+#define RECT_FILL_GATED(op)                                                                       \
+    RECT_FILL_EACH_DTYPE(gated[RECT_GATED_##op], op)                                            \
+    RECT_FILL_EACH_DTYPE(gated_grad[RECT_GATED_##op], op##_grad)
+    RECT_GATED_OPS(RECT_FILL_GATED)
 }

@@ -70,6 +70,7 @@ from ._reduce import (
     softmin,
     softmin_grad,
 )
+from ._core import geglu, geglu_grad, glu, glu_grad, reglu, reglu_grad, swiglu, swiglu_grad
 from . import _core, ufuncs
 from ._threads import get_num_threads, num_threads, set_num_threads
 
@@ -85,6 +86,7 @@ __all__ = [
     "tanh_grad",
     "logsumexp", "softmax", "log_softmax", "softmin", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
     "softmin_grad",
+    "glu", "swiglu", "geglu", "reglu", "glu_grad", "swiglu_grad", "geglu_grad", "reglu_grad",
     "bias_act", "linear", "activations", "active_fraction", "dead_units",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
     "get_num_threads", "set_num_threads", "num_threads",

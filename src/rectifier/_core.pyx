@@ -2351,3 +2351,4 @@ def dead_units(x, axis=0):
     counts, _ = _positive_counts("dead_units", x, axis)
     mask = counts == 0
     return mask[()] if axis is None else mask
+include "_gated.pxi"
