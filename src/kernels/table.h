@@ -13,8 +13,7 @@ enum rect_dtype { RECT_F16, RECT_F32, RECT_F64, RECT_NDTYPES };
 enum rect_unary_op { RECT_UNARY_OPS(RECT_ENUM_ENTRY) RECT_N_UNARY };
 enum rect_grad_op { RECT_GRAD_OPS(RECT_ENUM_ENTRY) RECT_N_GRAD };
 enum rect_random_op { RECT_RANDOM_OPS(RECT_ENUM_ENTRY) RECT_N_RANDOM };
-/* the gated units act(a) * b (src/kernels/ops_gated.h); geglu_tanh is geglu's tanh form */
-#define RECT_GATED_OPS(X) X(glu) X(swiglu) X(geglu) X(geglu_tanh) X(reglu)
+/* the gated units act(a) * b (src/kernels/ops_gated.h) */
 #define RECT_GATED_ENTRY(op) RECT_GATED_##op,
 enum rect_gated_op { RECT_GATED_OPS(RECT_GATED_ENTRY) RECT_N_GATED };
 #undef RECT_GATED_ENTRY

@@ -2,8 +2,6 @@
 # in place, or two arrays given separately. Included by _core.pyx.
 
 cdef extern from "gated.h":
-    enum:
-        RECT_GATED_glu, RECT_GATED_swiglu, RECT_GATED_geglu, RECT_GATED_geglu_tanh, RECT_GATED_reglu
     ctypedef struct rect_gated_rows:
         size_t rows, n, in_stride, out_stride, grad_stride
     void rect_gated(int dtype, int op, const rect_gated_rows *shape, const void *a, const void *b,
