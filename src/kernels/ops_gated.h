@@ -31,23 +31,26 @@ VW_INLINE V vw_times_sigmoid(V v, V t) {
 
 /* act(a) * b for float32 results, from a and b widened (exact): a sigmoid(b) as b times sigmoid(a)
  * with the operands swapped by the caller, silu and gelu's tanh form through vw_times_sigmoid with
- * v = a b (exact in float64). Beyond the clamps the unit is its limit, 0 times b (so that
- * act(-inf) * inf is NaN, as the limit 0 gives). */
+ * v = a b (exact in float64; a clamped where the product is below float32's smallest subnormal
+ * for every finite b, so that a huge a cannot make it large). act(-inf) is 0: 0 times b (NaN for
+ * an infinite b, the limit's inf * 0). */
 VW_INLINE V OPF(glu_for_float32)(V a, V b, const P *p) {
     (void)p;
-    return v_select(v_lt(a, v_set1(-200.0)), v_mul(v_zero(), b), vw_times_sigmoid(b, a));
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_zero(), b), vw_times_sigmoid(b, a));
 }
 
 VW_INLINE V OPF(swiglu_for_float32)(V a, V b, const P *p) {
+    V ac = v_select(v_lt(a, v_set1(-200.0)), v_set1(-200.0), a);
     (void)p;
-    return v_select(v_lt(a, v_set1(-200.0)), v_mul(v_set1(-0.0), b), vw_times_sigmoid(v_mul(a, b), a));
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_set1(-0.0), b), vw_times_sigmoid(v_mul(ac, b), a));
 }
 
 /* x sigmoid(2u), 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) as in gelu_tanh_for_float32 */
 VW_INLINE V OPF(geglu_tanh_for_float32)(V a, V b, const P *p) {
     V two_u = v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI), f64_fma(v_mul(v_set1(SM_GELU_CUBIC), a), v_mul(a, a), a));
+    V ac = v_select(v_lt(a, v_set1(-20.0)), v_set1(-20.0), a);
     (void)p;
-    return v_select(v_lt(a, v_set1(-20.0)), v_mul(v_set1(-0.0), b), vw_times_sigmoid(v_mul(a, b), two_u));
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_set1(-0.0), b), vw_times_sigmoid(v_mul(ac, b), two_u));
 }
 
 /* erf-form gelu: the float64 op itself (accurate over float64's whole range), times b */
