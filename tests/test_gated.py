@@ -130,7 +130,7 @@ def test_edges_float32(cpu_path, unit):
     sure = nonzero_act & np.isinf(m)
     with np.errstate(invalid="ignore"):
         sign = np.sign(m) * (1.0 if unit == "glu" else np.sign(t))
-    ref = np.where(sure, sign * np.inf, ref)
+        ref = np.where(sure, sign * np.inf, ref)
     np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
     inf = np.abs(ref) >= overflow
     np.testing.assert_array_equal(y[inf], np.copysign(np.inf, ref[inf]).astype(np.float32))

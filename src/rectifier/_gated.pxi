@@ -29,8 +29,9 @@ cdef object _gated_out(str fname, object out, object dt, tuple shape, tuple inpu
     _check_out(fname, out, dt, shape)
     if out.flags.c_contiguous and out.flags.aligned:
         for v in inputs:
-            if np.may_share_memory(out, v) and not (v.shape == shape and
-                                                      v.ctypes.data == out.ctypes.data):
+            if np.may_share_memory(out, v) and not (
+                    v.shape == shape and
+                    cnp.PyArray_DATA(<cnp.ndarray>v) == cnp.PyArray_DATA(<cnp.ndarray>out)):
                 return np.empty(shape, dt), out
         return out, None
     return np.empty(shape, dt), out
@@ -62,8 +63,20 @@ cdef tuple _gated_halves(str fname, object x, object axis):
     return x, x.shape[:ax] + (length // 2,) + x.shape[ax + 1:], rows
 
 
+cdef inline bint _gated_ready(object v, object like):
+    """v is an exact, aligned, native, C-contiguous float ndarray of like's dtype and shape."""
+    if _fast_dtype(v) < 0 or not cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>v):
+        return False
+    return like is None or (v.dtype == like.dtype and v.shape == like.shape)
+
+
 cdef tuple _gated_pair(str fname, object x, object b):
     """(a, b as aligned C-contiguous arrays of the result dtype and the broadcast shape, the rows)."""
+    cdef rect_gated_rows rows
+    if _gated_ready(x, None) and _gated_ready(b, x):   # the common call, without conversions
+        rows.rows, rows.n = 1, x.size
+        rows.in_stride = rows.out_stride = rows.grad_stride = rows.n
+        return x, b, rows
     x, adt = _float_input(fname, x)
     b, bdt = _float_input(fname, b, "b")
     dt = np.result_type(adt, bdt)
@@ -73,7 +86,6 @@ cdef tuple _gated_pair(str fname, object x, object b):
         raise ValueError(f"{fname}: b has shape {np.shape(b)}, which does not broadcast against "
                          f"x's shape {np.shape(x)}") from None
     x, b = _gated_array(x, dt, shape), _gated_array(b, dt, shape)
-    cdef rect_gated_rows rows
     rows.rows, rows.n = 1, x.size
     rows.in_stride = rows.out_stride = rows.grad_stride = rows.n
     return x, b, rows
