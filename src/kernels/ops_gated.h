@@ -53,8 +53,11 @@ VW_INLINE V OPF(geglu_tanh_for_float32)(V a, V b, const P *p) {
     return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_set1(-0.0), b), vw_times_sigmoid(v_mul(ac, b), two_u));
 }
 
-/* erf-form gelu: the float64 op itself (accurate over float64's whole range), times b */
-VW_INLINE V OPF(geglu_for_float32)(V a, V b, const P *p) { return v_mul(OPF(gelu)(a, p), b); }
+/* erf-form gelu: gelu_for_float32 (clamped at -20, where gelu(a) * b is below float32's smallest
+ * subnormal for every finite b), times b */
+VW_INLINE V OPF(geglu_for_float32)(V a, V b, const P *p) {
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_set1(-0.0), b), v_mul(OPF(gelu_for_float32)(a, p), b));
+}
 
 /* The activation and its derivative of each unit, for float64 data and for the gradients */
 #define RECT_GATED_ACT_glu sigmoid

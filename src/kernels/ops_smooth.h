@@ -265,16 +265,17 @@ static inline V OPF(gelu)(V x, const P *p) {
 
 /* gelu for float32 and float16 results, which need a relative error near 2^-36, not float64's
  * 2 ULP: the same formula (Q = 0.5 e^(-z^2/2) f(t) / (1 + t), t = z / sqrt 2) in plain float64,
- * without the double-double products, and f from 16 terms by Estrin (vmath.h). |x| is clamped at
- * 16: beyond, float32 gelu is x or -0.0 (t <= 11.4 where it matters). */
+ * without the double-double products, and f from 16 terms by Estrin (vmath.h; within 2^-37 up to
+ * t = 14.2). |x| is clamped at 20: beyond, float32 gelu is x or -0.0 (from 16 on already), and so
+ * is gelu(x) * b below float32's smallest subnormal for any float32 b (geglu, ops_gated.h). */
 static inline V OPF(gelu_for_float32)(V x, const P *p) {
-    V xc = v_select(v_gt(x, v_set1(16.0)), v_set1(16.0), v_select(v_lt(x, v_set1(-16.0)), v_set1(-16.0), x));
+    V xc = v_select(v_gt(x, v_set1(20.0)), v_set1(20.0), v_select(v_lt(x, v_set1(-20.0)), v_set1(-20.0), x));
     V z = v_abs(xc), t = v_mul(z, v_set1(SM_SQRT1_2_HI));
     V e = vm_exp(v_mul(v_mul(z, z), v_set1(-0.5)));
     V q = v_div(v_mul(v_mul(e, vm_erfcx_times_one_plus_for_float32(t)), v_set1(0.5)), v_add(v_set1(1.0), t));
     V xq = v_mul(xc, q);
     (void)p;
-    return v_select(v_lt(x, v_zero()), xq, v_select(v_or(v_gt(x, v_set1(16.0)), v_eq(x, v_zero())), x, v_sub(xc, xq)));
+    return v_select(v_lt(x, v_zero()), xq, v_select(v_or(v_gt(x, v_set1(20.0)), v_eq(x, v_zero())), x, v_sub(xc, xq)));
 }
 
 /* tanh(x) = sign(x) t, with z = |x| (clamped at 20: t is 1 to every precision beyond 19.1):
