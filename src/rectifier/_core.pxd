@@ -82,6 +82,30 @@ cdef int gelu_f32(const float[::1] x, float[::1] out) noexcept nogil
 cdef int gelu_f64(const double[::1] x, double[::1] out) noexcept nogil
 cdef int gelu_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil
 cdef int gelu_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil
+cdef int softsign_f32(const float[::1] x, float[::1] out) noexcept nogil
+cdef int softsign_f64(const double[::1] x, double[::1] out) noexcept nogil
+cdef int softsign_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil
+cdef int softsign_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil
+cdef int hardshrink_f32(const float[::1] x, float[::1] out, double lambd) noexcept nogil
+cdef int hardshrink_f64(const double[::1] x, double[::1] out, double lambd) noexcept nogil
+cdef int hardshrink_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double lambd) noexcept nogil
+cdef int hardshrink_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double lambd) noexcept nogil
+cdef int softshrink_f32(const float[::1] x, float[::1] out, double lambd) noexcept nogil
+cdef int softshrink_f64(const double[::1] x, double[::1] out, double lambd) noexcept nogil
+cdef int softshrink_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double lambd) noexcept nogil
+cdef int softshrink_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double lambd) noexcept nogil
+cdef int squareplus_f32(const float[::1] x, float[::1] out, double b) noexcept nogil
+cdef int squareplus_f64(const double[::1] x, double[::1] out, double b) noexcept nogil
+cdef int squareplus_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double b) noexcept nogil
+cdef int squareplus_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double b) noexcept nogil
+cdef int sparse_plus_f32(const float[::1] x, float[::1] out) noexcept nogil
+cdef int sparse_plus_f64(const double[::1] x, double[::1] out) noexcept nogil
+cdef int sparse_plus_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil
+cdef int sparse_plus_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil
+cdef int sparse_sigmoid_f32(const float[::1] x, float[::1] out) noexcept nogil
+cdef int sparse_sigmoid_f64(const double[::1] x, double[::1] out) noexcept nogil
+cdef int sparse_sigmoid_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil
+cdef int sparse_sigmoid_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil
 cdef int gelu_tanh_f32(const float[::1] x, float[::1] out) noexcept nogil
 cdef int gelu_tanh_f64(const double[::1] x, double[::1] out) noexcept nogil
 cdef int gelu_tanh_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil

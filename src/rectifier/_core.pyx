@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from rectifier import _lazy
+from rectifier import _lazy, _rules
 
 cnp.import_array()
 cnp.import_ufunc()
@@ -407,14 +407,7 @@ cdef _check_bounds(str fname, object lo, object hi):
 
 
 cdef Py_ssize_t _normalize_axis(str fname, object axis, Py_ssize_t ndim) except -1:
-    cdef Py_ssize_t ax
-    try:
-        ax = axis
-    except TypeError:
-        raise TypeError(f"{fname}: axis must be an integer, got {axis!r}") from None
-    if not -ndim <= ax < ndim:
-        raise np.exceptions.AxisError(f"{fname}: axis {axis} is out of bounds for x with ndim {ndim}")
-    return ax + ndim if ax < 0 else ax   # (C's % keeps the sign: cdivision is on)
+    return _rules.axis(fname, axis, ndim)
 
 
 cdef tuple _float_input(str fname, object x, str pname="x"):
@@ -431,23 +424,11 @@ cdef tuple _float_input(str fname, object x, str pname="x"):
         except ValueError as error:   # a ragged nested sequence
             raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
         dt = x.dtype
-    if dt.kind == "f" and dt.itemsize in (2, 4, 8):
-        return x, dt.newbyteorder("=")
-    if dt.kind in "biu":
-        return x, _F64
-    raise TypeError(f"{fname}: {pname} has unsupported dtype {dt}; "
-                    "expected float16, float32, float64, an integer or bool")
+    return x, _rules.result_dtype(fname, dt, pname)
 
 
 cdef _check_out(str fname, object out, object dt, tuple shape):
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
-    if out.dtype != dt:
-        raise TypeError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dt}")
-    if out.shape != shape:
-        raise ValueError(f"{fname}: out has shape {out.shape}; the result has shape {shape}")
-    if not out.flags.writeable:
-        raise ValueError(f"{fname}: out is read-only")
+    _rules.check_out(fname, out, dt, shape)
 
 
 cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out,
@@ -1250,9 +1231,7 @@ cdef _check_seed_type(str fname, object seed):
 
 
 cdef bint _flag(str fname, str pname, object value) except -1:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise TypeError(f"{fname}: {pname} must be True or False, got {value!r}")
+    return _rules.flag(fname, pname, value)
 
 
 cdef object _random_input(str fname, object x):

@@ -35,6 +35,18 @@ _uf_hardswish = _make_ufunc("hardswish", RECT_KIND_UNARY, RECT_OP_hardswish, 0, 
 _uf_hardswish_grad = _make_ufunc("hardswish_grad", RECT_KIND_GRAD, RECT_OP_hardswish_grad, 0, "xx|x", 'hardswish_grad(x, grad) = grad * (x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1).')
 _uf_gelu = _make_ufunc("gelu", RECT_KIND_UNARY, RECT_OP_gelu, 0, "x|x", 'gelu(x) = x * Phi(x), Phi the standard normal distribution function.')
 _uf_gelu_grad = _make_ufunc("gelu_grad", RECT_KIND_GRAD, RECT_OP_gelu_grad, 0, "xx|x", 'gelu_grad(x, grad) = grad * (Phi(x) + x phi(x)).')
+_uf_softsign = _make_ufunc("softsign", RECT_KIND_UNARY, RECT_OP_softsign, 0, "x|x", 'softsign(x) = x / (1 + |x|).')
+_uf_softsign_grad = _make_ufunc("softsign_grad", RECT_KIND_GRAD, RECT_OP_softsign_grad, 0, "xx|x", 'softsign_grad(x, grad) = grad / (1 + |x|)^2.')
+_uf_hardshrink = _make_ufunc("hardshrink", RECT_KIND_UNARY, RECT_OP_hardshrink, 1, "xp|x", 'hardshrink(x, lambd) = +0.0 where |x| <= lambd, else x.')
+_uf_hardshrink_grad = _make_ufunc("hardshrink_grad", RECT_KIND_GRAD, RECT_OP_hardshrink_grad, 1, "xxp|x", 'hardshrink_grad(x, grad, lambd) = grad where |x| > lambd, else 0.')
+_uf_softshrink = _make_ufunc("softshrink", RECT_KIND_UNARY, RECT_OP_softshrink, 1, "xp|x", 'softshrink(x, lambd) = x - lambd where x > lambd, x + lambd where x < -lambd, else +0.0.')
+_uf_softshrink_grad = _make_ufunc("softshrink_grad", RECT_KIND_GRAD, RECT_OP_softshrink_grad, 1, "xxp|x", 'softshrink_grad(x, grad, lambd) = grad where |x| > lambd, else 0.')
+_uf_squareplus = _make_ufunc("squareplus", RECT_KIND_UNARY, RECT_OP_squareplus, 1, "xp|x", 'squareplus(x, b) = (x + sqrt(x^2 + b)) / 2.')
+_uf_squareplus_grad = _make_ufunc("squareplus_grad", RECT_KIND_GRAD, RECT_OP_squareplus_grad, 1, "xxp|x", 'squareplus_grad(x, grad, b) = grad * (1 + x / sqrt(x^2 + b)) / 2.')
+_uf_sparse_plus = _make_ufunc("sparse_plus", RECT_KIND_UNARY, RECT_OP_sparse_plus, 0, "x|x", 'sparse_plus(x) = 0 where x <= -1, (x + 1)^2 / 4 where -1 < x < 1, x where x >= 1.')
+_uf_sparse_plus_grad = _make_ufunc("sparse_plus_grad", RECT_KIND_GRAD, RECT_OP_sparse_plus_grad, 0, "xx|x", 'sparse_plus_grad(x, grad) = grad * sparse_sigmoid(x).')
+_uf_sparse_sigmoid = _make_ufunc("sparse_sigmoid", RECT_KIND_UNARY, RECT_OP_sparse_sigmoid, 0, "x|x", 'sparse_sigmoid(x) = clip((x + 1) / 2, 0, 1).')
+_uf_sparse_sigmoid_grad = _make_ufunc("sparse_sigmoid_grad", RECT_KIND_GRAD, RECT_OP_sparse_sigmoid_grad, 0, "xx|x", 'sparse_sigmoid_grad(x, grad) = grad / 2 where -1 < x < 1, else 0.')
 _uf_gelu_tanh = _make_ufunc("gelu_tanh", RECT_KIND_UNARY, RECT_OP_gelu_tanh, 0, "x|x", 'gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).')
 _uf_gelu_tanh_grad = _make_ufunc("gelu_tanh_grad", RECT_KIND_GRAD, RECT_OP_gelu_tanh_grad, 0, "xx|x", 'gelu_tanh_grad(x, grad) = grad * d/dx gelu_tanh(x).')
 
@@ -685,6 +697,359 @@ def hardswish_grad(x, grad=None, out=None):
     return _grad_op(RECT_OP_hardswish_grad, _uf_hardswish_grad, "hardswish_grad", x, grad, out, (), "x|x")
 
 
+def softsign(x, out=None):
+    """The soft sign, ``x / (1 + |x|)`` (PyTorch, JAX).
+
+    Odd (the sign of a zero kept); +-1 at +-inf.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softsign(np.array([-2.0, 0.0, 1.5]))
+    array([-0.66666667,  0.        ,  0.6       ])
+    """
+    return _unary_op(RECT_OP_softsign, _uf_softsign, "softsign", x, out, (), "|x")
+
+
+def softsign_grad(x, grad=None, out=None):
+    """``grad / (1 + |x|)**2``.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softsign_grad(np.array([-2.0, 0.0, 1.5]))
+    array([0.11111111, 1.        , 0.16      ])
+    """
+    return _grad_op(RECT_OP_softsign_grad, _uf_softsign_grad, "softsign_grad", x, grad, out, (), "x|x")
+
+
+def hardshrink(x, lambd=0.5, out=None):
+    """The hard shrinkage, ``x if |x| > lambd else 0`` (PyTorch).
+
+    Exact; NaN stays NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    lambd : float or array_like, optional
+        The half-width of the interval sent to 0. Default 0.5.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.hardshrink(np.array([-2.0, 0.0, 1.5]))
+    array([-2. ,  0. ,  1.5])
+    """
+    return _unary_op(RECT_OP_hardshrink, _uf_hardshrink, "hardshrink", x, out, (_bounded("hardshrink", "lambd", lambd, 0.0, False), ), "p|x")
+
+
+def hardshrink_grad(x, grad=None, lambd=0.5, out=None):
+    """``grad`` where ``|x| > lambd``, else 0.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    lambd : float or array_like, optional
+        The half-width of the interval sent to 0. Default 0.5.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.hardshrink_grad(np.array([-2.0, 0.0, 1.5]))
+    array([1., 0., 1.])
+    """
+    return _grad_op(RECT_OP_hardshrink_grad, _uf_hardshrink_grad, "hardshrink_grad", x, grad, out, (_bounded("hardshrink_grad", "lambd", lambd, 0.0, False), ), "xp|x")
+
+
+def softshrink(x, lambd=0.5, out=None):
+    """The soft shrinkage, ``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between
+    (PyTorch).
+
+    Rounded once, as PyTorch computes it in the data's type; NaN stays NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    lambd : float or array_like, optional
+        The half-width of the interval sent to 0. Default 0.5.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softshrink(np.array([-2.0, 0.0, 1.5]))
+    array([-1.5,  0. ,  1. ])
+    """
+    return _unary_op(RECT_OP_softshrink, _uf_softshrink, "softshrink", x, out, (_bounded("softshrink", "lambd", lambd, 0.0, False), ), "p|x")
+
+
+def softshrink_grad(x, grad=None, lambd=0.5, out=None):
+    """``grad`` where ``|x| > lambd``, else 0.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    lambd : float or array_like, optional
+        The half-width of the interval sent to 0. Default 0.5.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softshrink_grad(np.array([-2.0, 0.0, 1.5]))
+    array([1., 0., 1.])
+    """
+    return _grad_op(RECT_OP_softshrink_grad, _uf_softshrink_grad, "softshrink_grad", x, grad, out, (_bounded("softshrink_grad", "lambd", lambd, 0.0, False), ), "xp|x")
+
+
+def squareplus(x, b=4.0, out=None):
+    """The square plus, ``(x + sqrt(x**2 + b)) / 2`` (JAX; PyTorch has none).
+
+    Computed as ``(b / 2) / (sqrt(x**2 + b) - x)`` for x < 0: no cancellation. With ``b = 0`` it is
+    relu.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    b : float or array_like, optional
+        The smoothness near 0: ``squareplus(0) = sqrt(b) / 2``. Default 4.0.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.squareplus(np.array([-2.0, 0.0, 1.5]))
+    array([0.41421356, 1.        , 2.        ])
+    """
+    return _unary_op(RECT_OP_squareplus, _uf_squareplus, "squareplus", x, out, (_bounded("squareplus", "b", b, 0.0, False), ), "p|x")
+
+
+def squareplus_grad(x, grad=None, b=4.0, out=None):
+    """``grad * (1 + x / sqrt(x**2 + b)) / 2``; 1/2 at ``x = 0`` when ``b = 0``.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    b : float or array_like, optional
+        The smoothness near 0: ``squareplus(0) = sqrt(b) / 2``. Default 4.0.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.squareplus_grad(np.array([-2.0, 0.0, 1.5]))
+    array([0.14644661, 0.5       , 0.8       ])
+    """
+    return _grad_op(RECT_OP_squareplus_grad, _uf_squareplus_grad, "squareplus_grad", x, grad, out, (_bounded("squareplus_grad", "b", b, 0.0, False), ), "xp|x")
+
+
+def sparse_plus(x, out=None):
+    """The sparse plus, JAX's piecewise-quadratic softplus: 0 at and below -1, ``(x + 1)**2 / 4`` on
+    (-1, 1), ``x`` from 1 on.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.sparse_plus(np.array([-2.0, 0.0, 1.5]))
+    array([0.  , 0.25, 1.5 ])
+    """
+    return _unary_op(RECT_OP_sparse_plus, _uf_sparse_plus, "sparse_plus", x, out, (), "|x")
+
+
+def sparse_plus_grad(x, grad=None, out=None):
+    """``grad * sparse_sigmoid(x)``.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.sparse_plus_grad(np.array([-2.0, 0.0, 1.5]))
+    array([0. , 0.5, 1. ])
+    """
+    return _grad_op(RECT_OP_sparse_plus_grad, _uf_sparse_plus_grad, "sparse_plus_grad", x, grad, out, (), "x|x")
+
+
+def sparse_sigmoid(x, out=None):
+    """The sparse sigmoid, JAX's ``0.5 * clip(x + 1, 0, 2)``, the derivative of `sparse_plus`.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.sparse_sigmoid(np.array([-2.0, 0.0, 1.5]))
+    array([0. , 0.5, 1. ])
+    """
+    return _unary_op(RECT_OP_sparse_sigmoid, _uf_sparse_sigmoid, "sparse_sigmoid", x, out, (), "|x")
+
+
+def sparse_sigmoid_grad(x, grad=None, out=None):
+    """``grad / 2`` strictly inside (-1, 1), else 0 (at the kinks: 0, as PyTorch's hardsigmoid).
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.sparse_sigmoid_grad(np.array([-2.0, 0.0, 1.5]))
+    array([0. , 0.5, 0. ])
+    """
+    return _grad_op(RECT_OP_sparse_sigmoid_grad, _uf_sparse_sigmoid_grad, "sparse_sigmoid_grad", x, grad, out, (), "x|x")
+
+
 # ---- the cimportable nogil API (declared in _core.pxd) ----
 
 cdef int relu_f32(const float[::1] x, float[::1] out) noexcept nogil:
@@ -823,6 +1188,54 @@ cdef int gelu_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out
     return _nogil_grad(RECT_OP_gelu_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
 cdef int gelu_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
     return _nogil_grad(RECT_OP_gelu_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int softsign_f32(const float[::1] x, float[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_softsign, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int softsign_f64(const double[::1] x, double[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_softsign, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int softsign_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_softsign_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int softsign_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_softsign_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int hardshrink_f32(const float[::1] x, float[::1] out, double lambd) noexcept nogil:
+    return _nogil_unary(RECT_OP_hardshrink, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], lambd, 0)
+cdef int hardshrink_f64(const double[::1] x, double[::1] out, double lambd) noexcept nogil:
+    return _nogil_unary(RECT_OP_hardshrink, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], lambd, 0)
+cdef int hardshrink_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double lambd) noexcept nogil:
+    return _nogil_grad(RECT_OP_hardshrink_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], lambd, 0)
+cdef int hardshrink_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double lambd) noexcept nogil:
+    return _nogil_grad(RECT_OP_hardshrink_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], lambd, 0)
+cdef int softshrink_f32(const float[::1] x, float[::1] out, double lambd) noexcept nogil:
+    return _nogil_unary(RECT_OP_softshrink, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], lambd, 0)
+cdef int softshrink_f64(const double[::1] x, double[::1] out, double lambd) noexcept nogil:
+    return _nogil_unary(RECT_OP_softshrink, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], lambd, 0)
+cdef int softshrink_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double lambd) noexcept nogil:
+    return _nogil_grad(RECT_OP_softshrink_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], lambd, 0)
+cdef int softshrink_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double lambd) noexcept nogil:
+    return _nogil_grad(RECT_OP_softshrink_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], lambd, 0)
+cdef int squareplus_f32(const float[::1] x, float[::1] out, double b) noexcept nogil:
+    return _nogil_unary(RECT_OP_squareplus, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], b, 0)
+cdef int squareplus_f64(const double[::1] x, double[::1] out, double b) noexcept nogil:
+    return _nogil_unary(RECT_OP_squareplus, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], b, 0)
+cdef int squareplus_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double b) noexcept nogil:
+    return _nogil_grad(RECT_OP_squareplus_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], b, 0)
+cdef int squareplus_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double b) noexcept nogil:
+    return _nogil_grad(RECT_OP_squareplus_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], b, 0)
+cdef int sparse_plus_f32(const float[::1] x, float[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_sparse_plus, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int sparse_plus_f64(const double[::1] x, double[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_sparse_plus, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int sparse_plus_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_sparse_plus_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int sparse_plus_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_sparse_plus_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int sparse_sigmoid_f32(const float[::1] x, float[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_sparse_sigmoid, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int sparse_sigmoid_f64(const double[::1] x, double[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_sparse_sigmoid, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int sparse_sigmoid_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_sparse_sigmoid_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int sparse_sigmoid_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_sparse_sigmoid_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
 cdef int gelu_tanh_f32(const float[::1] x, float[::1] out) noexcept nogil:
     return _nogil_unary(RECT_OP_gelu_tanh, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
 cdef int gelu_tanh_f64(const double[::1] x, double[::1] out) noexcept nogil:

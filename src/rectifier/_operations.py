@@ -66,10 +66,14 @@ class Op(NamedTuple):
 FAMILIES = {
     "exact": ("RECT_EXACT_UNARY_OPS", "RECT_EXACT_GRAD_OPS"),
     "smooth": ("RECT_SMOOTH_UNARY_OPS", "RECT_SMOOTH_GRAD_OPS"),
+    # +, -, *, /, sqrt in float64 for every dtype (src/kernels/ops_algebraic.h)
+    "algebraic": ("RECT_ALGEBRAIC_UNARY_OPS", "RECT_ALGEBRAIC_GRAD_OPS"),
 }
 
 _ALPHA = Param("alpha", 1.0, "finite>=0", "The saturation value for large negative inputs "
                "(``-alpha``).")
+
+_LAMBD = Param("lambd", 0.5, "finite>=0", "The half-width of the interval sent to 0.")
 
 OPS = (
     # ---- the rectifier family: exact, hand-written wrappers (their own docstrings) ----
@@ -195,6 +199,58 @@ OPS = (
     Op("gelu", "smooth", (),
        "gelu(x) = x * Phi(x), Phi the standard normal distribution function.",
        "gelu_grad(x, grad) = grad * (Phi(x) + x phi(x)).", wrapper="custom"),
+    # ---- the algebraic family: float64 arithmetic for every dtype, rounded once ----
+    Op("softsign", "algebraic", (),
+       "softsign(x) = x / (1 + |x|).",
+       "softsign_grad(x, grad) = grad / (1 + |x|)^2.",
+       "The soft sign, ``x / (1 + |x|)`` (PyTorch, JAX).",
+       "Odd (the sign of a zero kept); +-1 at +-inf.",
+       "``grad / (1 + |x|)**2``.",
+       "array([-0.66666667,  0.        ,  0.6       ])",
+       "array([0.11111111, 1.        , 0.16      ])"),
+    Op("hardshrink", "algebraic", (_LAMBD,),
+       "hardshrink(x, lambd) = +0.0 where |x| <= lambd, else x.",
+       "hardshrink_grad(x, grad, lambd) = grad where |x| > lambd, else 0.",
+       "The hard shrinkage, ``x if |x| > lambd else 0`` (PyTorch).",
+       "Exact; NaN stays NaN.",
+       "``grad`` where ``|x| > lambd``, else 0.",
+       "array([-2. ,  0. ,  1.5])",
+       "array([1., 0., 1.])"),
+    Op("softshrink", "algebraic", (_LAMBD,),
+       "softshrink(x, lambd) = x - lambd where x > lambd, x + lambd where x < -lambd, else +0.0.",
+       "softshrink_grad(x, grad, lambd) = grad where |x| > lambd, else 0.",
+       "The soft shrinkage, ``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between "
+       "(PyTorch).",
+       "Rounded once, as PyTorch computes it in the data's type; NaN stays NaN.",
+       "``grad`` where ``|x| > lambd``, else 0.",
+       "array([-1.5,  0. ,  1. ])",
+       "array([1., 0., 1.])"),
+    Op("squareplus", "algebraic",
+       (Param("b", 4.0, "finite>=0", "The smoothness near 0: ``squareplus(0) = sqrt(b) / 2``."),),
+       "squareplus(x, b) = (x + sqrt(x^2 + b)) / 2.",
+       "squareplus_grad(x, grad, b) = grad * (1 + x / sqrt(x^2 + b)) / 2.",
+       "The square plus, ``(x + sqrt(x**2 + b)) / 2`` (JAX; PyTorch has none).",
+       "Computed as ``(b / 2) / (sqrt(x**2 + b) - x)`` for x < 0: no cancellation. With ``b = 0`` "
+       "it is relu.",
+       "``grad * (1 + x / sqrt(x**2 + b)) / 2``; 1/2 at ``x = 0`` when ``b = 0``.",
+       "array([0.41421356, 1.        , 2.        ])",
+       "array([0.14644661, 0.5       , 0.8       ])"),
+    Op("sparse_plus", "algebraic", (),
+       "sparse_plus(x) = 0 where x <= -1, (x + 1)^2 / 4 where -1 < x < 1, x where x >= 1.",
+       "sparse_plus_grad(x, grad) = grad * sparse_sigmoid(x).",
+       "The sparse plus, JAX's piecewise-quadratic softplus: 0 at and below -1, "
+       "``(x + 1)**2 / 4`` on (-1, 1), ``x`` from 1 on.", "",
+       "``grad * sparse_sigmoid(x)``.",
+       "array([0.  , 0.25, 1.5 ])",
+       "array([0. , 0.5, 1. ])"),
+    Op("sparse_sigmoid", "algebraic", (),
+       "sparse_sigmoid(x) = clip((x + 1) / 2, 0, 1).",
+       "sparse_sigmoid_grad(x, grad) = grad / 2 where -1 < x < 1, else 0.",
+       "The sparse sigmoid, JAX's ``0.5 * clip(x + 1, 0, 2)``, the derivative of `sparse_plus`.",
+       "",
+       "``grad / 2`` strictly inside (-1, 1), else 0 (at the kinks: 0, as PyTorch's hardsigmoid).",
+       "array([0. , 0.5, 1. ])",
+       "array([0. , 0.5, 0. ])"),
     Op("gelu_tanh", "smooth", (),
        "gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).",
        "gelu_tanh_grad(x, grad) = grad * d/dx gelu_tanh(x).", wrapper="ufunc"),

@@ -36,6 +36,18 @@ cdef extern from "_glue.h":
         RECT_OP_hardswish_grad
         RECT_OP_gelu
         RECT_OP_gelu_grad
+        RECT_OP_softsign
+        RECT_OP_softsign_grad
+        RECT_OP_hardshrink
+        RECT_OP_hardshrink_grad
+        RECT_OP_softshrink
+        RECT_OP_softshrink_grad
+        RECT_OP_squareplus
+        RECT_OP_squareplus_grad
+        RECT_OP_sparse_plus
+        RECT_OP_sparse_plus_grad
+        RECT_OP_sparse_sigmoid
+        RECT_OP_sparse_sigmoid_grad
         RECT_OP_gelu_tanh
         RECT_OP_gelu_tanh_grad
         RECT_OP_rrelu

@@ -9,6 +9,8 @@ gelu: np.ufunc
 gelu_grad: np.ufunc
 gelu_tanh: np.ufunc
 gelu_tanh_grad: np.ufunc
+hardshrink: np.ufunc
+hardshrink_grad: np.ufunc
 hardsigmoid: np.ufunc
 hardsigmoid_grad: np.ufunc
 hardswish: np.ufunc
@@ -35,6 +37,16 @@ silu: np.ufunc
 silu_grad: np.ufunc
 softplus: np.ufunc
 softplus_grad: np.ufunc
+softshrink: np.ufunc
+softshrink_grad: np.ufunc
+softsign: np.ufunc
+softsign_grad: np.ufunc
+sparse_plus: np.ufunc
+sparse_plus_grad: np.ufunc
+sparse_sigmoid: np.ufunc
+sparse_sigmoid_grad: np.ufunc
+squareplus: np.ufunc
+squareplus_grad: np.ufunc
 tanh: np.ufunc
 tanh_grad: np.ufunc
 threshold: np.ufunc
