@@ -13,11 +13,19 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.errors import CompileError
 
+# The files generated from the table of operations (src/rectifier/_operations.py) are committed;
+# a checkout regenerates them here, so an edited table is never built against stale lists (an
+# sdist has no tools/ and builds from the committed ones).
+if os.path.exists("tools/generate_operations.py"):
+    import runpy
+    runpy.run_path("tools/generate_operations.py")["main"]([])
+
 SOURCES = [
     "src/rectifier/_core.pyx",
     "src/dispatch.c",
     "src/ufunc_loops.c",
     "src/fused.c",
+    "src/gated.c",
     "src/pool.c",
     # one translation unit per CPU path (include/rectifier/capabilities.h lists them)
     *sorted(glob.glob("src/kernels/*.c")),

@@ -142,6 +142,41 @@ def ref_hardswish(x):
                        -0.0)
 
 
+def ref_softsign(x):
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(x), np.sign(x), x / (_c(x, "1") + np.abs(x)))
+
+
+def ref_hardshrink(x, lambd=0.5):
+    return np.where(np.abs(x) <= _c(x, repr(float(lambd))), _c(x, "0"), x)
+
+
+def ref_softshrink(x, lambd=0.5):
+    lam = _c(x, repr(float(lambd)))
+    shrunk = np.where(x > lam, x - lam, np.where(x < -lam, x + lam, _c(x, "0")))
+    return np.where(np.isnan(x), x, shrunk)
+
+
+def ref_squareplus(x, b=4.0):
+    b = _c(x, repr(float(b)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.sqrt(x * x + b)
+        # (b / 2) / (s - x) for x < 0: no cancellation
+        return np.where(x < 0, b / 2 / (s - x), np.where(np.isinf(x), x, (x + s) / 2))
+
+
+def ref_sparse_plus(x):
+    one = _c(x, "1")
+    with np.errstate(over="ignore"):
+        return np.where(x <= -one, _c(x, "0"), np.where(x >= one, x, (x + one) ** 2 / 4))
+
+
+def ref_sparse_sigmoid(x):
+    one = _c(x, "1")
+    with np.errstate(over="ignore"):
+        return np.where(x <= -one, _c(x, "0"), np.where(x >= one, one, (x + one) / 2))
+
+
 def ref_gelu_tanh(x):
     # 0.5*x*(1 + tanh(u)) == x*sigmoid(2u): no cancellation for x < 0
     k = np.sqrt(_c(x, "2") / _c(x, PI))
@@ -211,6 +246,12 @@ FUNCS = {f.name: f for f in [
     Func("gelu_tanh", "gelu", {"approximate": "tanh"}, ref_gelu_tanh, mp=mp_gelu_tanh),
     Func("gelu", "gelu", {"approximate": "none"}, ref_gelu_none, mp=mp_gelu_none),
     Func("tanh", "tanh", {}, ref_tanh),
+    Func("softsign", "softsign", {}, ref_softsign, exp_family=False),
+    Func("hardshrink", "hardshrink", {}, ref_hardshrink, exp_family=False, params=("lambd",)),
+    Func("softshrink", "softshrink", {}, ref_softshrink, exp_family=False, params=("lambd",)),
+    Func("squareplus", "squareplus", {}, ref_squareplus, exp_family=False, params=("b",)),
+    Func("sparse_plus", "sparse_plus", {}, ref_sparse_plus, exp_family=False),
+    Func("sparse_sigmoid", "sparse_sigmoid", {}, ref_sparse_sigmoid, exp_family=False),
 ]}
 ALIASES = {"gelu_none": "gelu", "gelu-tanh": "gelu_tanh", "logistic": "sigmoid"}
 

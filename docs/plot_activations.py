@@ -38,6 +38,12 @@ ACTIVATIONS = [
     ("tanh", "tanh", "tanh_grad", {}, (-4, 4)),
     ("hardsigmoid", "hardsigmoid", "hardsigmoid_grad", {}, (-5, 5)),
     ("hardswish", "hardswish", "hardswish_grad", {}, (-5, 4)),
+    ("softsign", "softsign", "softsign_grad", {}, (-5, 5)),
+    ("hardshrink(0.5)", "hardshrink", "hardshrink_grad", {}, (-3, 3)),
+    ("softshrink(0.5)", "softshrink", "softshrink_grad", {}, (-3, 3)),
+    ("squareplus(b=4)", "squareplus", "squareplus_grad", {}, (-4, 4)),
+    ("sparse_plus", "sparse_plus", "sparse_plus_grad", {}, (-3, 3)),
+    ("sparse_sigmoid", "sparse_sigmoid", "sparse_sigmoid_grad", {}, (-3, 3)),
 ]
 COLUMNS = 6
 POINTS = 2001  # an odd count puts x = 0 on the grid of every symmetric range

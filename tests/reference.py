@@ -376,8 +376,8 @@ def gelu_tanh_grad(x, grad=None):
         return _chain(x, s + xc * s * s_neg * du, grad)
 
 
-SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "mish",
-          "hardsigmoid", "hardswish", "gelu_tanh", "tanh"]
+# The functions whose float32 and float16 kernels round their parameters to float32 first
+PARAMS_IN_COMPUTE_TYPE = {"hardshrink", "softshrink", "squareplus"}
 
 
 def smooth_expected(name, x, **params):
@@ -388,6 +388,9 @@ def smooth_expected(name, x, **params):
         require_wide_longdouble()
     work = np.longdouble if x.dtype == np.float64 else np.float64
     grad = params.pop("grad", None)
+    if name.removesuffix("_grad") in PARAMS_IN_COMPUTE_TYPE and x.dtype != np.float64:
+        # these take their parameters in the compute type: float32 for float16/float32 data
+        params = {k: float(np.float32(v)) for k, v in params.items()}
     with np.errstate(all="ignore"):  # special values: inf * 0 and the like are part of the domain
         if grad is not None:
             params["grad"] = np.asarray(grad).astype(work)
@@ -425,4 +428,80 @@ def gelu_grad(x, grad=None):
         return _chain(x, _normal_cdf(x) + _finite(x) * density, grad)
 
 
-SMOOTH.append("gelu")
+
+# ---- the algebraic family (src/kernels/ops_algebraic.h) ----------------------------------------
+
+def softsign(x):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return np.where(np.isinf(x), np.sign(x), x / (1 + np.abs(x)))
+
+
+def softsign_grad(x, grad=None):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return _chain(x, 1 / (1 + np.abs(x)) ** 2, grad)
+
+
+def hardshrink(x, lambd=0.5):
+    x = _real(x)
+    return np.where(np.abs(x) <= lambd, _const(0.0, x), x)
+
+
+def hardshrink_grad(x, grad=None, lambd=0.5):
+    x = _real(x)
+    return _chain(x, np.where(np.abs(x) > lambd, 1, 0).astype(x.dtype), grad)
+
+
+def softshrink(x, lambd=0.5):
+    x = _real(x)
+    lam = x.dtype.type(lambd)   # the double itself, not its decimal string
+    with np.errstate(all="ignore"):
+        shrunk = np.where(x > lam, x - lam, np.where(x < -lam, x + lam, _const(0.0, x)))
+    return np.where(np.isnan(x), x, shrunk)
+
+
+softshrink_grad = hardshrink_grad
+
+
+def squareplus(x, b=4.0):
+    x = _real(x)
+    b = x.dtype.type(b)
+    with np.errstate(all="ignore"):
+        s = np.sqrt(x * x + b)
+        # (b / 2) / (s - x) for x < 0: the same value without the cancellation of x + s
+        y = np.where(x < 0, b / 2 / (s - x), np.where(np.isinf(x), x, (x + s) / 2))
+    return np.where(np.isnan(x), x, np.where((b == 0) & (x <= 0), _const(0.0, x), y)) if b == 0 else y
+
+
+def squareplus_grad(x, grad=None, b=4.0):
+    x = _real(x)
+    b = x.dtype.type(b)
+    with np.errstate(all="ignore"):
+        s = np.sqrt(x * x + b)
+        d = np.where(x < 0, b / 2 / s / (s - x), (1 + np.where(s == 0, 0, x / s)) / 2)
+        d = np.where(np.isinf(x), np.where(x > 0, 1, 0), d).astype(x.dtype)
+        if b == 0:   # relu's derivative, 1/2 at 0
+            d = np.where(x > 0, 1, np.where(x == 0, 0.5, 0)).astype(x.dtype)
+    return _chain(x, d, grad)
+
+
+def sparse_sigmoid(x):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return np.where(x <= -1, _const(0.0, x), np.where(x >= 1, _const(1.0, x), (x + 1) / 2))
+
+
+def sparse_sigmoid_grad(x, grad=None):
+    x = _real(x)
+    return _chain(x, np.where((x > -1) & (x < 1), _const(0.5, x), _const(0.0, x)), grad)
+
+
+def sparse_plus(x):
+    x = _real(x)
+    with np.errstate(all="ignore"):
+        return np.where(x <= -1, _const(0.0, x), np.where(x >= 1, x, (x + 1) ** 2 / 4))
+
+
+def sparse_plus_grad(x, grad=None):
+    return _chain(_real(x), sparse_sigmoid(x), grad)

@@ -14,17 +14,13 @@ import pytest
 
 import rectifier
 import rectifier.ufuncs
-from rectifier import _core
+from rectifier import _core, _operations
 from conftest import assert_same_bits, mixed_input, require_module
 
-ELEMENTWISE = ["relu", "relu6", "hardtanh", "threshold", "leaky_relu", "relu_grad", "relu6_grad",
-               "hardtanh_grad", "threshold_grad", "leaky_relu_grad", "prelu_grad"]
-SMOOTH = ["elu", "celu", "selu", "softplus", "sigmoid", "log_sigmoid", "silu", "mish", "hardsigmoid",
-          "hardswish", "gelu", "gelu_tanh", "tanh"]
-ELEMENTWISE += SMOOTH + [name + "_grad" for name in SMOOTH]
-# rrelu and noisy_relu draw by element position, which a ufunc loop does not know: not ufuncs
-# (docs/functions.md); rrelu_grad is. noisy_relu_grad is a few NumPy operations.
-ELEMENTWISE += ["rrelu_grad"]
+# every ufunc: the table's rows and derivatives, prelu_grad and rrelu_grad. rrelu and noisy_relu
+# draw by element position, which a ufunc loop does not know: not ufuncs (docs/functions.md);
+# noisy_relu_grad is a few NumPy operations.
+ELEMENTWISE = list(_operations.UFUNC_NAMES + _operations.OTHER_UFUNCS)
 
 
 # ---- ufuncs and the NumPy protocol ---------------------------------------------------------
@@ -320,15 +316,18 @@ def test_cython_code_can_cimport_the_nogil_kernels(tmp_path):
     require_module("Cython")
     (tmp_path / "user_ext.pyx").write_text(textwrap.dedent("""
         # cython: language_level=3
-        from rectifier._core cimport relu_f32, leaky_relu_grad_f64, prelu_f32
+        from libc.math cimport INFINITY
+        from rectifier._core cimport relu_f32, leaky_relu_grad_f64, prelu_f32, softplus_f64
 
-        def run(float[::1] x, float[::1] out, double[::1] x64, double[::1] g64, double[::1] out64):
-            cdef int a, b, c
+        def run(float[::1] x, float[::1] out, double[::1] x64, double[::1] g64, double[::1] out64,
+                double[::1] s64):
+            cdef int a, b, c, d
             with nogil:
                 a = relu_f32(x, out)
                 b = leaky_relu_grad_f64(x64, g64, out64, 0.5)
                 c = relu_f32(x, out[:1])      # length mismatch: refused, nothing written
-            return a, b, c
+                d = softplus_f64(s64, s64, 1.0, INFINITY)   # a smooth one, in place
+            return a, b, c, d
     """))
     (tmp_path / "setup.py").write_text(textwrap.dedent("""
         from setuptools import setup, Extension
@@ -347,7 +346,9 @@ def test_cython_code_can_cimport_the_nogil_kernels(tmp_path):
         import numpy as np, user_ext
         x = np.array([-1, 2, -0.0, np.nan], np.float32); out = np.zeros(4, np.float32)
         x64 = np.array([-1.0, 2.0]); g64 = np.array([4.0, 4.0]); out64 = np.zeros(2)
-        print(user_ext.run(x, out, x64, g64, out64), out.tolist(), out64.tolist())
+        s64 = np.array([0.0, 1000.0])   # softplus: log(2) and x itself
+        print(user_ext.run(x, out, x64, g64, out64, s64), out.tolist(), out64.tolist(),
+              s64[0] == np.log(2.0), s64[1] == 1000.0)
     """)], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "(0, 0, -1) [0.0, 2.0, 0.0, nan] [2.0, 4.0]"
+    assert r.stdout.strip() == "(0, 0, -1, 0) [0.0, 2.0, 0.0, nan] [2.0, 4.0] True True"

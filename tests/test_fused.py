@@ -25,7 +25,9 @@ ACTIVATIONS = [
     ("elu", {"alpha": 0.5}), ("celu", {"alpha": 2.0}), ("selu", {}),
     ("softplus", {"beta": 2.0}), ("softplus", {"beta": 1.0, "threshold": 3.0}), ("sigmoid", {}),
     ("logistic", {}), ("log_sigmoid", {}), ("silu", {}), ("mish", {}), ("hardsigmoid", {}),
-    ("hardswish", {}), ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("tanh", {}), (None, {}),
+    ("hardswish", {}), ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("tanh", {}),
+    ("softsign", {}), ("hardshrink", {"lambd": 0.5}), ("softshrink", {"lambd": 0.25}),
+    ("squareplus", {"b": 4.0}), ("sparse_plus", {}), ("sparse_sigmoid", {}), (None, {}),
 ]
 EXACT = {"relu", "relu6", "hardtanh", "threshold", "leaky_relu", "prelu"}
 SMOOTH_NAME = {"logistic": "sigmoid"}
@@ -331,8 +333,8 @@ def test_linear_dtypes_and_errors():
         rectifier.linear(x, np.ones(3))
     with pytest.raises(ValueError, match="linear: bias must be a scalar or have 4 values"):
         rectifier.linear(x, w, np.ones(3))
-    with pytest.raises(ValueError, match="linear: unknown activation 'softsign'"):
-        rectifier.linear(x, w, None, "softsign")
+    with pytest.raises(ValueError, match="linear: unknown activation 'swish'"):
+        rectifier.linear(x, w, None, "swish")
     with pytest.raises(TypeError, match="linear: weight has unsupported dtype.*complex128"):
         rectifier.linear(x, w.astype(complex))
     with pytest.raises(ValueError, match="linear: x must have at least one dimension"):

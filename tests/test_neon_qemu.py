@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import TESTED_PATHS, path_unavailable, tool_unavailable
+from rectifier import _operations
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -68,18 +69,10 @@ reference = _load_reference()
 
 # ---- cases -------------------------------------------------------------------------------------
 
-# How each op's keyword parameters map onto the driver's rect_params a and b (see rectifier.h).
-PARAM_FIELDS = {
-    "hardtanh": ("min_val", "max_val"),
-    "hardtanh_grad": ("min_val", "max_val"),
-    "threshold": ("threshold", "value"),
-    "threshold_grad": ("threshold",),
-    "leaky_relu": ("negative_slope",),
-    "leaky_relu_grad": ("negative_slope",),
-    "relu_grad": ("at_zero",),
-    "elu": ("alpha",), "elu_grad": ("alpha",), "celu": ("alpha",), "celu_grad": ("alpha",),
-    "softplus": ("beta", "threshold"), "softplus_grad": ("beta", "threshold"),
-}
+# How each op's keyword parameters map onto the driver's rect_params a and b (see rectifier.h):
+# the kernel parameters of the table of operations, in order.
+PARAM_FIELDS = {op.name + suffix: tuple(p.name for p in _operations.kernel_params(op, bool(suffix)))
+                for op in _operations.OPS for suffix in ("", "_grad")}
 
 FORWARD_CASES = [
     ("relu", {}),
@@ -120,6 +113,10 @@ SMOOTH_CASES = [
     ("softplus", {"beta": 2.0, "threshold": 20.0}), ("sigmoid", {}), ("log_sigmoid", {}),
     ("silu", {}), ("mish", {}), ("hardsigmoid", {}), ("hardswish", {}), ("gelu_tanh", {}), ("gelu", {}),
     ("tanh", {}),
+    # the algebraic family (ops_algebraic.h): float64 arithmetic for every dtype
+    ("softsign", {}), ("hardshrink", {"lambd": 0.5}), ("hardshrink", {"lambd": 2.0}),
+    ("softshrink", {"lambd": 0.5}), ("softshrink", {"lambd": 0.1}), ("squareplus", {"b": 4.0}),
+    ("squareplus", {"b": 0.0}), ("sparse_plus", {}), ("sparse_sigmoid", {}),
 ]
 SMOOTH_OPS = {op for op, _ in SMOOTH_CASES} | {op + "_grad" for op, _ in SMOOTH_CASES}
 

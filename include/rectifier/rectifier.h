@@ -37,23 +37,12 @@ typedef struct rect_params {
 
 typedef uint16_t rect_f16; /* IEEE binary16 bits */
 
-/* X-macro lists: each operation is named once here; enums, kernel tables and entry points are
- * generated from these lists. */
-#define RECT_EXACT_UNARY_OPS(X) X(relu) X(relu6) X(hardtanh) X(threshold) X(leaky_relu)
-#define RECT_EXACT_GRAD_OPS(X) \
-    X(relu_grad) X(relu6_grad) X(hardtanh_grad) X(threshold_grad) X(leaky_relu_grad) X(rrelu_grad)
-/* computed in float64 for every dtype (see src/kernels/vmath.h) */
-#define RECT_SMOOTH_UNARY_OPS(X) \
-    X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(silu) X(mish) X(hardsigmoid) \
-    X(hardswish) X(gelu) X(gelu_tanh) X(tanh)
-#define RECT_SMOOTH_GRAD_OPS(X) \
-    X(elu_grad) X(celu_grad) X(selu_grad) X(softplus_grad) X(sigmoid_grad) X(log_sigmoid_grad) \
-    X(silu_grad) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) X(gelu_tanh_grad) \
-    X(tanh_grad)
-/* the randomized rectifiers (src/kernels/random.h) */
-#define RECT_RANDOM_OPS(X) X(rrelu) X(noisy_relu)
-#define RECT_UNARY_OPS(X) RECT_EXACT_UNARY_OPS(X) RECT_SMOOTH_UNARY_OPS(X)
-#define RECT_GRAD_OPS(X) RECT_EXACT_GRAD_OPS(X) RECT_SMOOTH_GRAD_OPS(X)
+/* The X-macro lists (RECT_EXACT_UNARY_OPS, RECT_SMOOTH_GRAD_OPS, RECT_UNARY_OPS, RECT_RANDOM_OPS,
+ * ...): each operation named once; enums, kernel tables and entry points are generated from them.
+ * The exact family is exact in every dtype; the smooth family is computed in float64 (float32 in
+ * float64 sized for a float32 result, src/kernels/ops_smooth_wide.h); the randomized rectifiers
+ * draw their variates in src/kernels/random.h. */
+#include "operations.h"
 
 #define RECT_DTYPES(X) X(f16, rect_f16, float) X(f32, float, float) X(f64, double, double)
 

@@ -112,11 +112,13 @@ RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
 #include "vmath.h"
 #include "ops_smooth.h"
 #include "ops_smooth_wide.h"
+#include "ops_algebraic.h"
 #define RECT_NATIVE_UNARY(op) RECT_DEFINE_UNARY(op, f64, double, v_load, v_store)
 #define RECT_NATIVE_PINNED(op) RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _pinned), f64, double, v_load, v_store)
 #define RECT_NATIVE_GRAD(op) RECT_DEFINE_GRAD(op, f64, double, v_load, v_store)
 RECT_EXACT_UNARY_OPS(RECT_NATIVE_UNARY)
 RECT_SMOOTH_UNARY_OPS(RECT_NATIVE_PINNED)
+RECT_ALGEBRAIC_UNARY_OPS(RECT_NATIVE_PINNED)
 RECT_GRAD_OPS(RECT_NATIVE_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f64)
 RECT_DEFINE_PRELU(f64, double, v_load, v_store)
@@ -161,6 +163,37 @@ RECT_F32_WIDE_LITE_SMOOTH_OPS(RECT_WIDE_LITE_UNARY)
     RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)       \
     RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_F32_WIDE_LITE_GRAD_OPS(RECT_WIDE_LITE_GRAD)
+/* The algebraic family (ops_algebraic.h) for float32 and float16 data: the float64 op with the
+ * parameters rounded to float32 (the compute type, as the ufunc's float32 operands give them),
+ * rounded once. The rounding goes through a volatile float: GCC 12 at -O2 under the AVX2 and
+ * AVX-512 target pragmas dropped the plain (float) casts (the C driver of the NEON tests saw it). */
+static inline void rect_params_to_float(const rect_params *rp, rect_params *q) {
+    volatile float a = (float)rp->a, b = (float)rp->b, c = (float)rp->c, d = (float)rp->d;
+    q->a = a, q->b = b, q->c = c, q->d = d;
+}
+#define RECT_F32_PARAMS(op, dt)                                                                   \
+    static void RECT_KNAME(op, dt)(size_t n, const void *x, void *y, const rect_params *rp) {    \
+        rect_params q;                                                                          \
+        rect_params_to_float(rp, &q);                                                           \
+        RECT_KNAME(op##_wide, dt)(n, x, y, &q);                                                 \
+    }
+#define RECT_F32_PARAMS_GRAD(op, dt)                                                              \
+    static void RECT_KNAME(op, dt)(size_t n, const void *x, const void *g, void *y,             \
+                                   const rect_params *rp) {                                     \
+        rect_params q;                                                                          \
+        rect_params_to_float(rp, &q);                                                           \
+        RECT_KNAME(op##_wide, dt)(n, x, g, y, &q);                                              \
+    }
+#define RECT_ALGEBRAIC32_UNARY(op)                                                                \
+    RECT_DEFINE_WIDE_UNARY_FN(op##_wide, op, f32, float, v_load, v_store)                       \
+    RECT_DEFINE_WIDE_UNARY_FN(op##_wide, op, f16, rect_f16, f32_load_f16, f32_store_f16)        \
+    RECT_F32_PARAMS(op, f32) RECT_F32_PARAMS(op, f16)
+#define RECT_ALGEBRAIC32_GRAD(op)                                                                 \
+    RECT_DEFINE_WIDE_GRAD_FN(op##_wide, op, f32, float, v_load, v_store)                        \
+    RECT_DEFINE_WIDE_GRAD_FN(op##_wide, op, f16, rect_f16, f32_load_f16, f32_store_f16)         \
+    RECT_F32_PARAMS_GRAD(op, f32) RECT_F32_PARAMS_GRAD(op, f16)
+RECT_ALGEBRAIC_UNARY_OPS(RECT_ALGEBRAIC32_UNARY)
+RECT_ALGEBRAIC_GRAD_OPS(RECT_ALGEBRAIC32_GRAD)
 /* the randomized rectifiers for float32 and float16 data, computed in float32; sigma="sigmoid"
  * takes sqrt(logistic(x)) in float64 (vmath.h), rounded once: no float32 underflow of the
  * variance before its square root */
@@ -179,6 +212,9 @@ RECT_DEFINE_NOISY_RELU(f16, rect_f16, f32_load_f16, f32_store_f16)
 #undef RECT_RANDOM_DOUBLE
 #undef S
 #undef VPFX
+
+/* the gated units (act(a) * b and its gradients) */
+#include "ops_gated.h"
 
 /* Philox4x32-10 itself, for the known-answer tests: n_groups groups of 32 words (philox.h) */
 static void RECT_CAT(philox_groups_, RECT_ISA)(size_t n_groups, uint64_t first_group, uint32_t c2,
@@ -233,4 +269,8 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     t->reduce[RECT_F16] = RECT_KNAME(reduce, f16);
     t->reduce[RECT_F32] = RECT_KNAME(reduce, f32);
     t->reduce[RECT_F64] = RECT_KNAME(reduce, f64);
+#define RECT_FILL_GATED(op)                                                                       \
+    RECT_FILL_EACH_DTYPE(gated[RECT_GATED_##op], op)                                            \
+    RECT_FILL_EACH_DTYPE(gated_grad[RECT_GATED_##op], op##_grad)
+    RECT_GATED_OPS(RECT_FILL_GATED)
 }

@@ -13,6 +13,10 @@ enum rect_dtype { RECT_F16, RECT_F32, RECT_F64, RECT_NDTYPES };
 enum rect_unary_op { RECT_UNARY_OPS(RECT_ENUM_ENTRY) RECT_N_UNARY };
 enum rect_grad_op { RECT_GRAD_OPS(RECT_ENUM_ENTRY) RECT_N_GRAD };
 enum rect_random_op { RECT_RANDOM_OPS(RECT_ENUM_ENTRY) RECT_N_RANDOM };
+/* the gated units act(a) * b (src/kernels/ops_gated.h) */
+#define RECT_GATED_ENTRY(op) RECT_GATED_##op,
+enum rect_gated_op { RECT_GATED_OPS(RECT_GATED_ENTRY) RECT_N_GATED };
+#undef RECT_GATED_ENTRY
 #undef RECT_ENUM_ENTRY
 
 /* Type-erased kernel signatures (the pointers are rect_f16/float/double by dtype). */
@@ -29,6 +33,10 @@ typedef void (*rect_philox_fn)(size_t n_groups, uint64_t first_group, uint32_t c
                                uint64_t key, uint32_t *out);
 typedef void (*rect_prelu_grad_fn)(size_t n, const void *x, const void *w, const void *grad,
                                    void *grad_x, void *grad_w);
+
+/* grad_a = grad * b * act'(a), grad_b = grad * act(a) (grad NULL means ones) */
+typedef void (*rect_gated_grad_fn)(size_t n, const void *a, const void *b, const void *grad,
+                                   void *grad_a, void *grad_b, const rect_params *p);
 
 /* Reductions (src/kernels/reduce.h): one kernel per dtype, the op an argument */
 typedef void (*rect_reduce_fn)(int op, size_t outer, size_t n, size_t inner, const void *x,
@@ -49,6 +57,9 @@ typedef struct rect_kernel_table {
     rect_random_fn random[RECT_N_RANDOM][RECT_NDTYPES];
     rect_philox_fn philox_groups;
     rect_reduce_fn reduce[RECT_NDTYPES];
+    /* y = act(a) * b: the grad signature, a in place of x, b in place of grad */
+    rect_grad_fn gated[RECT_N_GATED][RECT_NDTYPES];
+    rect_gated_grad_fn gated_grad[RECT_N_GATED][RECT_NDTYPES];
 } rect_kernel_table;
 
 /* The active kernels. Filled by rect_init() (the Python module calls it at import) and refilled by

@@ -8,6 +8,7 @@ and is also a real NumPy ufunc in `rectifier.ufuncs`, so dask/xarray/pandas inpu
 import os as _os
 import warnings as _warnings
 
+from . import _core, _operations
 from ._core import (
     active_fraction,
     activations,
@@ -15,51 +16,17 @@ from ._core import (
     capabilities,
     dead_units,
     linear,
-    celu,
-    celu_grad,
-    elu,
-    elu_grad,
-    gelu,
-    gelu_grad,
-    hardsigmoid,
-    hardsigmoid_grad,
-    hardswish,
-    hardswish_grad,
-    log_sigmoid,
-    log_sigmoid_grad,
-    tanh,
-    tanh_grad,
-    logistic,
-    logistic_grad,
-    mish,
-    mish_grad,
-    selu,
-    selu_grad,
-    sigmoid,
-    sigmoid_grad,
-    silu,
-    silu_grad,
-    softplus,
-    softplus_grad,
-    hardtanh,
-    hardtanh_grad,
-    leaky_relu,
-    leaky_relu_grad,
-    prelu,
-    prelu_grad,
-    relu,
-    relu6,
-    relu6_grad,
-    relu_grad,
-    rrelu,
-    rrelu_grad,
-    noisy_relu,
-    noisy_relu_grad,
     set_capabilities,
     show_config,
-    threshold,
-    threshold_grad,
 )
+
+# The elementwise functions: every row of the table of operations (and its derivative), the
+# aliases, and those outside the table's kernel families (prelu, the randomized rectifiers).
+_ELEMENTWISE = (*_operations.PUBLIC_NAMES, *_operations.ALIASES, *_operations.OTHER_ELEMENTWISE)
+globals().update({_name: getattr(_core, _name) for _name in _ELEMENTWISE})
+# The gated units act(a) * b (two inputs: not elementwise in x)
+globals().update({_name: getattr(_core, _name) for _name in _operations.GATED_NAMES})
+
 from ._reduce import (
     log_softmax,
     log_softmax_grad,
@@ -70,21 +37,16 @@ from ._reduce import (
     softmin,
     softmin_grad,
 )
-from . import _core, ufuncs
+from . import ufuncs
 from ._threads import get_num_threads, num_threads, set_num_threads
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "relu", "relu6", "hardtanh", "threshold", "leaky_relu", "prelu",
-    "relu_grad", "relu6_grad", "hardtanh_grad", "threshold_grad", "leaky_relu_grad", "prelu_grad",
-    "elu", "celu", "selu", "softplus", "sigmoid", "logistic", "log_sigmoid", "silu", "gelu", "mish",
-    "hardsigmoid", "hardswish", "tanh", "rrelu", "noisy_relu", "rrelu_grad", "noisy_relu_grad",
-    "elu_grad", "celu_grad", "selu_grad", "softplus_grad", "sigmoid_grad", "logistic_grad",
-    "log_sigmoid_grad", "silu_grad", "gelu_grad", "mish_grad", "hardsigmoid_grad", "hardswish_grad",
-    "tanh_grad",
+    *_ELEMENTWISE,
     "logsumexp", "softmax", "log_softmax", "softmin", "logsumexp_grad", "softmax_grad", "log_softmax_grad",
     "softmin_grad",
+    *_operations.GATED_NAMES,
     "bias_act", "linear", "activations", "active_fraction", "dead_units",
     "capabilities", "set_capabilities", "show_config", "ufuncs",
     "get_num_threads", "set_num_threads", "num_threads",

@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from rectifier import _lazy
+from rectifier import _lazy, _rules
 
 cnp.import_array()
 cnp.import_ufunc()
@@ -42,20 +42,11 @@ cdef extern from "rectifier/capabilities.h":
     int rect_path_precedence(unsigned cap) nogil
     unsigned rect_path_xcr0(unsigned cap) nogil
 
+include "_operations_decl.pxi"
+
 cdef extern from "_glue.h":
     enum:
         RECT_F16, RECT_F32, RECT_F64
-        RECT_OP_relu, RECT_OP_relu6, RECT_OP_hardtanh, RECT_OP_threshold, RECT_OP_leaky_relu
-        RECT_OP_relu_grad, RECT_OP_relu6_grad, RECT_OP_hardtanh_grad, RECT_OP_threshold_grad
-        RECT_OP_leaky_relu_grad
-        RECT_OP_elu, RECT_OP_celu, RECT_OP_selu, RECT_OP_softplus, RECT_OP_sigmoid
-        RECT_OP_log_sigmoid, RECT_OP_silu, RECT_OP_mish, RECT_OP_hardsigmoid, RECT_OP_hardswish
-        RECT_OP_gelu, RECT_OP_gelu_tanh, RECT_OP_tanh
-        RECT_OP_elu_grad, RECT_OP_celu_grad, RECT_OP_selu_grad, RECT_OP_softplus_grad
-        RECT_OP_sigmoid_grad, RECT_OP_log_sigmoid_grad, RECT_OP_silu_grad, RECT_OP_mish_grad
-        RECT_OP_hardsigmoid_grad, RECT_OP_hardswish_grad, RECT_OP_gelu_grad, RECT_OP_gelu_tanh_grad
-        RECT_OP_tanh_grad
-        RECT_OP_rrelu_grad, RECT_OP_rrelu, RECT_OP_noisy_relu
         RECT_KIND_UNARY, RECT_KIND_GRAD, RECT_KIND_PRELU, RECT_KIND_PRELU_GRAD
     ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
     ctypedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
@@ -416,14 +407,7 @@ cdef _check_bounds(str fname, object lo, object hi):
 
 
 cdef Py_ssize_t _normalize_axis(str fname, object axis, Py_ssize_t ndim) except -1:
-    cdef Py_ssize_t ax
-    try:
-        ax = axis
-    except TypeError:
-        raise TypeError(f"{fname}: axis must be an integer, got {axis!r}") from None
-    if not -ndim <= ax < ndim:
-        raise np.exceptions.AxisError(f"{fname}: axis {axis} is out of bounds for x with ndim {ndim}")
-    return ax + ndim if ax < 0 else ax   # (C's % keeps the sign: cdivision is on)
+    return _rules.axis(fname, axis, ndim)
 
 
 cdef tuple _float_input(str fname, object x, str pname="x"):
@@ -440,23 +424,11 @@ cdef tuple _float_input(str fname, object x, str pname="x"):
         except ValueError as error:   # a ragged nested sequence
             raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
         dt = x.dtype
-    if dt.kind == "f" and dt.itemsize in (2, 4, 8):
-        return x, dt.newbyteorder("=")
-    if dt.kind in "biu":
-        return x, _F64
-    raise TypeError(f"{fname}: {pname} has unsupported dtype {dt}; "
-                    "expected float16, float32, float64, an integer or bool")
+    return x, _rules.result_dtype(fname, dt, pname)
 
 
 cdef _check_out(str fname, object out, object dt, tuple shape):
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
-    if out.dtype != dt:
-        raise TypeError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dt}")
-    if out.shape != shape:
-        raise ValueError(f"{fname}: out has shape {out.shape}; the result has shape {shape}")
-    if not out.flags.writeable:
-        raise ValueError(f"{fname}: out is read-only")
+    _rules.check_out(fname, out, dt, shape)
 
 
 cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, object out,
@@ -612,26 +584,6 @@ cdef object _grad_op(int op, object uf, str fname, object x, object grad, object
 # The rectifier family
 # ---------------------------------------------------------------------------------------------
 
-_uf_relu = _make_ufunc("relu", RECT_KIND_UNARY, RECT_OP_relu, 0, "x|x",
-                       "relu(x) = +0.0 where x <= 0, else x (NaN stays NaN).")
-_uf_relu6 = _make_ufunc("relu6", RECT_KIND_UNARY, RECT_OP_relu6, 0, "x|x",
-                        "relu6(x) = min(max(x, 0), 6) (NaN stays NaN, relu6(-0.0) = +0.0).")
-_uf_hardtanh = _make_ufunc("hardtanh", RECT_KIND_UNARY, RECT_OP_hardtanh, 2, "xpp|x",
-                           "hardtanh(x, min_val, max_val) = x clamped to [min_val, max_val].")
-_uf_threshold = _make_ufunc("threshold", RECT_KIND_UNARY, RECT_OP_threshold, 2, "xpp|x",
-                            "threshold(x, threshold, value) = value where x <= threshold, else x.")
-_uf_leaky_relu = _make_ufunc("leaky_relu", RECT_KIND_PRELU, 0, 0, "xp|x",
-                             "leaky_relu(x, negative_slope) = x where x > 0, else negative_slope * x.")
-_uf_relu_grad = _make_ufunc("relu_grad", RECT_KIND_GRAD, RECT_OP_relu_grad, 1, "xxp|x",
-                            "relu_grad(x, grad, at_zero) = grad * relu'(x), relu'(0) = at_zero.")
-_uf_relu6_grad = _make_ufunc("relu6_grad", RECT_KIND_GRAD, RECT_OP_relu6_grad, 0, "xx|x",
-                             "relu6_grad(x, grad) = grad where 0 < x < 6, else 0.")
-_uf_hardtanh_grad = _make_ufunc("hardtanh_grad", RECT_KIND_GRAD, RECT_OP_hardtanh_grad, 2, "xxpp|x",
-                                "hardtanh_grad(x, grad, min_val, max_val) = grad where min_val < x < max_val, else 0.")
-_uf_threshold_grad = _make_ufunc("threshold_grad", RECT_KIND_GRAD, RECT_OP_threshold_grad, 1, "xxp|x",
-                                 "threshold_grad(x, grad, threshold) = grad where x > threshold, else 0.")
-_uf_leaky_relu_grad = _make_ufunc("leaky_relu_grad", RECT_KIND_GRAD, RECT_OP_leaky_relu_grad, 1, "xxp|x",
-                                  "leaky_relu_grad(x, grad, negative_slope) = grad where x > 0, else negative_slope * grad.")
 _uf_prelu_grad = _make_ufunc("prelu_grad", RECT_KIND_PRELU_GRAD, 0, 0, "xpx|xp",
                              "prelu_grad(x, weight, grad) -> (grad * (x > 0 ? 1 : weight), x > 0 ? 0 : grad * x).")
 
@@ -1171,56 +1123,7 @@ def prelu_grad(x, weight, grad=None, axis=1):
 # (src/kernels/ops_smooth_wide.h), rounded once.
 # ---------------------------------------------------------------------------------------------
 
-_uf_elu = _make_ufunc("elu", RECT_KIND_UNARY, RECT_OP_elu, 1, "xp|x",
-                      "elu(x, alpha) = x where x > 0, else alpha * expm1(x).")
-_uf_celu = _make_ufunc("celu", RECT_KIND_UNARY, RECT_OP_celu, 1, "xp|x",
-                       "celu(x, alpha) = x where x > 0, else alpha * expm1(x / alpha).")
-_uf_selu = _make_ufunc("selu", RECT_KIND_UNARY, RECT_OP_selu, 0, "x|x",
-                       "selu(x) = scale * elu(x, alpha), PyTorch's constants.")
-_uf_softplus = _make_ufunc("softplus", RECT_KIND_UNARY, RECT_OP_softplus, 2, "xpp|x",
-                           "softplus(x, beta, threshold) = log1p(exp(beta x)) / beta; x where beta x > threshold.")
-_uf_sigmoid = _make_ufunc("sigmoid", RECT_KIND_UNARY, RECT_OP_sigmoid, 0, "x|x",
-                          "sigmoid(x) = 1 / (1 + exp(-x)), the logistic function.")
-_uf_log_sigmoid = _make_ufunc("log_sigmoid", RECT_KIND_UNARY, RECT_OP_log_sigmoid, 0, "x|x",
-                              "log_sigmoid(x) = -softplus(-x).")
-_uf_tanh = _make_ufunc("tanh", RECT_KIND_UNARY, RECT_OP_tanh, 0, "x|x",
-                       "tanh(x), the hyperbolic tangent.")
-_uf_silu = _make_ufunc("silu", RECT_KIND_UNARY, RECT_OP_silu, 0, "x|x", "silu(x) = x * sigmoid(x).")
-_uf_mish = _make_ufunc("mish", RECT_KIND_UNARY, RECT_OP_mish, 0, "x|x", "mish(x) = x * tanh(softplus(x)).")
-_uf_hardsigmoid = _make_ufunc("hardsigmoid", RECT_KIND_UNARY, RECT_OP_hardsigmoid, 0, "x|x",
-                              "hardsigmoid(x) = relu6(x + 3) / 6.")
-_uf_hardswish = _make_ufunc("hardswish", RECT_KIND_UNARY, RECT_OP_hardswish, 0, "x|x",
-                            "hardswish(x) = x * relu6(x + 3) / 6.")
-_uf_gelu = _make_ufunc("gelu", RECT_KIND_UNARY, RECT_OP_gelu, 0, "x|x",
-                       "gelu(x) = x * Phi(x), Phi the standard normal distribution function.")
-_uf_gelu_tanh = _make_ufunc("gelu_tanh", RECT_KIND_UNARY, RECT_OP_gelu_tanh, 0, "x|x",
-                            "gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).")
-_uf_elu_grad = _make_ufunc("elu_grad", RECT_KIND_GRAD, RECT_OP_elu_grad, 1, "xxp|x",
-                           "elu_grad(x, grad, alpha) = grad * (x > 0 ? 1 : alpha exp(x)).")
-_uf_celu_grad = _make_ufunc("celu_grad", RECT_KIND_GRAD, RECT_OP_celu_grad, 1, "xxp|x",
-                            "celu_grad(x, grad, alpha) = grad * (x > 0 ? 1 : exp(x / alpha)).")
-_uf_selu_grad = _make_ufunc("selu_grad", RECT_KIND_GRAD, RECT_OP_selu_grad, 0, "xx|x",
-                            "selu_grad(x, grad) = grad * scale * (x > 0 ? 1 : alpha exp(x)).")
-_uf_softplus_grad = _make_ufunc("softplus_grad", RECT_KIND_GRAD, RECT_OP_softplus_grad, 2, "xxpp|x",
-                                "softplus_grad(x, grad, beta, threshold) = grad * sigmoid(beta x); grad where beta x > threshold.")
-_uf_sigmoid_grad = _make_ufunc("sigmoid_grad", RECT_KIND_GRAD, RECT_OP_sigmoid_grad, 0, "xx|x",
-                               "sigmoid_grad(x, grad) = grad * sigmoid(x) sigmoid(-x).")
-_uf_log_sigmoid_grad = _make_ufunc("log_sigmoid_grad", RECT_KIND_GRAD, RECT_OP_log_sigmoid_grad, 0, "xx|x",
-                                   "log_sigmoid_grad(x, grad) = grad * sigmoid(-x).")
-_uf_tanh_grad = _make_ufunc("tanh_grad", RECT_KIND_GRAD, RECT_OP_tanh_grad, 0, "xx|x",
-                            "tanh_grad(x, grad) = grad * (1 - tanh(x)**2).")
-_uf_silu_grad = _make_ufunc("silu_grad", RECT_KIND_GRAD, RECT_OP_silu_grad, 0, "xx|x",
-                            "silu_grad(x, grad) = grad * sigmoid(x) (1 + x sigmoid(-x)).")
-_uf_mish_grad = _make_ufunc("mish_grad", RECT_KIND_GRAD, RECT_OP_mish_grad, 0, "xx|x",
-                            "mish_grad(x, grad) = grad * (tanh(sp) + x sech^2(sp) sigmoid(x)), sp = softplus(x).")
-_uf_hardsigmoid_grad = _make_ufunc("hardsigmoid_grad", RECT_KIND_GRAD, RECT_OP_hardsigmoid_grad, 0, "xx|x",
-                                   "hardsigmoid_grad(x, grad) = grad / 6 where -3 < x < 3, else 0.")
-_uf_hardswish_grad = _make_ufunc("hardswish_grad", RECT_KIND_GRAD, RECT_OP_hardswish_grad, 0, "xx|x",
-                                 "hardswish_grad(x, grad) = grad * (x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1).")
-_uf_gelu_grad = _make_ufunc("gelu_grad", RECT_KIND_GRAD, RECT_OP_gelu_grad, 0, "xx|x",
-                            "gelu_grad(x, grad) = grad * (Phi(x) + x phi(x)).")
-_uf_gelu_tanh_grad = _make_ufunc("gelu_tanh_grad", RECT_KIND_GRAD, RECT_OP_gelu_tanh_grad, 0, "xx|x",
-                                 "gelu_tanh_grad(x, grad) = grad * d/dx gelu_tanh(x).")
+_INF = float("inf")   # softplus's threshold=None: no cut-off
 
 
 cdef object _bounded(str fname, str pname, object value, double lower, bint strict):
@@ -1233,12 +1136,6 @@ cdef object _bounded(str fname, str pname, object value, double lower, bint stri
     return v
 
 
-cdef tuple _softplus_params(str fname, object beta, object threshold):
-    b = _bounded(fname, "beta", beta, 0.0, True)
-    th = float("inf") if threshold is None else _param(fname, "threshold", threshold)
-    return (b, th)
-
-
 cdef bint _gelu_is_tanh(str fname, object approximate) except -1:
     if type(approximate) is str and approximate == "none":
         return False
@@ -1247,83 +1144,12 @@ cdef bint _gelu_is_tanh(str fname, object approximate) except -1:
     raise ValueError(f"{fname}: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def elu(x, alpha=1.0, out=None):
-    """``x if x > 0 else alpha * expm1(x)``; ``elu(-0.0) = -0.0``, ``elu(-inf) = -alpha``. ``alpha``
-    finite and >= 0 (scalar or broadcast array).
-    """
-    return _unary_op(RECT_OP_elu, _uf_elu, "elu", x, out, (_bounded("elu", "alpha", alpha, 0.0, False),), "p|x")
-
-
-def celu(x, alpha=1.0, out=None):
-    """``max(0, x) + min(0, alpha * expm1(x / alpha))``; ``alpha`` finite and > 0.
-    """
-    return _unary_op(RECT_OP_celu, _uf_celu, "celu", x, out, (_bounded("celu", "alpha", alpha, 0.0, True),), "p|x")
-
-
-def selu(x, out=None):
-    """``scale * elu(x, alpha)`` with PyTorch's constants alpha = 1.6732632423543772848170429916717,
-    scale = 1.0507009873554804934193349852946.
-    """
-    return _unary_op(RECT_OP_selu, _uf_selu, "selu", x, out, (), "|x")
-
-
-def softplus(x, beta=1.0, threshold=None, out=None):
-    """``log(1 + exp(beta * x)) / beta``, computed as ``max(x, 0) + log1p(exp(-beta |x|)) / beta`` so
-    it never overflows (exact for large x, where PyTorch's default threshold of 20 is off by up to
-    ~6e5 ULP in float64). With ``threshold`` set, PyTorch's rule: ``x`` where ``beta * x >
-    threshold``. ``beta`` finite and > 0.
-    """
-    return _unary_op(RECT_OP_softplus, _uf_softplus, "softplus", x, out,
-                     _softplus_params("softplus", beta, threshold), "pp|x")
-
-
-def sigmoid(x, out=None):
-    """The logistic function ``1 / (1 + exp(-x))`` (also `logistic`), the derivative of softplus.
-    Subnormal results are kept: ``sigmoid(-100)`` in float32 is about 3.7e-44, not 0.
-    """
-    return _unary_op(RECT_OP_sigmoid, _uf_sigmoid, "sigmoid", x, out, (), "|x")
-
+# The ufuncs of every row of the table of operations (_operations.py), the public functions of
+# the rows without a hand-written one, and the cimportable API: generated.
+include "_operations.pxi"
 
 logistic = sigmoid
-
-
-def log_sigmoid(x, out=None):
-    """``log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))``.
-    """
-    return _unary_op(RECT_OP_log_sigmoid, _uf_log_sigmoid, "log_sigmoid", x, out, (), "|x")
-
-
-def tanh(x, out=None):
-    """tanh(x, out=None)
-
-    The hyperbolic tangent, mish's inner function: odd (the sign of a zero kept), exactly +-1
-    where the result rounds there, and ``tanh(x) = x`` for tiny ``x`` (subnormals included).
-    """
-    return _unary_op(RECT_OP_tanh, _uf_tanh, "tanh", x, out, (), "|x")
-
-
-def silu(x, out=None):
-    """``x * sigmoid(x)`` (swish). ``silu(-inf)`` is its limit, -0.0, not NaN.
-    """
-    return _unary_op(RECT_OP_silu, _uf_silu, "silu", x, out, (), "|x")
-
-
-def mish(x, out=None):
-    """``x * tanh(softplus(x))``. ``mish(-inf)`` is its limit, -0.0, not NaN.
-    """
-    return _unary_op(RECT_OP_mish, _uf_mish, "mish", x, out, (), "|x")
-
-
-def hardsigmoid(x, out=None):
-    """``relu6(x + 3) / 6`` (PyTorch).
-    """
-    return _unary_op(RECT_OP_hardsigmoid, _uf_hardsigmoid, "hardsigmoid", x, out, (), "|x")
-
-
-def hardswish(x, out=None):
-    """``x * relu6(x + 3) / 6`` (PyTorch); ``hardswish(-inf)`` is -0.0.
-    """
-    return _unary_op(RECT_OP_hardswish, _uf_hardswish, "hardswish", x, out, (), "|x")
+logistic_grad = sigmoid_grad
 
 
 def gelu(x, approximate="none", out=None):
@@ -1335,79 +1161,6 @@ def gelu(x, approximate="none", out=None):
         return _unary_op(RECT_OP_gelu_tanh, _uf_gelu_tanh, "gelu", x, out, (), "|x")
     return _unary_op(RECT_OP_gelu, _uf_gelu, "gelu", x, out, (), "|x")
 
-
-def elu_grad(x, grad=None, alpha=1.0, out=None):
-    """``grad`` where ``x > 0``, else ``grad * alpha * exp(x)`` (PyTorch's side of the kink at 0).
-    """
-    return _grad_op(RECT_OP_elu_grad, _uf_elu_grad, "elu_grad", x, grad, out,
-                    (_bounded("elu_grad", "alpha", alpha, 0.0, False),), "xp|x")
-
-
-def celu_grad(x, grad=None, alpha=1.0, out=None):
-    """``grad`` where ``x > 0``, else ``grad * exp(x / alpha)``.
-    """
-    return _grad_op(RECT_OP_celu_grad, _uf_celu_grad, "celu_grad", x, grad, out,
-                    (_bounded("celu_grad", "alpha", alpha, 0.0, True),), "xp|x")
-
-
-def selu_grad(x, grad=None, out=None):
-    """``grad * scale`` where ``x > 0``, else ``grad * scale * alpha * exp(x)``.
-    """
-    return _grad_op(RECT_OP_selu_grad, _uf_selu_grad, "selu_grad", x, grad, out, (), "x|x")
-
-
-def softplus_grad(x, grad=None, beta=1.0, threshold=None, out=None):
-    """``grad * sigmoid(beta * x)``; ``grad`` where ``beta * x > threshold``.
-    """
-    return _grad_op(RECT_OP_softplus_grad, _uf_softplus_grad, "softplus_grad", x, grad, out,
-                    _softplus_params("softplus_grad", beta, threshold), "xpp|x")
-
-
-def sigmoid_grad(x, grad=None, out=None):
-    """``grad * sigmoid(x) * sigmoid(-x)``, computed from ``exp(-|x|)`` without cancellation.
-    """
-    return _grad_op(RECT_OP_sigmoid_grad, _uf_sigmoid_grad, "sigmoid_grad", x, grad, out, (), "x|x")
-
-
-logistic_grad = sigmoid_grad
-
-
-def log_sigmoid_grad(x, grad=None, out=None):
-    """``grad * sigmoid(-x)``.
-    """
-    return _grad_op(RECT_OP_log_sigmoid_grad, _uf_log_sigmoid_grad, "log_sigmoid_grad", x, grad, out, (), "x|x")
-
-
-def tanh_grad(x, grad=None, out=None):
-    """tanh_grad(x, grad=None, out=None)
-
-    ``grad * (1 - tanh(x)**2)``, computed as ``4 e / (1 + e)**2`` with ``e = exp(-2|x|)``.
-    """
-    return _grad_op(RECT_OP_tanh_grad, _uf_tanh_grad, "tanh_grad", x, grad, out, (), "x|x")
-
-
-def silu_grad(x, grad=None, out=None):
-    """``grad * sigmoid(x) * (1 + x * sigmoid(-x))``; 0 at -inf, 1 at +inf.
-    """
-    return _grad_op(RECT_OP_silu_grad, _uf_silu_grad, "silu_grad", x, grad, out, (), "x|x")
-
-
-def mish_grad(x, grad=None, out=None):
-    """``grad * (tanh(sp) + x * sech(sp)^2 * sigmoid(x))`` with ``sp = softplus(x)``.
-    """
-    return _grad_op(RECT_OP_mish_grad, _uf_mish_grad, "mish_grad", x, grad, out, (), "x|x")
-
-
-def hardsigmoid_grad(x, grad=None, out=None):
-    """``grad / 6`` strictly inside (-3, 3), else 0 (PyTorch).
-    """
-    return _grad_op(RECT_OP_hardsigmoid_grad, _uf_hardsigmoid_grad, "hardsigmoid_grad", x, grad, out, (), "x|x")
-
-
-def hardswish_grad(x, grad=None, out=None):
-    """0 below -3, ``grad * (x / 3 + 1/2)`` on [-3, 3], ``grad`` above (PyTorch).
-    """
-    return _grad_op(RECT_OP_hardswish_grad, _uf_hardswish_grad, "hardswish_grad", x, grad, out, (), "x|x")
 
 
 def gelu_grad(x, grad=None, approximate="none", out=None):
@@ -1478,9 +1231,7 @@ cdef _check_seed_type(str fname, object seed):
 
 
 cdef bint _flag(str fname, str pname, object value) except -1:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise TypeError(f"{fname}: {pname} must be True or False, got {value!r}")
+    return _rules.flag(fname, pname, value)
 
 
 cdef object _random_input(str fname, object x):
@@ -1814,26 +1565,6 @@ cdef inline int _nogil_grad(int op, int dt, Py_ssize_t n, Py_ssize_t n_grad, Py_
     return 0
 
 
-cdef int relu_f32(const float[::1] x, float[::1] out) noexcept nogil:
-    return _nogil_unary(RECT_OP_relu, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
-cdef int relu_f64(const double[::1] x, double[::1] out) noexcept nogil:
-    return _nogil_unary(RECT_OP_relu, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
-cdef int relu6_f32(const float[::1] x, float[::1] out) noexcept nogil:
-    return _nogil_unary(RECT_OP_relu6, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
-cdef int relu6_f64(const double[::1] x, double[::1] out) noexcept nogil:
-    return _nogil_unary(RECT_OP_relu6, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
-cdef int hardtanh_f32(const float[::1] x, float[::1] out, double min_val, double max_val) noexcept nogil:
-    return _nogil_unary(RECT_OP_hardtanh, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], min_val, max_val)
-cdef int hardtanh_f64(const double[::1] x, double[::1] out, double min_val, double max_val) noexcept nogil:
-    return _nogil_unary(RECT_OP_hardtanh, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], min_val, max_val)
-cdef int threshold_f32(const float[::1] x, float[::1] out, double threshold, double value) noexcept nogil:
-    return _nogil_unary(RECT_OP_threshold, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], threshold, value)
-cdef int threshold_f64(const double[::1] x, double[::1] out, double threshold, double value) noexcept nogil:
-    return _nogil_unary(RECT_OP_threshold, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], threshold, value)
-cdef int leaky_relu_f32(const float[::1] x, float[::1] out, double negative_slope) noexcept nogil:
-    return _nogil_unary(RECT_OP_leaky_relu, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], negative_slope, 0)
-cdef int leaky_relu_f64(const double[::1] x, double[::1] out, double negative_slope) noexcept nogil:
-    return _nogil_unary(RECT_OP_leaky_relu, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], negative_slope, 0)
 
 cdef int prelu_f32(const float[::1] x, const float[::1] weight, float[::1] out) noexcept nogil:
     if x.shape[0] != weight.shape[0] or x.shape[0] != out.shape[0]:
@@ -1846,26 +1577,6 @@ cdef int prelu_f64(const double[::1] x, const double[::1] weight, double[::1] ou
     rect_prelu_kernel(RECT_F64)(x.shape[0], &x[0], &weight[0], &out[0])
     return 0
 
-cdef int relu_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double at_zero) noexcept nogil:
-    return _nogil_grad(RECT_OP_relu_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], at_zero, 0)
-cdef int relu_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double at_zero) noexcept nogil:
-    return _nogil_grad(RECT_OP_relu_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], at_zero, 0)
-cdef int relu6_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil:
-    return _nogil_grad(RECT_OP_relu6_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
-cdef int relu6_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
-    return _nogil_grad(RECT_OP_relu6_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
-cdef int hardtanh_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double min_val, double max_val) noexcept nogil:
-    return _nogil_grad(RECT_OP_hardtanh_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], min_val, max_val)
-cdef int hardtanh_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double min_val, double max_val) noexcept nogil:
-    return _nogil_grad(RECT_OP_hardtanh_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], min_val, max_val)
-cdef int threshold_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double threshold) noexcept nogil:
-    return _nogil_grad(RECT_OP_threshold_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], threshold, 0)
-cdef int threshold_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double threshold) noexcept nogil:
-    return _nogil_grad(RECT_OP_threshold_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], threshold, 0)
-cdef int leaky_relu_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out, double negative_slope) noexcept nogil:
-    return _nogil_grad(RECT_OP_leaky_relu_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], negative_slope, 0)
-cdef int leaky_relu_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out, double negative_slope) noexcept nogil:
-    return _nogil_grad(RECT_OP_leaky_relu_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], negative_slope, 0)
 
 cdef int prelu_grad_f32(const float[::1] x, const float[::1] weight, const float[::1] grad, float[::1] grad_x, float[::1] grad_weight) noexcept nogil:
     cdef Py_ssize_t n = x.shape[0]
@@ -2351,3 +2062,4 @@ def dead_units(x, axis=0):
     counts, _ = _positive_counts("dead_units", x, axis)
     mask = counts == 0
     return mask[()] if axis is None else mask
+include "_gated.pxi"

@@ -290,3 +290,78 @@ def linear(x, weight, bias, activation, params):
     chunks = x.chunks[:-1] + ((w.shape[0],),)
     return x.map_blocks(lambda b: _core.linear(b, w, bias, activation, **params), chunks=chunks,
                         dtype=dt)
+
+
+# ---- the gated units -----------------------------------------------------------------------------
+
+def odd_length_message(fname, axis, length):
+    return (f"{fname}: x must have an even length along axis {axis} (its halves a and b), "
+            f"got {length}")
+
+
+def _split_axis(fname, x, axis):
+    """x rechunked to one chunk along the split axis (normalized), and that axis."""
+    from ._reduce import _axes
+    if x.ndim == 0 or type(axis) is not int:
+        _axes(fname, axis, max(x.ndim, 1) if type(axis) is int else x.ndim)   # its error
+    (ax,) = _axes(fname, axis, x.ndim)
+    if x.shape[ax] % 2:
+        raise ValueError(odd_length_message(fname, axis, x.shape[ax]))
+    return x.rechunk({ax: -1}), ax
+
+
+def _broadcast(*arrays):
+    """dask arrays (NumPy ones wrapped) broadcast together, in the first one's chunks."""
+    da = _da()
+    arrays = da.broadcast_arrays(*[a if is_dask(a) else da.from_array(np.asarray(a), chunks=-1)
+                                   for a in arrays])
+    return [arrays[0]] + [a.rechunk(arrays[0].chunks) for a in arrays[1:]]
+
+
+def _result_dtype(fname, *arrays):
+    names = ("x", "b", "grad")
+    return np.result_type(*[result_dtype(fname, a if hasattr(a, "dtype") else np.asarray(a), n)
+                            for a, n in zip(arrays, names)])
+
+
+def gated(fname, numpy_fn, x, b, axis, out):
+    """glu, swiglu, geglu, reglu: split form, each block whole along the axis; two-array form,
+    block by block."""
+    no_out(fname, out)
+    if b is None:
+        dt = result_dtype(fname, x)
+        x, ax = _split_axis(fname, x, axis)
+        chunks = x.chunks[:ax] + ((x.shape[ax] // 2,),) + x.chunks[ax + 1:]
+        return x.map_blocks(lambda blk: numpy_fn(blk, axis=ax), chunks=chunks, dtype=dt)
+    dt = _result_dtype(fname, x, b)
+    a, b = _broadcast(x, b)
+    return _da().map_blocks(lambda p, q: numpy_fn(p, q), a, b, dtype=dt)
+
+
+def gated_grad(fname, numpy_fn, x, grad, b, axis, out):
+    """The gradients of the gated units, lazily: the split form gives one array like x, the
+    two-array form both gradients from one map_blocks (stacked, then taken apart)."""
+    no_out(fname, out)
+    da = _da()
+    if b is None:
+        if not is_dask(x):
+            x = da.from_array(np.asarray(x), chunks=-1)
+        dt = result_dtype(fname, x)
+        x, ax = _split_axis(fname, x, axis)
+        if grad is None:
+            return x.map_blocks(lambda blk: numpy_fn(blk, axis=ax), dtype=dt)
+        half = x.shape[:ax] + (x.shape[ax] // 2,) + x.shape[ax + 1:]
+        g = grad if is_dask(grad) else da.from_array(np.asarray(grad), chunks=-1)
+        g = da.broadcast_to(g, half).rechunk(x.chunks[:ax] + ((half[ax],),) + x.chunks[ax + 1:])
+        return da.map_blocks(lambda blk, gb: numpy_fn(blk, gb, axis=ax), x, g, chunks=x.chunks,
+                             dtype=dt)
+    dt = _result_dtype(fname, x, b) if grad is None else _result_dtype(fname, x, b, grad)
+    if grad is None:
+        a, b = _broadcast(x, b)
+        both = da.map_blocks(lambda p, q: np.stack(numpy_fn(p, None, q)), a, b, dtype=dt,
+                             new_axis=0, chunks=((2,),) + a.chunks)
+    else:
+        a, b, g = _broadcast(x, b, grad)
+        both = da.map_blocks(lambda p, q, r: np.stack(numpy_fn(p, r, q)), a, b, g, dtype=dt,
+                             new_axis=0, chunks=((2,),) + a.chunks)
+    return both[0], both[1]

@@ -17,15 +17,13 @@ Choices where SciPy is silent (also in docs/functions.md):
   -inf slice and return 0 there (never NaN).
 """
 import math
-import operator
 
 import numpy as np
 
-from . import _core, _lazy
+from . import _core, _lazy, _rules
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _OPS = _core.REDUCE_OPS
-_NATIVE = (_F16, _F32, _F64)
 
 
 def _float_array(fname, x, pname="x"):
@@ -38,17 +36,7 @@ def _float_array(fname, x, pname="x"):
     return arr, _result_dtype(fname, arr.dtype, pname)
 
 
-def _result_dtype(fname, dt, pname="x"):
-    """The dtype computed for data of dtype dt: float16/32/64 keep theirs (in native byte
-    order), integers and bool give float64; anything else is a TypeError naming the dtype."""
-    if dt in _NATIVE:
-        return dt
-    if dt.kind == "f" and dt.itemsize in (2, 4, 8):
-        return dt.newbyteorder("=")
-    if dt.kind in "biu":
-        return _F64
-    raise TypeError(f"{fname}: {pname} has unsupported dtype {dt} ({dt!r}); "
-                    "expected float16, float32, float64, an integer or bool")
+_result_dtype = _rules.result_dtype
 
 
 def _weighted_dtype(fname, x_dtype, b):
@@ -70,31 +58,12 @@ def _axes(fname, axis, ndim):
     if ndim == 0:
         _axes(fname, axis, 1)
         return ()
-    if axis is None:
-        return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:   # the common call, quickly
         return (axis % ndim,)
-    items = axis if isinstance(axis, tuple) else (axis,)
-    out = []
-    for a in items:
-        if isinstance(a, (bool, np.bool_)):
-            raise TypeError(f"{fname}: axis must be an int, a tuple of ints or None, got {axis!r}")
-        try:
-            a = operator.index(a)
-        except TypeError:
-            raise TypeError(f"{fname}: axis must be an int, a tuple of ints or None, got {axis!r}") from None
-        if not -ndim <= a < ndim:
-            raise np.exceptions.AxisError(f"{fname}: axis {a} is out of bounds for x with ndim {ndim}")
-        out.append(a % ndim if ndim else a)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{fname}: axis {axis!r} names an axis twice")
-    return tuple(sorted(out))
+    return _rules.axes(fname, axis, ndim)
 
 
-def _bool(fname, pname, value):
-    if isinstance(value, (bool, np.bool_)) or value in (0, 1):
-        return bool(value)
-    raise TypeError(f"{fname}: {pname} must be True or False, got {value!r}")
+_bool = _rules.flag
 
 
 def _c_aligned(a, dtype):
@@ -145,15 +114,7 @@ class _Layout:
         _core._reduce(_OPS[op], self.data, grad, y, self.outer, self.n, self.inner, include_zero)
 
 
-def _check_out(fname, out, dtype, shape):
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
-    if out.dtype != dtype:
-        raise TypeError(f"{fname}: out has dtype {out.dtype}; the result has dtype {dtype}")
-    if out.shape != shape:
-        raise ValueError(f"{fname}: out has shape {out.shape}; the result has shape {shape}")
-    if not out.flags.writeable:
-        raise ValueError(f"{fname}: out is read-only")
+_check_out = _rules.check_out
 
 
 def _direct_out(out, layout, g):

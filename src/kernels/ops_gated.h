@@ -1,0 +1,216 @@
+/* The gated units: y = act(a) * b in one pass (glu: act = sigmoid; swiglu: silu; geglu: gelu,
+ * geglu_tanh: its tanh form; reglu: relu), and their gradients grad_a = grad * b * act'(a),
+ * grad_b = grad * act(a), over the activations of ops.h, ops_smooth.h and ops_smooth_wide.h.
+ *
+ * Included by instantiate.h after the float32 smooth ops. float64 data: the float64 op, times b,
+ * rounded once more. float32 and float16 data: widened to float64, act(a) * b there (the product
+ * of act(a) and a float32 b is within 2^-28 relative), rounded once to float32: within 0.5 + 2^-3
+ * ULP of the exact product, one rounding, not the two of silu(a) * b. reglu: relu(a) * b is a
+ * product of two stored values, rounded once (exact for float16 data in float32).
+ *
+ * NaN: a's own NaN where a is NaN; any other NaN result (b's, grad's, inf * 0) is the positive
+ * quiet NaN, the same bits on every path (x86 and Arm make different NaNs of inf * 0).
+ */
+
+/* ---- float64 ---- */
+#define VPFX f64
+#define S double
+
+static inline V VT(gated_nan)(V a, V y) {
+    return v_select(v_isnan(a), a, v_select(v_isnan(y), v_abs(v_set1((S)NAN)), y));
+}
+
+/* v sigmoid(t) = v e / (1 + e) for t < 0, v / (1 + e) above, e = e^-|t|, within 2^-28.5
+ * relative; |t| clamped at 200, where v sigmoid(t) of any float32 v and b is below float32's
+ * smallest subnormal: callers for float32 results select the limit below -200 themselves. */
+VW_INLINE V vw_times_sigmoid(V v, V t) {
+    const V one = v_set1(1.0), z = v_abs(t);
+    V e = vw_exp(v_sub(v_zero(), v_select(v_gt(z, v_set1(200.0)), v_set1(200.0), z)));
+    return v_div(v_mul(v, v_select(v_lt(t, v_zero()), e, one)), v_add(one, e));
+}
+
+/* act(a) * b for float32 results, from a and b widened (exact): a sigmoid(b) as b times sigmoid(a)
+ * with the operands swapped by the caller, silu and gelu's tanh form through vw_times_sigmoid with
+ * v = a b (exact in float64; a clamped where the product is below float32's smallest subnormal
+ * for every finite b, so that a huge a cannot make it large). act(-inf) is 0: 0 times b (NaN for
+ * an infinite b, the limit's inf * 0). */
+VW_INLINE V OPF(glu_for_float32)(V a, V b, const P *p) {
+    (void)p;
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_zero(), b), vw_times_sigmoid(b, a));
+}
+
+VW_INLINE V OPF(swiglu_for_float32)(V a, V b, const P *p) {
+    V ac = v_select(v_lt(a, v_set1(-200.0)), v_set1(-200.0), a);
+    (void)p;
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_set1(-0.0), b), vw_times_sigmoid(v_mul(ac, b), a));
+}
+
+/* x sigmoid(2u), 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) as in gelu_tanh_for_float32 */
+VW_INLINE V OPF(geglu_tanh_for_float32)(V a, V b, const P *p) {
+    V two_u = v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI), f64_fma(v_mul(v_set1(SM_GELU_CUBIC), a), v_mul(a, a), a));
+    V ac = v_select(v_lt(a, v_set1(-20.0)), v_set1(-20.0), a);
+    (void)p;
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_set1(-0.0), b), vw_times_sigmoid(v_mul(ac, b), two_u));
+}
+
+/* Phi(-z) for z in [15, 20] from its asymptotic series, e^(-z^2/2) / (z sqrt(2 pi)) (1 - u + 3u^2 -
+ * 15u^3 + 105u^4 - 945u^5 + 10395u^6), u = 1 / z^2: the first omitted term is below 2^-37 of the
+ * sum there (z^2 is exact: z has 24 bits) */
+VW_INLINE V vw_normal_tail_far(V z) {
+    V z2 = v_mul(z, z), u = v_div(v_set1(1.0), z2);
+    V s = f64_fma(v_set1(10395.0), u, v_set1(-945.0));
+    s = f64_fma(s, u, v_set1(105.0));
+    s = f64_fma(s, u, v_set1(-15.0));
+    s = f64_fma(s, u, v_set1(3.0));
+    s = f64_fma(s, u, v_set1(-1.0));
+    s = f64_fma(s, u, v_set1(1.0));
+    return v_mul(v_mul(vw_exp(v_mul(z2, v_set1(-0.5))), s), v_div(v_set1(0x1.9884533d43651p-2), z));
+}
+
+/* erf-form gelu times b: gelu_for_float32 where a >= -15 (its normal tail is fitted up to 15.5, and
+ * float32 gelu itself is -0.0 below), a Phi(a) by the asymptotic series between -20 and -15, where
+ * gelu(a) * b still reaches float32's subnormals for a large b; clamped at -20, below which it is
+ * under the smallest subnormal for every finite b */
+VW_INLINE V OPF(geglu_for_float32)(V a, V b, const P *p) {
+    M far = v_lt(a, v_set1(-15.0));
+    V ac = v_select(v_lt(a, v_set1(-20.0)), v_set1(-20.0), a);
+    V tail = v_mul(ac, vw_normal_tail_far(v_select(far, v_sub(v_zero(), ac), v_set1(15.0))));
+    V g = v_select(far, tail, OPF(gelu_for_float32)(a, p));
+    return v_select(v_eq(a, v_set1(-INFINITY)), v_mul(v_set1(-0.0), b), v_mul(g, b));
+}
+
+/* The activation and its derivative of each unit, for float64 data and for the gradients */
+#define RECT_GATED_ACT_glu sigmoid
+#define RECT_GATED_ACT_swiglu silu
+#define RECT_GATED_ACT_geglu gelu
+#define RECT_GATED_ACT_geglu_tanh gelu_tanh
+#define RECT_GATED_ACT_reglu relu
+#define RECT_GATED_ACT(name) RECT_CAT(RECT_GATED_ACT_, name)
+#define RECT_GATED_DACT(name) RECT_CAT(RECT_GATED_ACT(name), _grad)
+
+/* y = act(a) * b with the unit's own activation, in the instantiation's type */
+#define RECT_GATED_NATIVE(name) VT(gated_nan)(a, v_mul(OPF(RECT_GATED_ACT(name))(a, p), b))
+
+/* grad_a, grad_b through ops.h's chain (+0 where the factor is 0: an inf or NaN gradient does not
+ * leak through a unit that is off) */
+#define RECT_GATED_GRADS(name, a, b, g, p, ga, gb)                                                 \
+    do {                                                                                          \
+        ga = VT(gated_nan)(a, VT(chain)(a, OPF(RECT_GATED_DACT(name))(a, p), v_mul(g, b)));       \
+        gb = VT(gated_nan)(a, VT(chain)(a, OPF(RECT_GATED_ACT(name))(a, p), g));                   \
+    } while (0)
+
+/* forward kernel of unit `name` over storage T; BODY(name) computes y from a, b, p (V, P) */
+#define RECT_DEFINE_GATED(name, dt, T, LOAD, STORE)                                               \
+    static inline void RECT_STEP(name, dt)(const T *ap, const T *bp, T *y, const P *p, size_t i,  \
+                                           size_t r) {                                            \
+        V a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r);                         \
+        RECT_STORE(STORE, y + i, RECT_GATED_NATIVE(name), r);                                     \
+    }                                                                                             \
+    static void RECT_KNAME(name, dt)(size_t n, const void *av, const void *bv, void *yv,          \
+                                     const rect_params *rp) {                                     \
+        const P p = VT(params)(rp);                                                               \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(name, dt), (const T *)av, (const T *)bv, (T *)yv, &p);   \
+    }
+
+#define RECT_DEFINE_GATED_GRAD(name, dt, T, LOAD, STORE)                                          \
+    static inline void RECT_STEP(name##_grad, dt)(const T *ap, const T *bp, const T *gp, T *ga,   \
+                                                  T *gb, const P *p, size_t i, size_t r) {        \
+        V a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r);                         \
+        V g = gp ? RECT_LOAD(LOAD, gp + i, r) : VT(one)(), da, db;                                \
+        RECT_GATED_GRADS(name, a, b, g, p, da, db);                                               \
+        RECT_STORE(STORE, ga + i, da, r);                                                         \
+        RECT_STORE(STORE, gb + i, db, r);                                                         \
+    }                                                                                             \
+    static void RECT_KNAME(name##_grad, dt)(size_t n, const void *av, const void *bv,             \
+                                            const void *gv, void *gav, void *gbv,                 \
+                                            const rect_params *rp) {                              \
+        const P p = VT(params)(rp);                                                               \
+        RECT_DRIVE(n, (T *)gav, RECT_STEP(name##_grad, dt), (const T *)av, (const T *)bv,         \
+                   (const T *)gv, (T *)gav, (T *)gbv, &p);                                        \
+    }
+
+#define RECT_GATED_F64(name)                                                                      \
+    RECT_DEFINE_GATED(name, f64, double, v_load, v_store)                                         \
+    RECT_DEFINE_GATED_GRAD(name, f64, double, v_load, v_store)
+RECT_GATED_OPS(RECT_GATED_F64)
+#undef RECT_GATED_F64
+#undef S
+#undef VPFX
+
+/* ---- float32 and float16 data ---- */
+#define VPFX f32
+#define S float
+
+static inline V VT(gated_nan)(V a, V y) {
+    return v_select(v_isnan(a), a, v_select(v_isnan(y), v_abs(v_set1((S)NAN)), y));
+}
+
+/* reglu: native (relu(a) * b is one rounding of exact values) */
+RECT_DEFINE_GATED(reglu, f32, float, v_load, v_store)
+RECT_DEFINE_GATED(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_GATED_GRAD(reglu, f32, float, v_load, v_store)
+RECT_DEFINE_GATED_GRAD(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
+
+/* the smooth units: in float64, rounded once (loops.h's widening); a's NaN kept after it */
+#if RECT_F64_PER_F32 == 2
+#define RECT_WIDE3(FN, x, y, z, p)                                                                \
+    f64_narrow(FN(f32_widen_lo(x), f32_widen_lo(y), f32_widen_lo(z), p),                          \
+               FN(f32_widen_hi(x), f32_widen_hi(y), f32_widen_hi(z), p))
+#else
+#define RECT_WIDE3(FN, x, y, z, p)                                                                \
+    f64_narrow1(FN(f32_widen_lo(x), f32_widen_lo(y), f32_widen_lo(z), p))
+#endif
+#define RECT_GATED_HALF(name, dt, part) RECT_CAT(RECT_CAT(RECT_KNAME(name, dt), _), part)
+
+#define RECT_DEFINE_GATED_WIDE(name, dt, T, LOAD, STORE)                                          \
+    VW_INLINE f64_v RECT_GATED_HALF(name, dt, y)(f64_v a, f64_v b, const f64_params_t *p) {   \
+        return f64_gated_nan(a, RECT_CAT(f64_op_, RECT_CAT(name, _for_float32))(a, b, p));        \
+    }                                                                                             \
+    static inline void RECT_STEP(name, dt)(const T *ap, const T *bp, T *y, const f64_params_t *p, \
+                                           size_t i, size_t r) {                                  \
+        f32_v a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r);                     \
+        RECT_STORE(STORE, y + i, RECT_WIDE2(RECT_GATED_HALF(name, dt, y), a, b, p), r);           \
+    }                                                                                             \
+    static void RECT_KNAME(name, dt)(size_t n, const void *av, const void *bv, void *yv,          \
+                                     const rect_params *rp) {                                     \
+        const f64_params_t p = f64_params(rp);                                                    \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(name, dt), (const T *)av, (const T *)bv, (T *)yv, &p);   \
+    }
+
+/* the gradients with the float64 ops themselves (accurate over float64's range: grad * b may be
+ * far beyond float32's) */
+#define RECT_DEFINE_GATED_GRAD_WIDE(name, dt, T, LOAD, STORE)                                     \
+    static inline f64_v RECT_GATED_HALF(name, dt, ga)(f64_v a, f64_v b, f64_v g,                  \
+                                                      const f64_params_t *p) {                    \
+        return f64_gated_nan(a, f64_chain(a, RECT_CAT(f64_op_, RECT_GATED_DACT(name))(a, p),      \
+                                          f64_mul(g, b)));                                        \
+    }                                                                                             \
+    static inline f64_v RECT_GATED_HALF(name, dt, gb)(f64_v a, f64_v g, const f64_params_t *p) {  \
+        return f64_gated_nan(a, f64_chain(a, RECT_CAT(f64_op_, RECT_GATED_ACT(name))(a, p), g));  \
+    }                                                                                             \
+    static inline void RECT_STEP(name##_grad, dt)(const T *ap, const T *bp, const T *gp, T *ga,   \
+                                                  T *gb, const f64_params_t *p, size_t i,         \
+                                                  size_t r) {                                     \
+        f32_v a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r);                     \
+        f32_v g = gp ? RECT_LOAD(LOAD, gp + i, r) : f32_set1(1.0f);                               \
+        RECT_STORE(STORE, ga + i, RECT_WIDE3(RECT_GATED_HALF(name, dt, ga), a, b, g, p), r);      \
+        RECT_STORE(STORE, gb + i, RECT_WIDE2(RECT_GATED_HALF(name, dt, gb), a, g, p), r);         \
+    }                                                                                             \
+    static void RECT_KNAME(name##_grad, dt)(size_t n, const void *av, const void *bv,             \
+                                            const void *gv, void *gav, void *gbv,                 \
+                                            const rect_params *rp) {                              \
+        const f64_params_t p = f64_params(rp);                                                    \
+        RECT_DRIVE(n, (T *)gav, RECT_STEP(name##_grad, dt), (const T *)av, (const T *)bv,         \
+                   (const T *)gv, (T *)gav, (T *)gbv, &p);                                        \
+    }
+
+#define RECT_GATED_SMOOTH_OPS(X) X(glu) X(swiglu) X(geglu) X(geglu_tanh)
+#define RECT_GATED_F32(name)                                                                      \
+    RECT_DEFINE_GATED_WIDE(name, f32, float, v_load, v_store)                                     \
+    RECT_DEFINE_GATED_WIDE(name, f16, rect_f16, f32_load_f16, f32_store_f16)                      \
+    RECT_DEFINE_GATED_GRAD_WIDE(name, f32, float, v_load, v_store)                                \
+    RECT_DEFINE_GATED_GRAD_WIDE(name, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_GATED_SMOOTH_OPS(RECT_GATED_F32)
+#undef RECT_GATED_F32
+#undef S
+#undef VPFX
