@@ -473,7 +473,7 @@ def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_z
     --------
     >>> import numpy as np, rectifier
     >>> rectifier.logsumexp(np.array([0.0, np.log(3.0)]))
-    np.float64(1.3862943611198906)
+    np.float64(1.3862943611198908)
     >>> rectifier.logsumexp(np.array([[0.0, 0.0], [1.0, 1.0]]), axis=1)
     array([0.69314718, 1.69314718])
     """
