@@ -341,7 +341,7 @@ def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
     --------
     >>> import numpy as np, rectifier
     >>> rectifier.noisy_relu(np.array([-1.0, 2.0]), sigma=0.0, seed=0)
-    array([0.5, 3. ])
+    array([0., 2.])
     >>> y, noise = rectifier.noisy_relu(np.zeros(3), seed=7, return_noise=True)
     >>> bool(np.array_equal(y, np.maximum(noise, 0)))
     True
@@ -415,7 +415,7 @@ def rrelu_grad(noise, grad=None, out=None):
     --------
     >>> import numpy as np, rectifier
     >>> rectifier.rrelu_grad(np.array([0.25, 1.0]), np.array([2.0, 3.0]))
-    array([0., 2.])
+    array([0.5, 3. ])
     """
     return _grad_op(RECT_OP_rrelu_grad, _uf_rrelu_grad, "rrelu_grad", noise, grad, out, (), "x|x")
 
