@@ -223,36 +223,118 @@ cdef object _bias_act(str fname, object y, object bias, object action, dict para
 
 
 def bias_act(y, bias, activation="relu", axis=-1, out=None, **params):
-    """``activation(y + bias, **params)`` in one pass over memory, the fused epilogue of a dense
-    layer (``max(0, w.x + b)``): ``bias`` is a scalar or holds one value per feature along
-    ``axis``; each cache-sized block gets its bias, then the activation kernel while it is still
-    in L1. ``activation`` is the name of any deterministic elementwise function of the package
-    (``"relu"``, ``"leaky_relu"``, ``"elu"``, ``"gelu"``...; see `activations`) with its keyword
-    parameters, or None for the bias alone. The result has y's dtype (integers: float64); the
-    bias is first rounded to that dtype, and float16 sums are rounded as NumPy rounds them, so the
-    result equals ``activation(y + bias.astype(y.dtype), **params)`` bit for bit. ``out=y`` works
-    in place. Array-valued parameters and per-channel prelu weights are applied by that
-    composition (two passes); dask/xarray inputs are composed too, keeping their type.
+    """``activation(y + bias, **params)`` in one pass over memory, the fused epilogue of a dense layer.
+
+    As in ``max(0, w.x + b)``: each cache-sized block gets its bias, then the activation kernel
+    while it is still in L1. The bias is first rounded to the result dtype, and float16 sums are
+    rounded as NumPy rounds them, so the result equals ``activation(y + bias.astype(y.dtype),
+    **params)`` bit for bit. Array-valued parameters and per-channel prelu weights are applied
+    by that composition (two passes); dask/xarray inputs are composed too, keeping their type.
+
+    Parameters
+    ----------
+    y : array_like
+        The pre-activations.
+    bias : array_like
+        A scalar, or one value per feature along ``axis``.
+    activation : str or None, optional
+        The name of any deterministic elementwise function of the package (``"relu"``, the
+        default, ``"leaky_relu"``, ``"elu"``, ``"gelu"``...; see `activations`), or None for
+        the bias alone.
+    axis : int, optional
+        The feature axis of ``y`` (-1 by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable; ``out=y``
+        works in place.
+    **params
+        The keyword parameters of the activation (e.g. ``negative_slope`` of leaky_relu).
+
+    Returns
+    -------
+    ndarray
+        The result, of y's shape and dtype (integers: float64).
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation name, or a bias that does not match ``axis``.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.bias_act(np.array([[1.0, -2.0], [-3.0, 4.0]]), np.array([0.5, 1.0]))
+    array([[1.5, 0. ],
+           [0. , 5. ]])
+    >>> rectifier.bias_act(np.array([-1.0, 2.0]), 0.5, None)
+    array([-0.5,  2.5])
     """
     return _bias_act("bias_act", y, bias, _resolve_activation("bias_act", activation, params),
                      params, axis, out)
 
 
 def activations():
-    """The activation names that `bias_act` and `linear` accept, as a tuple of str.
+    """The activation names that `bias_act` and `linear` accept.
 
     Every deterministic elementwise function of the package (found at first use, so new functions
     join by themselves).
+
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    tuple of str
+        The names, sorted.
+
+    Examples
+    --------
+    >>> import rectifier
+    >>> names = rectifier.activations()
+    >>> "relu" in names, "gelu" in names
+    (True, True)
     """
     return tuple(sorted(_activations()))
 
 
 def linear(x, weight, bias=None, activation=None, **params):
-    """A dense layer, ``activation(x @ weight.T + bias, **params)``: NumPy's matmul (BLAS) computes
-    the product, then the fused epilogue (`bias_act`) adds the bias and applies the activation in
-    place on it, without another array. ``x``: (..., in_features); ``weight``: (out_features,
-    in_features); ``bias``: None, a scalar or (out_features,). The result dtype is NumPy's
-    promotion of x and weight (integers and bool: float64).
+    """A dense layer, ``activation(x @ weight.T + bias, **params)``.
+
+    NumPy's matmul (BLAS) computes the product, then the fused epilogue (`bias_act`) adds the
+    bias and applies the activation in place on it, without another array.
+
+    Parameters
+    ----------
+    x : array_like
+        The input, of shape (..., in_features).
+    weight : array_like
+        The weights, of shape (out_features, in_features).
+    bias : array_like, optional
+        None (the default), a scalar or an array of shape (out_features,).
+    activation : str or None, optional
+        The name of an activation (see `activations`), or None (the default) for none.
+    **params
+        The keyword parameters of the activation.
+
+    Returns
+    -------
+    ndarray
+        Of shape (..., out_features); the dtype is NumPy's promotion of x and weight (integers
+        and bool: float64).
+
+    Raises
+    ------
+    ValueError
+        If weight is not 2-D, x is 0-d, the feature counts differ, or the bias has the wrong
+        shape.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> x = np.array([[1.0, 2.0]])
+    >>> w = np.array([[1.0, 1.0], [-1.0, 0.0]])
+    >>> rectifier.linear(x, w, np.array([0.5, 0.5]), "relu")
+    array([[3.5, 0. ]])
     """
     if _lazy.is_dask(x):
         return _lazy.linear(x, weight, bias, activation, params)
@@ -410,11 +492,33 @@ cdef tuple _positive_counts(str fname, object x, object axis):
 
 
 def active_fraction(x, axis=None):
-    """The share of entries ``> 0`` (of ReLU units that fire), over all of x (a float) or along
-    ``axis`` (an int or a tuple of ints: a float64 array of the other axes' shape). NaN is not
-    ``> 0``, so it counts as inactive; an empty slice gives NaN (0 / 0, without a warning). One
-    SIMD pass over x, no temporary of x's size (a non-contiguous x, or a tuple of non-adjacent
-    axes, is copied first). Around 0.5 at a ReLU network's initialisation; far below, units die.
+    """The share of entries ``> 0`` (of ReLU units that fire).
+
+    NaN is not ``> 0``, so it counts as inactive; an empty slice gives NaN (0 / 0, without a
+    warning). One SIMD pass over x, no temporary of x's size (a non-contiguous x, or a tuple of
+    non-adjacent axes, is copied first). Around 0.5 at a ReLU network's initialisation; far
+    below, units die.
+
+    Parameters
+    ----------
+    x : array_like
+        The activations.
+    axis : int, tuple of int or None, optional
+        The axes counted along; None (the default): all of x.
+
+    Returns
+    -------
+    float or ndarray
+        A float over all of x, or along ``axis`` a float64 array of the other axes' shape.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> x = np.array([[1.0, -1.0], [2.0, 0.0]])
+    >>> rectifier.active_fraction(x)
+    np.float64(0.5)
+    >>> rectifier.active_fraction(x, axis=0)
+    array([1., 0.])
     """
     if _lazy.is_dask(x):
         return _lazy.active_fraction(x, axis)
@@ -427,10 +531,28 @@ def active_fraction(x, axis=None):
 
 
 def dead_units(x, axis=0):
-    """A boolean mask of the units that never fire: True where every entry along ``axis`` (the
-    samples of a batch) is ``<= 0`` or NaN (NaN is not ``> 0``), the dying-ReLU diagnostic. x of
-    shape (batch, units) gives a mask of shape (units,). ``axis`` may be an int, a tuple or None
-    (one bool for the whole array). An empty axis gives True (no sample fired). One SIMD pass.
+    """A boolean mask of the units that never fire, the dying-ReLU diagnostic.
+
+    True where every entry along ``axis`` (the samples of a batch) is ``<= 0`` or NaN (NaN is
+    not ``> 0``). An empty axis gives True (no sample fired). One SIMD pass.
+
+    Parameters
+    ----------
+    x : array_like
+        The activations; x of shape (batch, units) gives a mask of shape (units,).
+    axis : int, tuple of int or None, optional
+        The axes of the samples (0 by default); None gives one bool for the whole array.
+
+    Returns
+    -------
+    ndarray of bool or bool
+        The mask, of the other axes' shape.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.dead_units(np.array([[1.0, -1.0, 0.0], [2.0, 0.0, np.nan]]))
+    array([False,  True,  True])
     """
     if _lazy.is_dask(x):
         return _lazy.dead_units(x, axis)

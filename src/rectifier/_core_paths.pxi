@@ -30,9 +30,26 @@ def _path_names(unsigned mask):
 def capabilities():
     """The CPU paths of this build and process.
 
-    Returns a dict: ``compiled`` (paths built into this binary), ``detected`` (those this CPU and
-    OS can run), ``enabled`` (those currently allowed, see `set_capabilities` and the environment
-    variable ``RECTIFIER_DISABLE``) and ``active`` (the one path whose kernels run).
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    dict
+        ``compiled`` (paths built into this binary), ``detected`` (those this CPU and OS can
+        run), ``enabled`` (those currently allowed, see `set_capabilities` and the environment
+        variable ``RECTIFIER_DISABLE``), each a tuple of str, and ``active`` (the one path whose
+        kernels run), a str.
+
+    Examples
+    --------
+    >>> import rectifier
+    >>> caps = rectifier.capabilities()
+    >>> sorted(caps)
+    ['active', 'compiled', 'detected', 'enabled']
+    >>> "scalar" in caps["enabled"]
+    True
     """
     return {
         "compiled": _path_names(rect_capabilities_compiled()),
@@ -43,11 +60,33 @@ def capabilities():
 
 
 def set_capabilities(paths):
-    """Allow only the CPU paths named in `paths` (e.g. ``["scalar"]`` or ``("scalar", "avx2")``).
+    """Allow only the CPU paths named in `paths`.
 
     The best allowed path becomes active for every function and ufunc. ``scalar`` is always
-    allowed. Raises ValueError, changing nothing, for an unknown name or a path this CPU cannot run.
-    Meant for start-up and tests: do not call it while other threads run kernels.
+    allowed. Meant for start-up and tests: do not call it while other threads run kernels.
+
+    Parameters
+    ----------
+    paths : str or sequence of str
+        The paths allowed, e.g. ``["scalar"]`` or ``("scalar", "avx2")``.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Changing nothing, for an unknown name or a path this CPU cannot run.
+
+    Examples
+    --------
+    >>> import rectifier
+    >>> enabled = rectifier.capabilities()["enabled"]
+    >>> rectifier.set_capabilities("scalar")
+    >>> rectifier.capabilities()["active"]
+    'scalar'
+    >>> rectifier.set_capabilities(enabled)
     """
     if isinstance(paths, str):
         paths = [paths]
@@ -65,7 +104,29 @@ def set_capabilities(paths):
 
 
 def show_config():
-    """Print the compiled, detected, enabled and active CPU paths."""
+    """Print the compiled, detected, enabled and active CPU paths.
+
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    None
+
+    See Also
+    --------
+    capabilities : the same information as a dict.
+
+    Examples
+    --------
+    >>> import rectifier
+    >>> rectifier.show_config()  # doctest: +SKIP
+    compiled: scalar, avx2, avx512
+    detected: scalar, avx2, avx512
+    enabled:  scalar, avx2, avx512
+    active:   avx512
+    """
     caps = capabilities()
     for key in ("compiled", "detected", "enabled"):
         print(f"{key + ':':10s}{', '.join(caps[key])}")

@@ -214,23 +214,60 @@ cdef double _compute_type_max(object dt):
 
 
 def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noise=False, out=None):
-    """Randomized leaky ReLU (PyTorch's semantics). Training: ``x if x > 0 else a * x`` with a slope
-    ``a ~ U(lower, upper)`` drawn independently for every element; eval (the default, as
-    ``torch.nn.functional.rrelu``): `leaky_relu` with the slope ``(lower + upper) / 2``.
-    ``return_noise=True`` returns ``(y, noise)``, noise the multiplier of each element (1 where
-    ``x > 0`` or x is NaN, the slope elsewhere), the input of `rrelu_grad`. A zero slope gives
-    +0.0 (as `leaky_relu`).
+    """Randomized leaky ReLU (PyTorch's semantics).
 
-    ``seed``: an int in [0, 2**64) (the Philox4x32-10 key: the same seed, shape and parameters
-    give the same bits on every CPU path, memory layout and thread), a ``numpy.random.Generator``
-    (a key is drawn from it, so successive calls differ), a ``numpy.random.SeedSequence``, or
-    None (fresh entropy from the operating system); eval mode checks the seed's type and draws
-    nothing. Element i of the output (in C order) gets
-    the variates of counter i whatever the layout. ``0 <= lower <= upper``, finite; the slopes are
-    drawn in the compute type (float32 for float16 and float32 data, 24-bit uniforms; float64
-    with 53 bits) and lie in [lower, upper]. Not a ufunc: a dask array gives a lazy dask array
-    whose blocks draw with their elements' global indices (the NumPy call's bits for any chunking);
-    other containers are converted to ndarrays.
+    Training: ``x if x > 0 else a * x`` with a slope ``a ~ U(lower, upper)`` drawn independently
+    for every element; eval (the default, as ``torch.nn.functional.rrelu``): `leaky_relu` with
+    the slope ``(lower + upper) / 2``. A zero slope gives +0.0 (as `leaky_relu`).
+
+    Element i of the output (in C order) gets the variates of counter i whatever the layout. The
+    slopes are drawn in the compute type (float32 for float16 and float32 data, 24-bit uniforms;
+    float64 with 53 bits) and lie in [lower, upper]. Not a ufunc: a dask array gives a lazy dask
+    array whose blocks draw with their elements' global indices (the NumPy call's bits for any
+    chunking); other containers are converted to ndarrays.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype; integers and bool give float64.
+    lower, upper : float, optional
+        The range of the slopes, ``0 <= lower <= upper``, finite (1/8 and 1/3 by default); for
+        float16 and float32 data, within float32's range.
+    training : bool, optional
+        Draw a random slope per element (True) or use the mean slope (False, the default).
+    seed : int, numpy.random.Generator, numpy.random.SeedSequence or None, optional
+        An int in [0, 2**64) (the Philox4x32-10 key: the same seed, shape and parameters give
+        the same bits on every CPU path, memory layout and thread), a ``numpy.random.Generator``
+        (a key is drawn from it, so successive calls differ), a ``numpy.random.SeedSequence``,
+        or None (fresh entropy from the operating system); eval mode checks the seed's type and
+        draws nothing.
+    return_noise : bool, optional
+        Also return the noise (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    y : ndarray
+        The result, of ``x``'s shape and float dtype.
+    noise : ndarray
+        Only with ``return_noise=True``: the multiplier of each element (1 where ``x > 0`` or x
+        is NaN, the slope elsewhere), the input of `rrelu_grad`.
+
+    Raises
+    ------
+    ValueError
+        If ``lower < 0``, ``lower > upper``, a bound is not finite, or a bound is beyond
+        float32's range for float16 or float32 data.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.rrelu(np.array([-3.0, 2.0]))
+    array([-0.6875,  2.    ])
+    >>> y, noise = rectifier.rrelu(np.array([-3.0, 2.0]), training=True, seed=0, return_noise=True)
+    >>> bool(1 / 8 <= noise[0] <= 1 / 3), float(noise[1])
+    (True, 1.0)
     """
     lo = _scalar("rrelu", "lower", lower, finite=True)
     hi = _scalar("rrelu", "upper", upper, finite=True)
@@ -263,16 +300,51 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, return_noi
 
 
 def noisy_relu(x, sigma=1.0, seed=None, return_noise=False, out=None):
-    """Noisy ReLU ``max(0, x + Y)``, ``Y ~ N(0, s^2)`` drawn independently for every element, with
-    ``s = sigma`` (a finite scalar >= 0, or such an array broadcast against x: the result has the
-    broadcast shape), or ``sigma="sigmoid"``: the variance ``logistic(x)`` of Nair and Hinton
-    (2010), ``s = sqrt(sigmoid(x))``. ``return_noise=True`` returns ``(y, noise)``, noise the
-    Y added (stored in x's dtype; y is ``relu(x + noise)`` computed in the compute type), the
-    input of `noisy_relu_grad`. NaN in x stays NaN. ``seed`` as for `rrelu`. The normal variates
-    come from Box-Muller in the compute type (float32 for float16 and float32 data): ``|Y|`` is at
-    most 5.77 s in float32 and 9.42 s in float64 (the normal law puts 8e-9 and 4e-21 beyond).
-    Not a ufunc: a dask array gives a lazy dask array with the NumPy call's bits for any chunking;
-    other containers are converted to ndarrays.
+    """Noisy ReLU ``max(0, x + Y)``, ``Y ~ N(0, s^2)`` drawn independently for every element.
+
+    ``sigma="sigmoid"`` gives the variance ``logistic(x)`` of Nair and Hinton (2010),
+    ``s = sqrt(sigmoid(x))``. NaN in x stays NaN. The normal variates come from Box-Muller in the
+    compute type (float32 for float16 and float32 data): ``|Y|`` is at most 5.77 s in float32
+    and 9.42 s in float64 (the normal law puts 8e-9 and 4e-21 beyond). Not a ufunc: a dask array
+    gives a lazy dask array with the NumPy call's bits for any chunking; other containers are
+    converted to ndarrays.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype; integers and bool give float64.
+    sigma : float, array_like or 'sigmoid', optional
+        ``s``: a finite scalar >= 0 (1.0 by default), or such an array broadcast against x (the
+        result has the broadcast shape), or ``"sigmoid"``.
+    seed : int, numpy.random.Generator, numpy.random.SeedSequence or None, optional
+        As for `rrelu`.
+    return_noise : bool, optional
+        Also return the noise (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    y : ndarray
+        ``relu(x + noise)`` computed in the compute type.
+    noise : ndarray
+        Only with ``return_noise=True``: the Y added (stored in x's dtype), the input of
+        `noisy_relu_grad`.
+
+    Raises
+    ------
+    ValueError
+        If `sigma` is negative, not finite, out of the compute type's range, a string other
+        than 'sigmoid', or an array that does not broadcast against x.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.noisy_relu(np.array([-1.0, 2.0]), sigma=0.0, seed=0)
+    array([0., 2.])
+    >>> y, noise = rectifier.noisy_relu(np.zeros(3), seed=7, return_noise=True)
+    >>> bool(np.array_equal(y, np.maximum(noise, 0)))
+    True
     """
     cdef double scalar_sigma = 0.0, mode = 0.0
     sigma_array = None
@@ -321,8 +393,29 @@ _uf_rrelu_grad = _make_ufunc("rrelu_grad", RECT_KIND_GRAD, RECT_OP_rrelu_grad, 0
 
 
 def rrelu_grad(noise, grad=None, out=None):
-    """``grad * noise``, with ``noise`` the multipliers ``rrelu(..., return_noise=True)`` returned
-    (``noise`` itself when grad is None); +0 where the noise is 0, NaN where it is NaN.
+    """``grad * noise``, with ``noise`` the multipliers ``rrelu(..., return_noise=True)`` returned.
+
+    ``noise`` itself when grad is None; +0 where the noise is 0, NaN where it is NaN.
+
+    Parameters
+    ----------
+    noise : array_like
+        The multipliers returned by `rrelu` with ``return_noise=True``.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``noise``; None (the default) gives ``noise``.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``x``, of the broadcast shape and float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.rrelu_grad(np.array([0.25, 1.0]), np.array([2.0, 3.0]))
+    array([0.5, 3. ])
     """
     return _grad_op(RECT_OP_rrelu_grad, _uf_rrelu_grad, "rrelu_grad", noise, grad, out, (), "x|x")
 
@@ -341,9 +434,37 @@ cdef object _real_array(str fname, str pname, object value, bint dtype_repr=True
 
 
 def noisy_relu_grad(x, noise, grad=None, out=None):
-    """``grad`` where ``x + noise > 0`` (the sum in the compute type, as `noisy_relu` forms it), +0
-    elsewhere, NaN where ``x + noise`` is NaN; ``noise`` as ``noisy_relu(..., return_noise=True)``
-    returned it. x, noise and grad broadcast together. (A few NumPy operations: no kernel.)
+    """The gradient of `noisy_relu`: ``grad`` where ``x + noise > 0``, +0 elsewhere.
+
+    The sum is formed in the compute type, as `noisy_relu` forms it; NaN where ``x + noise`` is
+    NaN. x, noise and grad broadcast together. (A few NumPy operations: no kernel.)
+
+    Parameters
+    ----------
+    x : array_like
+        The input of `noisy_relu`.
+    noise : array_like
+        The noise ``noisy_relu(..., return_noise=True)`` returned.
+    grad : array_like, optional
+        The incoming gradient; None (the default) means ones.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and the broadcast shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``x``, of the broadcast shape and x's float dtype.
+
+    Raises
+    ------
+    ValueError
+        If grad does not broadcast against ``x + noise``.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.noisy_relu_grad(np.array([-1.0, 1.0]), np.array([0.5, -0.5]), np.array([3.0, 3.0]))
+    array([0., 3.])
     """
     if _lazy.is_dask(x) or _lazy.is_dask(noise) or _lazy.is_dask(grad):
         if not _lazy.is_dask(x):

@@ -568,9 +568,40 @@ cdef bint _gelu_is_tanh(str fname, object approximate) except -1:
 
 
 def gelu(x, approximate="none", out=None):
-    """``x * Phi(x)``, Phi the standard normal distribution (the erf form, via a Chebyshev series of
-    erfcx: accurate in the far negative tail); ``approximate="tanh"``: PyTorch's ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
-    x^3)))``, computed as ``x * sigmoid(2u)`` (no cancellation for x < 0). ``gelu(-inf)`` is -0.0.
+    """The Gaussian error linear unit, ``x * Phi(x)``, Phi the standard normal distribution.
+
+    The erf form is computed via a Chebyshev series of erfcx: accurate in the far negative tail.
+    ``approximate="tanh"``: PyTorch's ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``,
+    computed as ``x * sigmoid(2u)`` (no cancellation for x < 0). ``gelu(-inf)`` is -0.0.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    approximate : {'none', 'tanh'}, optional
+        The form: 'none' (the default, the erf form) or 'tanh'.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Raises
+    ------
+    ValueError
+        If `approximate` is neither 'none' nor 'tanh'.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.gelu(np.array([-1.0, 0.0, 1.0]))
+    array([-0.15865525,  0.        ,  0.84134475])
+    >>> rectifier.gelu(np.array([-1.0, 0.0, 1.0]), approximate="tanh")
+    array([-0.15880801,  0.        ,  0.84119199])
     """
     if _gelu_is_tanh("gelu", approximate):
         return _unary_op(RECT_OP_gelu_tanh, _uf_gelu_tanh, "gelu", x, out, (), "|x")
@@ -580,6 +611,36 @@ def gelu(x, approximate="none", out=None):
 
 def gelu_grad(x, grad=None, approximate="none", out=None):
     """``grad * gelu'(x)`` for the chosen form; 0 at -inf, 1 at +inf.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    approximate : {'none', 'tanh'}, optional
+        The form: 'none' (the default, the erf form) or 'tanh'.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Raises
+    ------
+    ValueError
+        If `approximate` is neither 'none' nor 'tanh'.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.gelu_grad(np.array([-1.0, 0.0, 1.0]))
+    array([-0.08331547,  0.5       ,  1.08331547])
     """
     if _gelu_is_tanh("gelu_grad", approximate):
         return _grad_op(RECT_OP_gelu_tanh_grad, _uf_gelu_tanh_grad, "gelu_grad", x, grad, out, (), "x|x")

@@ -181,31 +181,126 @@ cdef object _gated_grad(str fname, int op, bint act_on_b, object x, object grad,
     return _gated_done(ga, copy_a), _gated_done(gb, copy_b)
 
 
-_GATED_FORMS = """
-    Two forms: ``{name}(x, axis=-1)`` splits ``x`` into halves ``a, b`` along ``axis`` (which
-    must have an even length; the result has half of it), as PyTorch's ``F.glu`` and JAX's
-    ``jax.nn.glu``; ``{name}(a, b)`` takes the halves as two arrays (broadcast together; the
-    result dtype is NumPy's ``result_type`` of both), as transformer code computes them from two
-    projections. One pass over memory: the halves are read in place, no temporary.
-    ``out=``: an array of the result's shape and dtype (``out=a`` in the two-array form is in place).
-    A dask array gives a lazy dask array.
-"""
-
-
 def glu(x, b=None, *, axis=-1, out=None):
     """The gated linear unit, ``a * sigmoid(b)`` (PyTorch's ``F.glu``, JAX's ``jax.nn.glu``).
+
+    Two forms: ``glu(x, axis=-1)`` splits ``x`` into halves ``a, b`` along ``axis`` (which
+    must have an even length; the result has half of it), as PyTorch's ``F.glu`` and JAX's
+    ``jax.nn.glu``; ``glu(a, b)`` takes the halves as two arrays (broadcast together; the
+    result dtype is NumPy's ``result_type`` of both), as transformer code computes them from two
+    projections. One pass over memory: the halves are read in place, no temporary. A dask array
+    gives a lazy dask array.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input (split along ``axis``), or the first half ``a`` when ``b`` is given.
+    b : array_like, optional
+        The second half, broadcast against ``a``; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only; its length must be even.
+    out : ndarray, optional
+        An array of the result's shape and dtype (``out=a`` in the two-array form is in place).
+
+    Returns
+    -------
+    ndarray
+        The result: ``x``'s shape with ``axis`` halved, or the broadcast shape of ``a`` and ``b``.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or ``a`` and ``b`` do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.glu(np.array([1.0, 2.0, 0.0, 0.0]))
+    array([0.5, 1. ])
+    >>> rectifier.glu(np.array([1.0, 2.0]), np.array([0.0, 0.0]))
+    array([0.5, 1. ])
     """
     return _gated("glu", RECT_GATED_glu, True, x, b, axis, out, glu)
 
 
 def swiglu(x, b=None, *, axis=-1, out=None):
     """``silu(a) * b``, the SwiGLU unit of current transformers' feed-forward layers.
+
+    Two forms: ``swiglu(x, axis=-1)`` splits ``x`` into halves ``a, b`` along ``axis`` (which
+    must have an even length; the result has half of it), as PyTorch's ``F.glu`` and JAX's
+    ``jax.nn.glu``; ``swiglu(a, b)`` takes the halves as two arrays (broadcast together; the
+    result dtype is NumPy's ``result_type`` of both), as transformer code computes them from two
+    projections. One pass over memory: the halves are read in place, no temporary. A dask array
+    gives a lazy dask array.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input (split along ``axis``), or the first half ``a`` when ``b`` is given.
+    b : array_like, optional
+        The second half, broadcast against ``a``; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only; its length must be even.
+    out : ndarray, optional
+        An array of the result's shape and dtype (``out=a`` in the two-array form is in place).
+
+    Returns
+    -------
+    ndarray
+        The result: ``x``'s shape with ``axis`` halved, or the broadcast shape of ``a`` and ``b``.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or ``a`` and ``b`` do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.swiglu(np.array([0.0, 1.0, 2.0, 1.0]))
+    array([0.        , 0.73105858])
     """
     return _gated("swiglu", RECT_GATED_swiglu, False, x, b, axis, out, swiglu)
 
 
 def geglu(x, b=None, *, axis=-1, approximate="none", out=None):
-    """``gelu(a, approximate) * b``, the GeGLU unit (``approximate``: 'none' or 'tanh', as gelu).
+    """``gelu(a, approximate) * b``, the GeGLU unit.
+
+    Two forms: ``geglu(x, axis=-1)`` splits ``x`` into halves ``a, b`` along ``axis`` (which
+    must have an even length; the result has half of it), as PyTorch's ``F.glu`` and JAX's
+    ``jax.nn.glu``; ``geglu(a, b)`` takes the halves as two arrays (broadcast together; the
+    result dtype is NumPy's ``result_type`` of both), as transformer code computes them from two
+    projections. One pass over memory: the halves are read in place, no temporary. A dask array
+    gives a lazy dask array.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input (split along ``axis``), or the first half ``a`` when ``b`` is given.
+    b : array_like, optional
+        The second half, broadcast against ``a``; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only; its length must be even.
+    approximate : {'none', 'tanh'}, optional
+        The form of gelu: 'none' (the default, the erf form) or 'tanh', keyword-only.
+    out : ndarray, optional
+        An array of the result's shape and dtype (``out=a`` in the two-array form is in place).
+
+    Returns
+    -------
+    ndarray
+        The result: ``x``'s shape with ``axis`` halved, or the broadcast shape of ``a`` and ``b``.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or ``a`` and ``b`` do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.geglu(np.array([0.0, 1.0, 2.0, 1.0]))
+    array([0.        , 0.84134475])
     """
     op = RECT_GATED_geglu_tanh if _gelu_is_tanh("geglu", approximate) else RECT_GATED_geglu
     return _gated("geglu", op, False, x, b, axis, out,
@@ -214,34 +309,171 @@ def geglu(x, b=None, *, axis=-1, approximate="none", out=None):
 
 def reglu(x, b=None, *, axis=-1, out=None):
     """``relu(a) * b``, the ReGLU unit: exact (one rounding of the product).
+
+    Two forms: ``reglu(x, axis=-1)`` splits ``x`` into halves ``a, b`` along ``axis`` (which
+    must have an even length; the result has half of it), as PyTorch's ``F.glu`` and JAX's
+    ``jax.nn.glu``; ``reglu(a, b)`` takes the halves as two arrays (broadcast together; the
+    result dtype is NumPy's ``result_type`` of both), as transformer code computes them from two
+    projections. One pass over memory: the halves are read in place, no temporary. A dask array
+    gives a lazy dask array.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input (split along ``axis``), or the first half ``a`` when ``b`` is given.
+    b : array_like, optional
+        The second half, broadcast against ``a``; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only; its length must be even.
+    out : ndarray, optional
+        An array of the result's shape and dtype (``out=a`` in the two-array form is in place).
+
+    Returns
+    -------
+    ndarray
+        The result: ``x``'s shape with ``axis`` halved, or the broadcast shape of ``a`` and ``b``.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or ``a`` and ``b`` do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.reglu(np.array([-1.0, 2.0, 3.0, 4.0]))
+    array([0., 8.])
     """
     return _gated("reglu", RECT_GATED_reglu, False, x, b, axis, out, reglu)
 
 
-_GATED_GRAD_FORMS = """
-    The gradients of both halves in one pass: ``grad_a = grad * b * act'(a)``, ``grad_b = grad *
-    act(a)`` (``grad``: the incoming gradient, of the forward result's shape; None means ones).
-    ``{name}_grad(x, grad, axis=-1)`` returns one array shaped like ``x``, the halves' gradients
-    in the halves' places (the gradient with respect to ``x``); ``{name}_grad(a, grad, b=b)``
-    returns ``(grad_a, grad_b)``, and ``out`` is then a tuple of two arrays.
-"""
-
-
 def glu_grad(x, grad=None, b=None, *, axis=-1, out=None):
-    """The gradient of :func:`glu`: ``grad * sigmoid(b)`` for ``a``, ``grad * a * sigmoid'(b)``
-    for ``b``.
+    """The gradient of :func:`glu`: ``grad * sigmoid(b)`` for ``a``, ``grad * a * sigmoid'(b)`` for ``b``.
+
+    The gradients of both halves in one pass: ``grad_a = grad * b * act'(a)``, ``grad_b = grad *
+    act(a)``. ``glu_grad(x, grad, axis=-1)`` returns one array shaped like ``x``, the halves'
+    gradients in the halves' places (the gradient with respect to ``x``); ``glu_grad(a, grad,
+    b=b)`` returns ``(grad_a, grad_b)``.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input of the forward call (split along ``axis``), or its first half ``a`` when
+        ``b`` is given.
+    grad : array_like, optional
+        The incoming gradient, of the forward result's shape; None (the default) means ones.
+    b : array_like, optional
+        The second half of the forward call; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only.
+    out : ndarray or tuple of two ndarrays, optional
+        Where to write the result: an array shaped like ``x``, or in the two-array form a tuple
+        of two arrays.
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        The gradient with respect to ``x`` (one array shaped like ``x``), or ``(grad_a,
+        grad_b)`` when ``b`` is given.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or the shapes do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.glu_grad(np.array([1.0, 2.0, 0.0, 0.0]))
+    array([0.5 , 0.5 , 0.25, 0.5 ])
     """
     return _gated_grad("glu_grad", RECT_GATED_glu, True, x, grad, b, axis, out, glu_grad)
 
 
 def swiglu_grad(x, grad=None, b=None, *, axis=-1, out=None):
     """The gradient of :func:`swiglu`.
+
+    The gradients of both halves in one pass: ``grad_a = grad * b * act'(a)``, ``grad_b = grad *
+    act(a)``. ``swiglu_grad(x, grad, axis=-1)`` returns one array shaped like ``x``, the halves'
+    gradients in the halves' places (the gradient with respect to ``x``); ``swiglu_grad(a, grad,
+    b=b)`` returns ``(grad_a, grad_b)``.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input of the forward call (split along ``axis``), or its first half ``a`` when
+        ``b`` is given.
+    grad : array_like, optional
+        The incoming gradient, of the forward result's shape; None (the default) means ones.
+    b : array_like, optional
+        The second half of the forward call; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only.
+    out : ndarray or tuple of two ndarrays, optional
+        Where to write the result: an array shaped like ``x``, or in the two-array form a tuple
+        of two arrays.
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        The gradient with respect to ``x`` (one array shaped like ``x``), or ``(grad_a,
+        grad_b)`` when ``b`` is given.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or the shapes do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.swiglu_grad(np.array([0.0, 1.0, 2.0, 1.0]))
+    array([1.        , 0.92767051, 0.        , 0.73105858])
     """
     return _gated_grad("swiglu_grad", RECT_GATED_swiglu, False, x, grad, b, axis, out, swiglu_grad)
 
 
 def geglu_grad(x, grad=None, b=None, *, axis=-1, approximate="none", out=None):
     """The gradient of :func:`geglu`.
+
+    The gradients of both halves in one pass: ``grad_a = grad * b * act'(a)``, ``grad_b = grad *
+    act(a)``. ``geglu_grad(x, grad, axis=-1)`` returns one array shaped like ``x``, the halves'
+    gradients in the halves' places (the gradient with respect to ``x``); ``geglu_grad(a, grad,
+    b=b)`` returns ``(grad_a, grad_b)``.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input of the forward call (split along ``axis``), or its first half ``a`` when
+        ``b`` is given.
+    grad : array_like, optional
+        The incoming gradient, of the forward result's shape; None (the default) means ones.
+    b : array_like, optional
+        The second half of the forward call; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only.
+    approximate : {'none', 'tanh'}, optional
+        The form of gelu: 'none' (the default, the erf form) or 'tanh', keyword-only.
+    out : ndarray or tuple of two ndarrays, optional
+        Where to write the result: an array shaped like ``x``, or in the two-array form a tuple
+        of two arrays.
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        The gradient with respect to ``x`` (one array shaped like ``x``), or ``(grad_a,
+        grad_b)`` when ``b`` is given.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or the shapes do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.geglu_grad(np.array([0.0, 1.0, 2.0, 1.0]))
+    array([1.        , 1.08331547, 0.        , 0.84134475])
     """
     op = RECT_GATED_geglu_tanh if _gelu_is_tanh("geglu_grad", approximate) else RECT_GATED_geglu
     return _gated_grad("geglu_grad", op, False, x, grad, b, axis, out,
@@ -250,12 +482,44 @@ def geglu_grad(x, grad=None, b=None, *, axis=-1, approximate="none", out=None):
 
 def reglu_grad(x, grad=None, b=None, *, axis=-1, out=None):
     """The gradient of :func:`reglu` (relu'(0) = 0, as PyTorch and JAX).
+
+    The gradients of both halves in one pass: ``grad_a = grad * b * act'(a)``, ``grad_b = grad *
+    act(a)``. ``reglu_grad(x, grad, axis=-1)`` returns one array shaped like ``x``, the halves'
+    gradients in the halves' places (the gradient with respect to ``x``); ``reglu_grad(a, grad,
+    b=b)`` returns ``(grad_a, grad_b)``.
+
+    Parameters
+    ----------
+    x : array_like
+        The whole input of the forward call (split along ``axis``), or its first half ``a`` when
+        ``b`` is given.
+    grad : array_like, optional
+        The incoming gradient, of the forward result's shape; None (the default) means ones.
+    b : array_like, optional
+        The second half of the forward call; None (the default) splits ``x``.
+    axis : int, optional
+        The axis split into halves (-1 by default), keyword-only.
+    out : ndarray or tuple of two ndarrays, optional
+        Where to write the result: an array shaped like ``x``, or in the two-array form a tuple
+        of two arrays.
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        The gradient with respect to ``x`` (one array shaped like ``x``), or ``(grad_a,
+        grad_b)`` when ``b`` is given.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` has an odd length, or the shapes do not broadcast together.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.reglu_grad(np.array([-1.0, 2.0, 3.0, 4.0]))
+    array([0., 4., 0., 2.])
+    >>> rectifier.reglu_grad(np.array([-1.0, 2.0]), b=np.array([3.0, 4.0]))
+    (array([0., 4.]), array([0., 2.]))
     """
     return _gated_grad("reglu_grad", RECT_GATED_reglu, False, x, grad, b, axis, out, reglu_grad)
-
-
-for _f in (glu, swiglu, geglu, reglu):
-    _f.__doc__ += _GATED_FORMS.format(name=_f.__name__)
-for _f in (glu_grad, swiglu_grad, geglu_grad, reglu_grad):
-    _f.__doc__ += _GATED_GRAD_FORMS.format(name=_f.__name__.removesuffix("_grad"))
-del _f

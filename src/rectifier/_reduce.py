@@ -243,48 +243,167 @@ def log_softmax(x, axis=-1, include_zero=False, out=None):
 
 
 def softmin(x, axis=-1, include_zero=False, out=None):
-    """softmin(x, axis=-1, include_zero=False, out=None)
+    """Softmin, ``softmax(-x, axis, include_zero)`` (PyTorch's softmin).
 
-    ``softmax(-x, axis, include_zero)`` (PyTorch's softmin): non-negative, summing to 1 along
-    `axis`, largest where x is smallest. The same kernels and bits as softmax of the negated x,
-    and the same special values with the signs of the infinities swapped.
+    Non-negative, summing to 1 along `axis`, largest where x is smallest. The same kernels and
+    bits as softmax of the negated x, and the same special values with the signs of the
+    infinities swapped.
+
+    Parameters
+    ----------
+    x : array_like
+        The logits.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    include_zero : bool, optional
+        Add an implicit zero logit (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The probabilities, of ``x``'s shape and float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softmin(np.array([0.0, np.log(3.0)]))
+    array([0.75, 0.25])
     """
     return _elementwise_shaped("softmin", "softmax", x, axis, include_zero, out, negate="x")
 
 
 def softmin_grad(y, grad=None, axis=-1, out=None):
-    """softmin_grad(y, grad=None, axis=-1, out=None)
+    """The gradient through softmin from its output ``y = softmin(x, axis)``.
 
-    The gradient through softmin from its output ``y = softmin(x, axis)``:
     ``-y * (grad - sum(grad * y, axis, keepdims=True))``, which is softmax_grad with grad negated
     (exactly). A slice of y that is NaN throughout gets 0, never NaN. grad None means ones.
+
+    Parameters
+    ----------
+    y : array_like
+        The output of `softmin`.
+    grad : array_like, optional
+        The incoming gradient, of ``y``'s shape; None (the default) means ones.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``x``, of ``y``'s shape and float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softmin_grad(np.array([0.25, 0.75]), np.array([1.0, 0.0]))
+    array([-0.1875,  0.1875])
     """
     return _elementwise_shaped("softmin_grad", "softmax_grad", y, axis, False, out, _ones_if_none(grad, y),
                                negate="grad")
 
 
 def softmax_grad(y, grad=None, axis=-1, out=None):
-    """The gradient through softmax from its output ``y = softmax(x, axis)`` (either include_zero):
-    ``y * (grad - sum(grad * y, axis, keepdims=True))``, in one pass after the sum. A slice of y
-    that is NaN throughout (the softmax of an all -inf slice) gets 0, never NaN. grad None means
-    ones (the gradient of the sum of the outputs), as for the elementwise gradients.
+    """The gradient through softmax from its output ``y = softmax(x, axis)``.
+
+    ``y * (grad - sum(grad * y, axis, keepdims=True))``, in one pass after the sum, for either
+    include_zero. A slice of y that is NaN throughout (the softmax of an all -inf slice) gets 0,
+    never NaN. grad None means ones (the gradient of the sum of the outputs), as for the
+    elementwise gradients.
+
+    Parameters
+    ----------
+    y : array_like
+        The output of `softmax`.
+    grad : array_like, optional
+        The incoming gradient, of ``y``'s shape; None (the default) means ones.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``x``, of ``y``'s shape and float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.softmax_grad(np.array([0.25, 0.75]), np.array([1.0, 0.0]))
+    array([ 0.1875, -0.1875])
     """
     return _elementwise_shaped("softmax_grad", "softmax_grad", y, axis, False, out, _ones_if_none(grad, y))
 
 
 def log_softmax_grad(y, grad=None, axis=-1, out=None):
-    """The gradient through log_softmax from its output ``y = log_softmax(x, axis)`` (either
-    include_zero): ``grad - exp(y) * sum(grad, axis, keepdims=True)``. A slice of y that is NaN
-    throughout (an all -inf slice) gets 0, never NaN. grad None means ones.
+    """The gradient through log_softmax from its output ``y = log_softmax(x, axis)``.
+
+    ``grad - exp(y) * sum(grad, axis, keepdims=True)``, for either include_zero. A slice of y
+    that is NaN throughout (an all -inf slice) gets 0, never NaN. grad None means ones.
+
+    Parameters
+    ----------
+    y : array_like
+        The output of `log_softmax`.
+    grad : array_like, optional
+        The incoming gradient, of ``y``'s shape; None (the default) means ones.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None: all of them), -1 by default.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``x``, of ``y``'s shape and float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.log_softmax_grad(np.log([0.25, 0.75]), np.array([1.0, 0.0]))
+    array([ 0.75, -0.75])
     """
     return _elementwise_shaped("log_softmax_grad", "log_softmax_grad", y, axis, False, out, _ones_if_none(grad, y))
 
 
 def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
-    """The gradient of ``logsumexp(x, axis, include_zero=...)``: ``grad * softmax(x, axis,
-    include_zero)``, `grad` shaped like the logsumexp result (with or without the reduced axes
-    kept as length 1, or anything that broadcasts to that; None means 1). 0, never NaN, on a slice
-    of only -inf.
+    """The gradient of ``logsumexp(x, axis, include_zero=...)``.
+
+    ``grad * softmax(x, axis, include_zero)``. 0, never NaN, on a slice of only -inf.
+
+    Parameters
+    ----------
+    x : array_like
+        The input of `logsumexp`.
+    grad : array_like, optional
+        The incoming gradient, shaped like the logsumexp result (with or without the reduced
+        axes kept as length 1, or anything that broadcasts to that); None (the default) means 1.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None, the default: all of them).
+    include_zero : bool, optional
+        Whether the logsumexp had an implicit zero term (False by default).
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``x``, of ``x``'s shape and float dtype.
+
+    Raises
+    ------
+    ValueError
+        If `grad` does not broadcast to the logsumexp result's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.logsumexp_grad(np.array([0.0, np.log(3.0)]))
+    array([0.25, 0.75])
     """
     if grad is None:
         grad = 1.0
@@ -315,17 +434,48 @@ def logsumexp_grad(x, grad=None, axis=None, include_zero=False, out=None):
 
 
 def logsumexp(x, axis=None, b=None, keepdims=False, return_sign=False, include_zero=False):
-    """``log(sum(b * exp(x), axis))``, SciPy's `scipy.special.logsumexp` for real input: `axis` None
-    (all elements), an int or a tuple; `b` weights broadcast against x (an entry with b == 0 is
-    left out, even +inf); with `return_sign`, returns ``(log|s|, sign(s))`` so that negative sums
-    are representable (otherwise a negative sum gives NaN). ``include_zero=True`` adds an implicit
-    0 term: ``log(1 + sum(exp(x)))``, LSE0+, the multivariate softplus.
+    """``log(sum(b * exp(x), axis))``, SciPy's `scipy.special.logsumexp` for real input.
+
+    An entry with b == 0 is left out, even +inf. ``include_zero=True`` adds an implicit 0 term:
+    ``log(1 + sum(exp(x)))``, LSE0+, the multivariate softplus.
 
     Stable for any finite input and accurate when one term dominates (``[0, -40]`` gives 4.2e-18).
     NaN gives NaN; +inf gives +inf; an empty slice or one of only -inf gives -inf (0 with
     include_zero). The result has x's dtype (float16 computed in float32; integers and bool give
     float64); with `b`, NumPy's promotion of x's and b's dtypes, as SciPy (float32 x with float64
-    b gives float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in float64.
+    b gives float64). Without `b`, the SIMD kernels run (max, then exp-and-sum); with `b`, NumPy in
+    float64.
+
+    Parameters
+    ----------
+    x : array_like
+        The input.
+    axis : int, tuple of int or None, optional
+        The axes reduced over (None, the default: all elements).
+    b : array_like, optional
+        Weights, broadcast against x.
+    keepdims : bool, optional
+        Keep the reduced axes as length 1 (False by default).
+    return_sign : bool, optional
+        Return ``(log|s|, sign(s))`` so that negative sums are representable (otherwise a
+        negative sum gives NaN). False by default.
+    include_zero : bool, optional
+        Add an implicit 0 term (False by default).
+
+    Returns
+    -------
+    ndarray or scalar
+        The result (a NumPy scalar when every axis is reduced without keepdims).
+    sign : ndarray or scalar
+        The sign of the sum, only with ``return_sign=True``.
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.logsumexp(np.array([0.0, np.log(3.0)]))
+    np.float64(1.3862943611198908)
+    >>> rectifier.logsumexp(np.array([[0.0, 0.0], [1.0, 1.0]]), axis=1)
+    array([0.69314718, 1.69314718])
     """
     fname = "logsumexp"
     if _lazy.is_dask(x):

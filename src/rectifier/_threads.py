@@ -74,15 +74,57 @@ def _checked(fname, n):
 
 
 def get_num_threads():
-    """The most threads one large call may use (the calling thread included)."""
+    """The most threads one large call may use (the calling thread included).
+
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    int
+        The current count, set by `set_num_threads` or `num_threads`.
+
+    Examples
+    --------
+    >>> import rectifier
+    >>> rectifier.get_num_threads() >= 1
+    True
+    """
     return _core._get_num_threads()
 
 
 def set_num_threads(n):
-    """Let each large call use up to `n` threads (1 to 1024; the calling thread is one of them);
-    returns the previous count. Process-wide: it applies to calls from every Python thread. The
-    default: RECTIFIER_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs available to the process.
-    Any count gives bit-identical results."""
+    """Let each large call use up to `n` threads; returns the previous count.
+
+    Process-wide: it applies to calls from every Python thread. The default:
+    RECTIFIER_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs available to the process.
+    Any count gives bit-identical results.
+
+    Parameters
+    ----------
+    n : int
+        The thread count, 1 to 1024 (the calling thread is one of them).
+
+    Returns
+    -------
+    int
+        The previous count.
+
+    Raises
+    ------
+    ValueError
+        If `n` is outside [1, 1024].
+
+    Examples
+    --------
+    >>> import rectifier
+    >>> old = rectifier.set_num_threads(1)
+    >>> rectifier.get_num_threads()
+    1
+    >>> rectifier.set_num_threads(old)
+    1
+    """
     return _core._set_num_threads(_checked("set_num_threads", n))
 
 
@@ -91,8 +133,33 @@ _context_lock = threading.Lock()
 
 @contextlib.contextmanager
 def num_threads(n):
-    """``with rectifier.num_threads(1): ...`` runs the block with the count set to `n`, and puts
-    the previous count back after it (process-wide, like `set_num_threads`)."""
+    """A context manager that runs its block with the thread count set to `n`.
+
+    ``with rectifier.num_threads(1): ...`` sets the count to `n`, and puts the previous count
+    back after the block (process-wide, like `set_num_threads`).
+
+    Parameters
+    ----------
+    n : int
+        The thread count for the block, 1 to 1024.
+
+    Returns
+    -------
+    context manager
+        Entering it yields `n`.
+
+    Raises
+    ------
+    ValueError
+        If `n` is outside [1, 1024].
+
+    Examples
+    --------
+    >>> import rectifier
+    >>> with rectifier.num_threads(1) as n:
+    ...     rectifier.get_num_threads()
+    1
+    """
     n = _checked("num_threads", n)
     with _context_lock:
         old = _core._set_num_threads(n)
