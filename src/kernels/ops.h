@@ -119,6 +119,9 @@ static inline V VT(chain)(V x, V derivative, V grad) {
      * clear makes that +0 also for a derivative of -0 (a PReLU weight of -0.0) */
     M off = v_eq(derivative, v_zero());
     V product = v_clear(off, v_mul(derivative, v_clear(off, grad)));
+    /* a NaN derivative (a parameter only the C API can pass) wins over a NaN grad: which operand's
+     * NaN a product returns differs between the compiled paths */
+    product = v_select(v_isnan(derivative), derivative, product);
     return v_select(v_isnan(x), x, product);
 }
 
