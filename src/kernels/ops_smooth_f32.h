@@ -161,6 +161,84 @@ VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
     return v_select(v_eq(z, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
 }
 
+/* ---- gelu (erf form): x Phi(x) through the normal tail Phi(-z) = e^(-z^2/2) R(z), z = |x| clamped
+ * at 15.5 (beyond, float32 gelu is x or -0.0; x itself from 6 on). Phi(-z) = 2^floor(s) (Q +
+ * Q_lo) within about 2^-26 relative: R(z) = erfcx(z / sqrt2) / 2 by a piecewise polynomial of
+ * degree 6 over 32 intervals of width 1/2 (picked by rounding 2z, vpermt2ps on AVX-512), its
+ * constant term in two parts and its last rounding recovered by an FMA, within 2^-28 before the
+ * Horner roundings (tools/fit_gelu_f32.py); z^2 = zz + zz_lo exactly (FMA), e^(-(zz + zz_lo)/2)
+ * as E + E_lo (vm32_exp_parts2), and the product E R as Q + Q_lo. Then no cancellation for either
+ * sign: x < 0: -z (Q + Q_lo), rounded once and scaled last (a subnormal result rounds a second
+ * time, by a trace); x > 0: z (w + w_lo), w + w_lo = 1 - Phi(-z) summed exactly (Fast2Sum,
+ * Phi(-z) <= 1/2). ---- */
+
+/* R(k/2 + r), k = 0..31, |r| <= 1/4: rows c0, c0_lo, c1..c6 (tools/fit_gelu_f32.py) */
+static const float SM32_GELU_TAIL[8][32] = {
+    {0x1p-1f, 0x1.66027ap-2f, 0x1.0bdb2ep-2f, 0x1.a57056p-3f, 0x1.5845dcp-3f, 0x1.217252p-3f, 0x1.f1b89cp-4f, 0x1.b396fap-4f,
+     0x1.82b4bcp-4f, 0x1.5b5acep-4f, 0x1.3b0fbcp-4f, 0x1.201faap-4f, 0x1.095608p-4f, 0x1.eba5fep-5f, 0x1.c9e12p-5f, 0x1.ac6292p-5f,
+     0x1.926972p-5f, 0x1.7b5f34p-5f, 0x1.66ccb8p-5f, 0x1.545298p-5f, 0x1.43a38ap-5f, 0x1.34805ap-5f, 0x1.26b4dp-5f, 0x1.1a1574p-5f,
+     0x1.0e7dcep-5f, 0x1.03cf06p-5f, 0x1.f3ddc2p-6f, 0x1.e18ddcp-6f, 0x1.d087aep-6f, 0x1.c0a9c4p-6f, 0x1.b1d706p-6f, 0x1.a3f60ap-6f},
+    {-0x1.38c34p-34f, 0x1.adfebp-27f, 0x1.05ca18p-32f, -0x1.a44352p-29f, 0x1.5a67c8p-28f, 0x1.8c32fp-30f, 0x1.18d518p-31f, -0x1.872864p-31f,
+     -0x1.cdc094p-30f, -0x1.89c9a8p-29f, 0x1.698fc2p-29f, -0x1.b4c364p-29f, 0x1.8f5bb8p-29f, 0x1.6c579cp-31f, 0x1.c91a0ap-30f, 0x1.7b7d1cp-30f,
+     0x1.7a6ddp-32f, -0x1.df6a1cp-30f, -0x1.18f91ep-31f, -0x1.a115cp-30f, 0x1.c8e1b4p-30f, -0x1.65c59ap-32f, -0x1.998b98p-32f, 0x1.c1f8dp-31f,
+     -0x1.c4d908p-30f, -0x1.f87e24p-30f, 0x1.7a2aecp-32f, -0x1.e0dc9ep-32f, -0x1.23e5fcp-31f, -0x1.81a0f8p-34f, 0x1.a21a3ap-31f, 0x1.537b8ep-31f},
+    {-0x1.988452p-2f, -0x1.cb063p-3f, -0x1.19524cp-3f, -0x1.71c04cp-4f, -0x1.00f9dap-4f, -0x1.75ab64p-5f, -0x1.19cef2p-5f, -0x1.b6038ap-6f,
+     -0x1.5cf97cp-6f, -0x1.1be2c6p-6f, -0x1.d614ecp-7f, -0x1.8b1956p-7f, -0x1.5068c2p-7f, -0x1.21ae92p-7f, -0x1.f7d59ep-8f, -0x1.b9fa6ap-8f,
+     -0x1.86b844p-8f, -0x1.5bcb3ep-8f, -0x1.378124p-8f, -0x1.188feep-8f, -0x1.fbf2dp-9f, -0x1.cdeeacp-9f, -0x1.a5dac2p-9f, -0x1.82bdeep-9f,
+     -0x1.63cfc8p-9f, -0x1.486db4p-9f, -0x1.3012a8p-9f, -0x1.1a5102p-9f, -0x1.06cdbep-9f, -0x1.ea79b4p-10f, -0x1.cabcdap-10f, -0x1.adf8e8p-10f},
+    {0x1.ffff84p-3f, 0x1.e681dap-4f, 0x1.fcc822p-5f, 0x1.204036p-5f, 0x1.5d3008p-6f, 0x1.bf399cp-7f, 0x1.2c08ccp-7f, 0x1.a29f04p-8f,
+     0x1.2dda06p-8f, 0x1.bfbaeep-9f, 0x1.542a9ap-9f, 0x1.07e3eap-9f, 0x1.a0eee4p-10f, 0x1.4ea506p-10f, 0x1.106374p-10f, 0x1.c0f9dp-11f,
+     0x1.7625d8p-11f, 0x1.3ae802p-11f, 0x1.0b6e0ap-11f, 0x1.c9eb62p-12f, 0x1.8af23ep-12f, 0x1.56ee3ep-12f, 0x1.2b9aa2p-12f, 0x1.073c62p-12f,
+     0x1.d0fb62p-13f, 0x1.9ca852p-13f, 0x1.6fdc4p-13f, 0x1.494a52p-13f, 0x1.27e804p-13f, 0x1.0ade68p-13f, 0x1.e2fd92p-14f, 0x1.b6748cp-14f},
+    {-0x1.104e6p-3f, -0x1.c1d506p-5f, -0x1.9afb8ap-6f, -0x1.997ee6p-7f, -0x1.b75ea4p-8f, -0x1.f6264ep-9f, -0x1.2ed3dep-9f, -0x1.7e835cp-10f,
+     -0x1.f69e78p-11f, -0x1.55b9bcp-11f, -0x1.dea334p-12f, -0x1.57fa42p-12f, -0x1.f9cf42p-13f, -0x1.7b64dep-13f, -0x1.21a1cp-13f, -0x1.c1649ap-14f,
+     -0x1.61827ep-14f, -0x1.19c6dcp-14f, -0x1.c621ccp-15f, -0x1.71f3a2p-15f, -0x1.3053acp-15f, -0x1.f8fe9ap-16f, -0x1.a656bcp-16f, -0x1.63d524p-16f,
+     -0x1.2deb2ap-16f, -0x1.01abb4p-16f, -0x1.ba9cbcp-17f, -0x1.7df868p-17f, -0x1.4bac22p-17f, -0x1.210292p-17f, -0x1.fa3bb6p-18f, -0x1.bd7f72p-18f},
+    {0x1.fe6f3ep-5f, 0x1.760b2cp-6f, 0x1.2f469ep-7f, 0x1.0d635cp-8f, 0x1.0302fep-9f, 0x1.0ac3b2p-10f, 0x1.2396eap-11f, 0x1.4fb79p-12f,
+     0x1.94300ap-13f, 0x1.fa375ap-14f, 0x1.480b94p-14f, 0x1.b638a2p-15f, 0x1.2cab4ep-15f, 0x1.a6819ep-16f, 0x1.2f1cb6p-16f, 0x1.bb75bcp-17f,
+     0x1.49b8bcp-17f, 0x1.f27e86p-18f, 0x1.7d8f9ap-18f, 0x1.28005ep-18f, 0x1.d0f89p-19f, 0x1.70d3bcp-19f, 0x1.278aeap-19f, 0x1.ddcd6ap-20f,
+     0x1.85a2aep-20f, 0x1.3fd5eap-20f, 0x1.08d164p-20f, 0x1.b8d186p-21f, 0x1.720474p-21f, 0x1.377a64p-21f, 0x1.082068p-21f, 0x1.c2f358p-22f},
+    {-0x1.a2b05cp-6f, -0x1.20dd82p-7f, -0x1.a3aa2p-9f, -0x1.4e5b04p-10f, -0x1.221fc6p-11f, -0x1.0f61dap-12f, -0x1.107fb4p-13f, -0x1.1bfb8ep-14f,
+     -0x1.4050e8p-15f, -0x1.70adfcp-16f, -0x1.bd5128p-17f, -0x1.192f6ep-17f, -0x1.5b6822p-18f, -0x1.c058c4p-19f, -0x1.45415cp-19f, -0x1.910c92p-20f,
+     -0x1.4302d6p-20f, -0x1.6bb21ep-21f, -0x1.81a91ap-21f, -0x1.23bc04p-21f, -0x1.6a8ap-22f, -0x1.0d0b8p-22f, -0x1.b35c4ep-23f, -0x1.5ee848p-23f,
+     -0x1.6fe6bp-24f, -0x1.e43b44p-24f, -0x1.f3ca1ap-25f, -0x1.bc7236p-24f, -0x1.fb77e8p-27f, -0x1.2b3fd8p-24f, -0x1.e74df4p-25f, 0x1.e77b1cp-30f},
+    {0x1.e8469ep-8f, 0x1.96a472p-9f, 0x1.0c2c96p-10f, 0x1.823c3cp-12f, 0x1.31c95p-13f, 0x1.055e7ap-14f, 0x1.e95cd6p-16f, 0x1.cdd366p-17f,
+     0x1.eec696p-18f, 0x1.039f1cp-18f, 0x1.271a24p-19f, 0x1.5edb68p-20f, 0x1.91320ap-21f, 0x1.cc8054p-22f, 0x1.4d6ca4p-22f, 0x1.51a708p-23f,
+     0x1.4923acp-23f, 0x1.b6161ep-25f, 0x1.71aab8p-24f, 0x1.262954p-24f, 0x1.ddf95p-26f, 0x1.9ce9c8p-26f, 0x1.e09bf4p-27f, 0x1.9d767ep-27f,
+     0x1.c59b6p-29f, 0x1.bb10a8p-27f, 0x1.e35344p-29f, 0x1.74798cp-27f, -0x1.cd7982p-30f, 0x1.33c124p-27f, 0x1.be2b34p-28f, -0x1.62727ap-29f},
+};
+
+/* Phi(-z) = 2^floor(*s) (Q + *Q_lo) for 0 <= z <= 15.5 */
+VM32_INLINE V sm32_normal_tail(V z, V *Q_lo, V *s) {
+    const V magic = v_set1(0x1.8p23f);
+    V kb = f32_fma(z, v_set1(2.0f), magic), r = f32_fma(v_sub(kb, magic), v_set1(-0.5f), z); /* exact */
+    V c = f32_lookup32(SM32_GELU_TAIL[7], kb);
+    int j;
+    for (j = 6; j >= 2; j--) c = f32_fma(c, r, f32_lookup32(SM32_GELU_TAIL[j], kb));
+    V c0 = f32_lookup32(SM32_GELU_TAIL[0], kb), R = f32_fma(c, r, c0);
+    /* c0 - R is exact (Sterbenz: |c r| <= R / 4), so the FMA leaves R's rounding error */
+    V R_lo = v_add(f32_fma(c, r, v_sub(c0, R)), f32_lookup32(SM32_GELU_TAIL[1], kb));
+    V zz = v_mul(z, z), zz_lo = f32_fma(z, z, v_sub(v_zero(), zz)), E_lo;
+    V E = vm32_exp_parts2(v_mul(zz, v_set1(-0.5f)), v_mul(zz_lo, v_set1(-0.5f)), &E_lo, s);
+    V Q = v_mul(E, R);
+    *Q_lo = v_add(f32_fma(E, R, v_sub(v_zero(), Q)), f32_fma(E_lo, R, v_mul(E, R_lo)));
+    return Q;
+}
+
+VM32_INLINE V OPF(gelu_native)(V x, const P *p) {
+    V z = v_abs(x), Q_lo, s;
+    z = v_select(v_gt(z, v_set1(15.5f)), v_set1(15.5f), z);
+    V Q = sm32_normal_tail(z, &Q_lo, &s), mz = v_sub(v_zero(), z);
+    V negative = vm32_scalef(f32_fma(mz, Q, v_mul(mz, Q_lo)), s);
+    /* s >= -26 where x <= 6; clamped, the discarded lanes above stay normal */
+    V sp = v_select(v_lt(s, v_set1(-30.0f)), v_set1(-30.0f), s);
+    V q = vm32_scalef(Q, sp), q_lo = vm32_scalef(Q_lo, sp), one = v_set1(1.0f), w = v_sub(one, q);
+    V w_lo = v_sub(v_sub(v_sub(one, w), q), q_lo);
+    V positive = f32_fma(z, w, v_mul(z, w_lo));
+    (void)p;
+    return v_select(v_lt(x, v_zero()), negative, v_select(v_or(v_gt(x, v_set1(6.0f)), v_eq(x, v_zero())), x, positive));
+}
+
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */
 #define SM32_PINNED(op)                                                                           \
     VM32_INLINE V OPF(RECT_CAT(op, _native_pinned))(V x, const P *p) {                             \
