@@ -102,8 +102,10 @@ RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
 #define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(sigmoid) X(silu) X(tanh) X(hardsigmoid) X(hardswish) X(gelu)
 /* The derivatives, likewise (every op of RECT_SMOOTH_GRAD_OPS in one list): */
 #define RECT_F32_WIDE_LITE_GRAD_OPS(X) X(sigmoid_grad) X(silu_grad) X(tanh_grad) X(elu_grad) X(celu_grad) \
-    X(selu_grad) X(softplus_grad) X(log_sigmoid_grad) X(gelu_grad) X(mish_grad) X(gelu_tanh_grad)
+    X(selu_grad) X(softplus_grad) X(log_sigmoid_grad) X(mish_grad) X(gelu_tanh_grad)
 #define RECT_F32_NATIVE_GRAD_OPS(X) X(hardsigmoid_grad) X(hardswish_grad)
+/* ... natively, the derivative returned with a separate power of two (RECT_DEFINE_GRAD_SCALED_FN): */
+#define RECT_F32_NATIVE_SCALED_GRAD_OPS(X) X(gelu_grad)
 
 /* ---- float64: every op, the smooth ones through the vector math ---- */
 #define VPFX f64
@@ -155,6 +157,10 @@ RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
     RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f32, float, v_load, v_store)                 \
     RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_F32_NATIVE_GRAD_OPS(RECT_NATIVE32_GRAD)
+#define RECT_NATIVE32_SCALED_GRAD(op)                                                             \
+    RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), f32, float, v_load, v_store)          \
+    RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_F32_NATIVE_SCALED_GRAD_OPS(RECT_NATIVE32_SCALED_GRAD)
 #define RECT_WIDE_LITE_UNARY(op)                                                                  \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)      \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)

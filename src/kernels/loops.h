@@ -69,11 +69,26 @@
         V gi = g ? RECT_LOAD(LOAD, g + i, r) : VT(one)();                                       \
         RECT_STORE(STORE, y + i, VT(chain)(xi, OPF(fn)(xi, p), gi), r);                         \
     }                                                                                           \
+    RECT_DEFINE_GRAD_KERNEL(op, dt, T)
+#define RECT_DEFINE_GRAD_KERNEL(op, dt, T)                                                        \
     static void RECT_KNAME(op, dt)(size_t n, const void *xv, const void *gv, void *yv,           \
                                    const rect_params *rp) {                                     \
         const P p = VT(params)(rp);                                                             \
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (const T *)gv, (T *)yv, &p);            \
     }
+
+/* As RECT_DEFINE_GRAD_FN for a float32 fn that returns f'(x) as d 2^floor(s) (d normal, s through
+ * its third argument): grad * d is rounded before the scaling, so that a subnormal derivative
+ * does not lose its digits before the product (vm32_scalef: float32 instantiation only) */
+#define RECT_DEFINE_GRAD_SCALED_FN(op, fn, dt, T, LOAD, STORE)                                    \
+    static inline void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const P *p, size_t i,     \
+                                         size_t r) {                                            \
+        V xi = RECT_LOAD(LOAD, x + i, r), s;                                                    \
+        V gi = g ? RECT_LOAD(LOAD, g + i, r) : VT(one)();                                       \
+        V d = OPF(fn)(xi, p, &s);                                                               \
+        RECT_STORE(STORE, y + i, v_select(v_isnan(xi), xi, vm32_scalef(VT(chain_product)(d, gi), s)), r); \
+    }                                                                                           \
+    RECT_DEFINE_GRAD_KERNEL(op, dt, T)
 
 /* y = fn(x, w) with one w per element, w stored in the compute type S: prelu (fn = sloped, w the
  * slopes) and the bias of bias_act (fn = add, w the bias pattern) */

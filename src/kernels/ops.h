@@ -114,15 +114,17 @@ static inline V OPF(rrelu_grad)(V noise, const P *p) {
 
 /* grad * f'(x) as every gradient kernel returns it: NaN where x is NaN, +0 where f'(x) is 0 (so an
  * inf or NaN gradient does not leak through a unit that is off), the product elsewhere. */
-static inline V VT(chain)(V x, V derivative, V grad) {
+static inline V VT(chain_product)(V derivative, V grad) {
     /* 0 * 0 where the derivative is 0: no inf * 0 = NaN, and no floating-point flag; the outer
      * clear makes that +0 also for a derivative of -0 (a PReLU weight of -0.0) */
     M off = v_eq(derivative, v_zero());
     V product = v_clear(off, v_mul(derivative, v_clear(off, grad)));
     /* a NaN derivative (a parameter only the C API can pass) wins over a NaN grad: which operand's
      * NaN a product returns differs between the compiled paths */
-    product = v_select(v_isnan(derivative), derivative, product);
-    return v_select(v_isnan(x), x, product);
+    return v_select(v_isnan(derivative), derivative, product);
+}
+static inline V VT(chain)(V x, V derivative, V grad) {
+    return v_select(v_isnan(x), x, VT(chain_product)(derivative, grad));
 }
 
 /* The slope's share of the PReLU gradient: 0 where x > 0, grad * x elsewhere (NaN x stays NaN). */

@@ -208,8 +208,11 @@ static const float SM32_GELU_TAIL[8][32] = {
      0x1.c59b6p-29f, 0x1.bb10a8p-27f, 0x1.e35344p-29f, 0x1.74798cp-27f, -0x1.cd7982p-30f, 0x1.33c124p-27f, 0x1.be2b34p-28f, -0x1.62727ap-29f},
 };
 
-/* Phi(-z) = 2^floor(*s) (Q + *Q_lo) for 0 <= z <= 15.5 */
-VM32_INLINE V sm32_normal_tail(V z, V *Q_lo, V *s) {
+/* -a (GCC turns f32_fma(a, b, sm32_neg(c)) into one vfmsub) */
+VM32_INLINE V sm32_neg(V a) { return v_mul(a, v_set1(-1.0f)); }
+
+/* R(z) = R + *R_lo for 0 <= z <= 15.75 */
+VM32_INLINE V sm32_gelu_tail_R(V z, V *R_lo) {
     const V magic = v_set1(0x1.8p23f);
     V kb = f32_fma(z, v_set1(2.0f), magic), r = f32_fma(v_sub(kb, magic), v_set1(-0.5f), z); /* exact */
     V c = f32_lookup32(SM32_GELU_TAIL[7], kb);
@@ -217,26 +220,48 @@ VM32_INLINE V sm32_normal_tail(V z, V *Q_lo, V *s) {
     for (j = 6; j >= 2; j--) c = f32_fma(c, r, f32_lookup32(SM32_GELU_TAIL[j], kb));
     V c0 = f32_lookup32(SM32_GELU_TAIL[0], kb), R = f32_fma(c, r, c0);
     /* c0 - R is exact (Sterbenz: |c r| <= R / 4), so the FMA leaves R's rounding error */
-    V R_lo = v_add(f32_fma(c, r, v_sub(c0, R)), f32_lookup32(SM32_GELU_TAIL[1], kb));
-    V zz = v_mul(z, z), zz_lo = f32_fma(z, z, v_sub(v_zero(), zz)), E_lo;
-    V E = vm32_exp_parts2(v_mul(zz, v_set1(-0.5f)), v_mul(zz_lo, v_set1(-0.5f)), &E_lo, s);
-    V Q = v_mul(E, R);
-    *Q_lo = v_add(f32_fma(E, R, v_sub(v_zero(), Q)), f32_fma(E_lo, R, v_mul(E, R_lo)));
-    return Q;
+    *R_lo = v_add(f32_fma(c, r, v_sub(c0, R)), f32_lookup32(SM32_GELU_TAIL[1], kb));
+    return R;
+}
+
+/* e^(-z^2/2) = 2^floor(*s) (E + *E_lo), the argument -z^2/2 = t + t_lo exactly (FMA) */
+VM32_INLINE V sm32_gauss(V z, V *E_lo, V *s) {
+    V h = v_mul(z, v_set1(-0.5f)), t = v_mul(h, z);
+    return vm32_exp_parts2(t, f32_fma(h, z, sm32_neg(t)), E_lo, s);
 }
 
 VM32_INLINE V OPF(gelu_native)(V x, const P *p) {
-    V z = v_abs(x), Q_lo, s;
-    z = v_select(v_gt(z, v_set1(15.5f)), v_set1(15.5f), z);
-    V Q = sm32_normal_tail(z, &Q_lo, &s), mz = v_sub(v_zero(), z);
-    V negative = vm32_scalef(f32_fma(mz, Q, v_mul(mz, Q_lo)), s);
-    /* s >= -26 where x <= 6; clamped, the discarded lanes above stay normal */
-    V sp = v_select(v_lt(s, v_set1(-30.0f)), v_set1(-30.0f), s);
-    V q = vm32_scalef(Q, sp), q_lo = vm32_scalef(Q_lo, sp), one = v_set1(1.0f), w = v_sub(one, q);
-    V w_lo = v_sub(v_sub(v_sub(one, w), q), q_lo);
-    V positive = f32_fma(z, w, v_mul(z, w_lo));
+    M negative = v_lt(x, v_zero()), big = v_gt(x, v_set1(6.0f));
+    /* x itself above 6; -0.0 below -15.5, where the clamped z underflows; the positive lanes' z
+     * clamped at 6, so that their scaled terms stay normal */
+    V z = v_abs(x), limit = v_select(negative, v_set1(15.5f), v_set1(6.0f)), R_lo, E_lo, s;
+    z = v_select(v_gt(z, limit), limit, z);
+    V R = sm32_gelu_tail_R(z, &R_lo), E = sm32_gauss(z, &E_lo, &s);
+    V Q = v_mul(E, R), Q_lo = v_add(f32_fma(E, R, sm32_neg(Q)), f32_fma(E_lo, R, v_mul(E, R_lo)));
+    /* x < 0: -z (Q + Q_lo), rounded, then scaled */
+    V mz = sm32_neg(z), below = vm32_scalef(f32_fma(mz, Q, v_mul(mz, Q_lo)), s);
+    /* x >= 0: z (1 - q - q_lo) with q + q_lo = Phi(-z) <= 1/2, 1 - q = w + w_lo exactly (Fast2Sum);
+     * x = -0.0 here too: its sign comes from xs = x (clamped at 6) */
+    V q = vm32_scalef(Q, s), q_lo = vm32_scalef(Q_lo, s), one = v_set1(1.0f), w = v_sub(one, q);
+    V w_lo = v_sub(v_sub(v_sub(one, w), q), q_lo), xs = v_select(big, v_set1(6.0f), x);
     (void)p;
-    return v_select(v_lt(x, v_zero()), negative, v_select(v_or(v_gt(x, v_set1(6.0f)), v_eq(x, v_zero())), x, positive));
+    return v_select(negative, below, v_select(big, x, f32_fma(xs, w, v_mul(xs, w_lo))));
+}
+
+/* gelu's derivative Phi(x) + x phi(x) = 2^floor(*s) E D for x < 0 and 1 - 2^floor(s) E D above,
+ * D = R(z) - z / sqrt(2 pi), with gelu_native's tail (R's and E's low parts matter little here:
+ * the result is held to its terms' size, Phi(x) + |x| phi(x), near the root at x = -0.75). z is
+ * clamped as there: 1 from x = 6 on (rounded), -0.0 below -15.5. */
+VM32_INLINE V OPF(gelu_grad_native)(V x, const P *p, V *scale) {
+    M negative = v_lt(x, v_zero());
+    V z = v_abs(x), limit = v_select(negative, v_set1(15.5f), v_set1(6.0f)), R_lo, E_lo, s;
+    z = v_select(v_gt(z, limit), limit, z);
+    V R = sm32_gelu_tail_R(z, &R_lo), E = sm32_gauss(z, &E_lo, &s);
+    V D = f32_fma(z, v_set1(-0x1.988454p-2f), R); /* 1/sqrt(2 pi) */
+    V d = f32_fma(E, D, v_mul(E_lo, D));
+    (void)p;
+    *scale = v_keep(negative, s);
+    return v_select(negative, d, v_sub(v_set1(1.0f), vm32_scalef(d, s)));
 }
 
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */

@@ -256,15 +256,6 @@ VW_INLINE V OPF(log_sigmoid_grad_for_float32)(V x, const P *p) {
     return OPF(sigmoid_for_float32)(v_sub(v_zero(), x), p);
 }
 
-/* Phi(x) + x phi(x) = e (z / sqrt(2 pi) - R) + (x < 0 ? 0 : 1) up to the sign: -d for x < 0,
- * 1 + d above, d = e (z / sqrt(2 pi) - R) (the normal tail of gelu_for_float32) */
-VW_INLINE V OPF(gelu_grad_for_float32)(V x, const P *p) {
-    V z, e, R = vw_normal_tail(x, &z, &e);
-    V d = v_mul(e, f64_fma(z, v_set1(0.39894228040143267794), v_sub(v_zero(), R))); /* 1/sqrt(2 pi) */
-    (void)p;
-    return v_select(v_lt(x, v_zero()), v_sub(v_zero(), d), v_add(v_set1(1.0), d));
-}
-
 /* tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x), over mish_for_float32's n / d = tanh(sp):
  * sech^2(sp) sigmoid(x) = 4 (1 + e) e m / d^2, m = 1 for x < 0, e above (e = e^-|x|), so that
  * the sum takes one division: (n d + 4 x (1 + e) e m) / d^2. x clamped to [-160, 160]. */
