@@ -11,7 +11,7 @@ t = 12). The coefficients are computed at 160 bits with mpmath from f's values a
 
     python tools/fit_erfcx.py        # prints the C table
 
-(float32 gelu has its own piecewise table: tools/fit_gelu_tail.py.)
+(float32 gelu has its own piecewise tables: tools/fit_gelu_f32.py, and tools/fit_gelu_tail.py for geglu.)
 """
 from mpmath import cos, erfc, exp, mp, mpf, pi
 

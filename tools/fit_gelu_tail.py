@@ -1,5 +1,6 @@
 """Piecewise polynomials of R(z) = Phi(-z) e^(z^2/2) = erfcx(z / sqrt2) / 2 on z in [0, 15.5], for
-float32 gelu (src/kernels/ops_smooth_wide.h): Phi(-z) = e^(-z^2/2) R(z), with no cancellation for
+the float64 gelu of float32 geglu (gelu_for_float32 in src/kernels/ops_smooth_wide.h; gelu itself
+computes in float32 with tools/fit_gelu_f32.py's tables): Phi(-z) = e^(-z^2/2) R(z), with no cancellation for
 either sign of x (gelu(x) = x Phi(-|x|) for x < 0, x - x Phi(-|x|) above).
 
 Interval k (k = 0..15) is [k - 1/2, k + 1/2] (only [0, 1/2] for k = 0): the kernel picks k by
