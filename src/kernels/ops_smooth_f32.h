@@ -1,4 +1,4 @@
-/* elu, celu, sigmoid, silu, tanh, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
+/* elu, celu, sigmoid, silu, tanh, gelu, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
  * for float32 and float16 data, written once over the shim with vmath_f32.h. elu and celu: e^x - 1
  * as hi + lo, the product with alpha summed once and rounded once (0.5 ULP plus about 2^-4,
  * checked over all 2^32 inputs by bench/accuracy.py). On AVX2 this is about 1.3 times as fast as the float64 route of
@@ -169,7 +169,7 @@ VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
  * Horner roundings (tools/fit_gelu_f32.py); z^2 = zz + zz_lo exactly (FMA), e^(-(zz + zz_lo)/2)
  * as E + E_lo (vm32_exp_parts2), and the product E R as Q + Q_lo. Then no cancellation for either
  * sign: x < 0: -z (Q + Q_lo), rounded once and scaled last (a subnormal result rounds a second
- * time, by a trace); x > 0: z (w + w_lo), w + w_lo = 1 - Phi(-z) summed exactly (Fast2Sum,
+ * time: up to a quarter ULP more); x > 0: z (w + w_lo), w + w_lo = 1 - Phi(-z) summed exactly (Fast2Sum,
  * Phi(-z) <= 1/2). ---- */
 
 /* R(k/2 + r), k = 0..31, |r| <= 1/4: rows c0, c0_lo, c1..c6 (tools/fit_gelu_f32.py) */
@@ -230,12 +230,16 @@ VM32_INLINE V sm32_gauss(V z, V *E_lo, V *s) {
     return vm32_exp_parts2(t, f32_fma(h, z, sm32_neg(t)), E_lo, s);
 }
 
+/* |x| clamped at 15.5 below 0 (the result underflows beyond) and at 6 above (the positive lanes'
+ * scaled terms stay normal; the result is x itself, or 1 for the derivative) */
+VM32_INLINE V sm32_gelu_z(V x, M negative) {
+    V z = v_abs(x), limit = v_select(negative, v_set1(15.5f), v_set1(6.0f));
+    return v_select(v_gt(z, limit), limit, z);
+}
+
 VM32_INLINE V OPF(gelu_native)(V x, const P *p) {
     M negative = v_lt(x, v_zero()), big = v_gt(x, v_set1(6.0f));
-    /* x itself above 6; -0.0 below -15.5, where the clamped z underflows; the positive lanes' z
-     * clamped at 6, so that their scaled terms stay normal */
-    V z = v_abs(x), limit = v_select(negative, v_set1(15.5f), v_set1(6.0f)), R_lo, E_lo, s;
-    z = v_select(v_gt(z, limit), limit, z);
+    V z = sm32_gelu_z(x, negative), R_lo, E_lo, s;
     V R = sm32_gelu_tail_R(z, &R_lo), E = sm32_gauss(z, &E_lo, &s);
     V Q = v_mul(E, R), Q_lo = v_add(f32_fma(E, R, sm32_neg(Q)), f32_fma(E_lo, R, v_mul(E, R_lo)));
     /* x < 0: -z (Q + Q_lo), rounded, then scaled */
@@ -250,12 +254,10 @@ VM32_INLINE V OPF(gelu_native)(V x, const P *p) {
 
 /* gelu's derivative Phi(x) + x phi(x) = 2^floor(*s) E D for x < 0 and 1 - 2^floor(s) E D above,
  * D = R(z) - z / sqrt(2 pi), with gelu_native's tail (R's and E's low parts matter little here:
- * the result is held to its terms' size, Phi(x) + |x| phi(x), near the root at x = -0.75). z is
- * clamped as there: 1 from x = 6 on (rounded), -0.0 below -15.5. */
+ * the result is held to its terms' size, Phi(x) + |x| phi(x), near the root at x = -0.75). */
 VM32_INLINE V OPF(gelu_grad_native)(V x, const P *p, V *scale) {
     M negative = v_lt(x, v_zero());
-    V z = v_abs(x), limit = v_select(negative, v_set1(15.5f), v_set1(6.0f)), R_lo, E_lo, s;
-    z = v_select(v_gt(z, limit), limit, z);
+    V z = sm32_gelu_z(x, negative), R_lo, E_lo, s;
     V R = sm32_gelu_tail_R(z, &R_lo), E = sm32_gauss(z, &E_lo, &s);
     V D = f32_fma(z, v_set1(-0x1.988454p-2f), R); /* 1/sqrt(2 pi) */
     V d = f32_fma(E, D, v_mul(E_lo, D));
