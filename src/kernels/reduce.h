@@ -28,10 +28,11 @@
  *
  * logsumexp = m + log1p(t), m the max (or 0 when include_zero and the max is negative), t the sum of
  * the other terms: one term equal to 1 is left out, so that [0, -40] gives 4.2e-18, not 0 (SciPy's
- * fix for gh-18295). float32 data sums the terms below 1 apart from a count of those equal to 1,
- * so t keeps its relative accuracy however small; an extra pass (exact x - max in float64, libm's
- * exp) runs only where lse cancels to below log1p(t) / 16. float64 data takes t as sum - 1 unless
- * that is below 2^-20, or |logsumexp| < 2, when an extra pass in long double runs.
+ * fix for gh-18295). float32 data takes t as sum - 1 where the partial sums' roundings leave it
+ * within 2^-33, else sums the terms below 1 again apart from a count of those equal to 1, so t
+ * keeps its relative accuracy however small. float64 data takes t as sum - 1. An extra pass in
+ * long double (libm's expl) runs where lse cancels: float32 data where |lse| < log1p(t) / 16,
+ * float64 data where |lse| < 2 or t < 2^-20.
  *
  * Specials (SciPy's semantics): a NaN gives NaN; +inf (without NaN): logsumexp +inf, softmax NaN,
  * log_softmax NaN where x is +inf and -inf elsewhere; an all -inf or empty slice: logsumexp -inf,
@@ -60,13 +61,7 @@
 
 /* float64 pieces of a compute vector: RED_NW float64 vectors per V */
 #undef RED_NW
-#undef RED_WIDE
-#undef RED_WIDE_EXP
-#undef RED_WIDE_LOG1P
 #if RED_F32
-#define RED_WIDE double
-#define RED_WIDE_EXP exp
-#define RED_WIDE_LOG1P log1p
 #define RED_NW RECT_F64_PER_F32
 VM32_INLINE f64_v RED_NAME(wide)(V v, int half) {
 #if RECT_F64_PER_F32 == 2
@@ -110,9 +105,6 @@ VM32_INLINE f64_v RED_NAME(term)(f64_v d, int clamp) {
     return clamp ? f64_clear(f64_lt(d, floor), e) : e;
 }
 #else
-#define RED_WIDE long double
-#define RED_WIDE_EXP expl
-#define RED_WIDE_LOG1P log1pl
 #define RED_NW 1
 VM32_INLINE f64_v RED_NAME(wide)(V v, int half) { (void)half; return v; }
 VM32_INLINE V RED_NAME(narrow)(const f64_v *parts) { return parts[0]; }
@@ -302,22 +294,22 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         int include_zero;                                                                       \
     } RED_F(exact_ctx, dt);                                                                     \
     /* logsumexp again, in index order, for the rare slices finish sends here: x - shift and  \
-     * the sum of the terms but one equal to 1 in RED_WIDE (float64 for float32 data, long      \
-     * double for float64: 80-bit on x86-64, 128-bit on AArch64 Linux), with libm's exp */      \
+     * the sum of the terms but one equal to 1 in long double (80-bit on x86-64, 128-bit on     \
+     * AArch64 Linux: these slices' last bit may differ between the two), with libm's expl */   \
     static double RED_F(exact_lse, dt)(const void *vctx, double *log_sum) {                     \
         const RED_F(exact_ctx, dt) *c = (const RED_F(exact_ctx, dt) *)vctx;                    \
-        RED_WIDE rest = 0, equal = 0, shift = (RED_WIDE)c->shift;                               \
+        long double rest = 0, equal = 0, shift = (long double)c->shift;                               \
         size_t i;                                                                               \
         for (i = 0; i < c->n; i++) {                                                            \
             S xi = RED_F(get, dt)(c->x + i * c->stride);                                        \
             if (xi == c->shift) equal += 1;                                                     \
-            else rest += RED_WIDE_EXP((RED_WIDE)xi - shift);                                    \
+            else rest += expl((long double)xi - shift);                                    \
         }                                                                                       \
         if (c->include_zero) {                                                                  \
             if (c->shift == 0) equal += 1;                                                      \
-            else rest += RED_WIDE_EXP(-shift);                                                  \
+            else rest += expl(-shift);                                                  \
         }                                                                                       \
-        RED_WIDE wide_log_sum = RED_WIDE_LOG1P(rest + (equal - 1));                             \
+        long double wide_log_sum = log1pl(rest + (equal - 1));                             \
         *log_sum = (double)wide_log_sum;                                                        \
         return (double)(shift + wide_log_sum);                                                  \
     }                                                                                           \
@@ -409,8 +401,16 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         double buffer[RED_F32 ? RED_KEPT : 1], units = 0.0, lse[LANES];                              \
         double *e = keep_e ? (RED_F32 ? buffer : (double *)(void *)y) : NULL;                        \
         size_t e_len = keep_e ? (RED_F32 ? RED_KEPT : n) : 0, i, k;                                  \
-        /* a special slice's result needs no sum (and its terms may be +inf) */                      \
-        double sum = r.special ? 0.0 : RED_F(row_terms, dt)(x, n, r.shift, clamp, split, e, e_len, &units); \
+        /* a special slice's result needs no sum (and its terms may be +inf). float32 logsumexp and  \
+         * log_softmax take t, the terms but one equal to 1, as sum - 1 where that is within 2^-33   \
+         * of t (the partial sums' roundings: (n / 16 + 4) 2^-53 of sum), else the terms below 1     \
+         * are summed again apart (split) */                                                         \
+        double sum = r.special ? 0.0 : RED_F(row_terms, dt)(x, n, r.shift, clamp, 0, e, e_len, &units); \
+        if (split && !r.special) {                                                                   \
+            double zero_term = include_zero ? exp(-(double)r.shift) : 0.0;                           \
+            if (sum + (zero_term - 1.0) < (double)(n + 64) * 0x1p-24 * (sum + zero_term))            \
+                sum = RED_F(row_terms, dt)(x, n, r.shift, clamp, 1, NULL, 0, &units);                \
+        }                                                                                            \
         RED_F(exact_ctx, dt) ctx = {x, n, 1, r.shift, include_zero};                                 \
         RED_NAME(finish)(&r, max, has_nan, sum, units, include_zero, grad ? (double)RED_F(get, dt)(grad) : 1.0, \
                          split || (!RED_F32 && (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax)) \
