@@ -168,6 +168,53 @@ def test_float32_logsumexp_within_one_ulp(cpu_path):
     assert worst <= 1.0
 
 
+def ref_rows(x, kind):
+    """softmax, log_softmax or logsumexp of float32 rows in long double, the log of the sum as
+    log1p of the terms other than the row's maximum (log_softmax of the largest element is
+    -log1p(rest), often far below 1, and must keep its relative accuracy)."""
+    z = np.asarray(x, LD)
+    m = z.max(axis=-1, keepdims=True)
+    z = z - m
+    rest = np.exp(z)
+    rest[np.arange(z.shape[0]), np.argmax(z, axis=-1)] = 0
+    log_sum = np.log1p(rest.sum(axis=-1, keepdims=True))
+    return {"softmax": np.exp(z - log_sum), "log_softmax": z - log_sum, "logsumexp": (m + log_sum)[:, 0]}[kind]
+
+
+def adversarial_rows(rng, n):
+    """float32 rows of length n: wide and narrow spreads, large offsets (x - max inexact in
+    float32), near-cancelling logsumexp, one dominant logit, -inf entries, terms below e^-104."""
+    for scale, shift in ((0.1, 0.0), (3.0, 0.0), (30.0, 5.0), (100.0, 0.0), (1e-3, -np.log(n)),
+                         (0.01, -np.log(n) - 0.5), (3.0, 1e4), (3.0, -1e5), (50.0, 1e6)):
+        yield (rng.standard_normal((4, n)) * scale + shift).astype(np.float32)
+    x = (rng.standard_normal((4, n)) * 2).astype(np.float32)
+    x[:, n // 2] += np.float32(12 + 4 * rng.random())
+    yield x
+    yield rng.uniform(-150, 0, (4, n)).astype(np.float32)
+    x = rng.standard_normal((4, n)).astype(np.float32)
+    x[:, ::3] = -INF
+    x[:, -1] = 0.5
+    yield x
+
+
+def test_float32_softmax_within_one_ulp(cpu_path):
+    """The accuracy target: float32 softmax, log_softmax and logsumexp within 1 ULP of the exact
+    value, over rows (axis=-1) and columns (axis=0) of many lengths, the longest past the terms a
+    row keeps (4096), at adversarial ranges."""
+    rng = np.random.default_rng(11)
+    worst = {}
+    for n in (1, 2, 3, 7, 16, 17, 40, 100, 1024, 4100):
+        for x in adversarial_rows(rng, n):
+            for kind in ("softmax", "log_softmax", "logsumexp"):
+                fn, want = getattr(rectifier, kind), ref_rows(x, kind)
+                for axis, got in ((-1, fn(x, axis=-1)), (0, np.asarray(fn(np.ascontiguousarray(x.T), axis=0)).T)):
+                    with np.errstate(invalid="ignore"):  # -inf - -inf where both are -inf
+                        err = ulp_error(got, want, np.float32).max()
+                    worst[kind, axis] = max(worst.get((kind, axis), 0.0), err)
+    print({f"{k[0]} axis={k[1]}": round(v, 4) for k, v in worst.items()})
+    assert max(worst.values()) <= 1.0, worst
+
+
 def test_float64_logsumexp_within_two_ulp(cpu_path):
     worst = 0.0
     rng = np.random.default_rng(8)

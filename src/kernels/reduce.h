@@ -10,20 +10,29 @@
  * the (n, inner) block, so axis=0 of a C-ordered matrix reads memory in order, with no transposed
  * copy and no strided loop.
  *
- * Passes (as few as the math allows): max (and whether a NaN is there); e = exp(x - max) and its
- * sum (e stored in the output when the output is the compute type); then the scale (softmax,
- * logsumexp_grad) or x - lse (log_softmax). The gradients take two: a sum, then the output.
+ * Passes (as few as the math allows): max (and whether a NaN is there; for float32 data also the
+ * min); e = exp(x - max) and its sum (e kept for the scale: in the output for float64 data, in a
+ * float64 buffer of RED_KEPT terms for float32 data, computed again past it); then the scale
+ * (softmax, logsumexp_grad) or x - lse (log_softmax). The gradients take two: a sum, then the
+ * output.
  *
- * Same bits on every path: sums are accumulated in float64 (float32 data widened) in a fixed
- * order: along a slice in 16 interleaved partial sums combined by a fixed tree (rows), or in order
- * of the reduced index (columns); exp is bit-identical across paths (vmath_f32.h, vmath.h).
+ * float32 data (and float16, computed in float32) is computed in float64: x - max exactly, e^(x -
+ * max) within 2^-34 (RED_NAME(term)), softmax e * (1 / sum) rounded once to float32, log_softmax
+ * (x - max) - log(sum) rounded once: every result within 1 ULP (0.5 + 2^-8 before the rare
+ * cancellations below), where rounding x - max to float32 first, as PyTorch, NumPy and ONNX
+ * Runtime do, costs up to |x - max| / 2 ULP (65 ULP at a spread of 100).
+ *
+ * Same bits on every path: sums are accumulated in float64 in a fixed order: along a slice in 16
+ * interleaved partial sums combined by a fixed tree (rows), or in order of the reduced index
+ * (columns); exp is bit-identical across paths (FMAs and IEEE operations only).
  *
  * logsumexp = m + log1p(t), m the max (or 0 when include_zero and the max is negative), t the sum of
  * the other terms: one term equal to 1 is left out, so that [0, -40] gives 4.2e-18, not 0 (SciPy's
- * fix for gh-18295). t is taken as sum - 1 unless that is below 2^-20, when an extra pass sums the
- * terms below the max on their own; for float32 data that pass (exact x - max in float64, libm's
- * exp) also runs where |logsumexp| < 2, where the float32 terms' error would exceed 0.5 ULP of
- * the result. (The float32 softmax is e^(x - max) with x - max rounded to float32, as in PyTorch.)
+ * fix for gh-18295). float32 data takes t as sum - 1 where the partial sums' roundings leave it
+ * within 2^-33, else sums the terms below 1 again apart from a count of those equal to 1, so t
+ * keeps its relative accuracy however small. float64 data takes t as sum - 1. An extra pass in
+ * long double (libm's expl) runs where lse cancels: float32 data where |lse| < log1p(t) / 16,
+ * float64 data where |lse| < 2 or t < 2^-20.
  *
  * Specials (SciPy's semantics): a NaN gives NaN; +inf (without NaN): logsumexp +inf, softmax NaN,
  * log_softmax NaN where x is +inf and -inf elsewhere; an all -inf or empty slice: logsumexp -inf,
@@ -47,18 +56,12 @@
 #define RED_NV (RED_W / LANES) /* compute vectors per chunk */
 #define RED_COLS 256           /* slices a column pass holds at once */
 #define RED_CV (RED_COLS / LANES)
+#define RED_KEPT 4096          /* float32 data: terms of a row kept in float64 for the scale (32 KB) */
 #define RED_NAME(name) VT(RECT_CAT(red_, name))
 
 /* float64 pieces of a compute vector: RED_NW float64 vectors per V */
 #undef RED_NW
-#undef RED_SUMS
-#undef RED_WIDE
-#undef RED_WIDE_EXP
-#undef RED_WIDE_LOG1P
 #if RED_F32
-#define RED_WIDE double
-#define RED_WIDE_EXP exp
-#define RED_WIDE_LOG1P log1p
 #define RED_NW RECT_F64_PER_F32
 VM32_INLINE f64_v RED_NAME(wide)(V v, int half) {
 #if RECT_F64_PER_F32 == 2
@@ -76,15 +79,32 @@ VM32_INLINE V RED_NAME(narrow)(const f64_v *parts) {
 #endif
 }
 VM32_INLINE V RED_NAME(exp)(V d) { return vm32_exp(d); }
-/* e^d for d <= 0 without NaN (an ordinary slice, after the max is subtracted): the short form
- * unless a lane's result may be subnormal; the same bits either way */
-VM32_INLINE V RED_NAME(exp_shifted)(V d) {
-    return f32_any(f32_lt(d, f32_set1(VM32_EXP_FAST_MIN))) ? vm32_exp(d) : vm32_exp_normal(d);
+/* A term e^d of a float32 slice, d = x - shift <= 0 formed in float64 (exact, or within 2^-53 |d|
+ * where x and shift are 29 binades apart), e^d in float64 within 2^-34 relative: softmax, e / sum,
+ * is then within 2^-32 of its exact value before its one rounding to float32 (0.5 + 2^-8 ULP), and
+ * so is the sum in logsumexp. k = round(d / ln 2) in the low bits of kb, r = d - k ln 2 (|r| <=
+ * 0.347; the error of k ln 2 in float64 is below 2^-46), e^r = 1 + r (1 + r q(r)), q a degree-5
+ * near-minimax fit of (e^r - 1 - r) / r^2 (2^-34.2 relative for e^r), 2^k added to the exponent.
+ * e^0 is exactly 1, so a slice's terms other than its maximum can be summed apart (finish).
+ * clamp 1: d below RED_FLOOR (-inf: a -inf element, or a lane past the end) gives 0; clamp 2
+ * also takes any d (NaN, +inf: a special slice whose term is discarded) without a flag. Without
+ * clamp, every d must be in [RED_FLOOR, 0]. */
+#define RED_FLOOR -200.0 /* e^-200 times 2^31 terms is far below half the smallest float32 */
+VM32_INLINE f64_v RED_NAME(term)(f64_v d, int clamp) {
+    const f64_v magic = f64_set1(0x1.8p52), one = f64_set1(1.0), floor = f64_set1(RED_FLOOR);
+    f64_v z = clamp ? f64_max(d, floor) : d; /* NaN: floor */
+    if (clamp == 2) z = f64_select(f64_gt(z, f64_zero()), f64_zero(), z);
+    f64_v kb = f64_fma(z, f64_set1(0x1.71547652b82fep0), magic);
+    f64_v r = f64_fma(f64_sub(kb, magic), f64_set1(-0x1.62e42fefa39efp-1), z);
+    f64_v q = f64_fma(f64_set1(0x1.9f08c563d4578p-13), r, f64_set1(0x1.6d8d0228eed86p-10));
+    q = f64_fma(q, r, f64_set1(0x1.1112708d0919ap-7));
+    q = f64_fma(q, r, f64_set1(0x1.55548dc86bc2cp-5));
+    q = f64_fma(q, r, f64_set1(0x1.5555544355889p-3));
+    q = f64_fma(q, r, f64_set1(0x1.0000003a229f8p-1));
+    f64_v e = f64_scale_exponent(f64_fma(f64_fma(q, r, one), r, one), kb);
+    return clamp ? f64_clear(f64_lt(d, floor), e) : e;
 }
 #else
-#define RED_WIDE long double
-#define RED_WIDE_EXP expl
-#define RED_WIDE_LOG1P log1pl
 #define RED_NW 1
 VM32_INLINE f64_v RED_NAME(wide)(V v, int half) { (void)half; return v; }
 VM32_INLINE V RED_NAME(narrow)(const f64_v *parts) { return parts[0]; }
@@ -95,12 +115,12 @@ VM32_INLINE V RED_NAME(exp)(V d) {
     V e = vm_exp(v_clear(v_or(tiny, huge), d));
     return v_clear(tiny, v_select(huge, v_set1(INFINITY), e));
 }
-VM32_INLINE V RED_NAME(exp_shifted)(V d) { return RED_NAME(exp)(d); }
+VM32_INLINE V RED_NAME(term)(V d, int clamp) { (void)clamp; return RED_NAME(exp)(d); }
 #endif
 
 /* acc += term. float64 data: compensated (Knuth's TwoSum), the rounding errors gathered in comp,
  * so that a long float64 sum keeps the 2 ULP bound; float32 data needs no compensation (float64
- * sums of float32 terms). */
+ * sums of terms within 2^-34). */
 VM32_INLINE void RED_NAME(add)(f64_v *acc, f64_v *comp, f64_v term) {
 #if RED_F32
     (void)comp;
@@ -113,45 +133,38 @@ VM32_INLINE void RED_NAME(add)(f64_v *acc, f64_v *comp, f64_v term) {
 #endif
 }
 
-/* e^d of one value, the same bits as the vector lanes */
-static inline double RED_NAME(exp1)(S d) {
-    S lanes[LANES];
-    v_store(lanes, RED_NAME(exp)(v_set1(d)));
-    return (double)lanes[0];
-}
-
-/* One chunk of RED_W terms (e[q] holds elements q LANES .. q LANES + LANES - 1) into the row's
- * RED_SUMS float64 partial sums. float32 data: elements l and l + RED_W/2 are first added in
- * float32 (half the conversions; the pair's rounding is 2^-25 of the terms), partial sum l
- * (mod RED_W/2) then takes the pair; float64: partial sum l (mod RED_W) takes element l,
- * compensated. The same order on every path, whatever LANES is. */
-#if RED_F32
-#define RED_SUMS (RED_W / 2)
-VM32_INLINE void RED_NAME(chunk_sum)(f64_v *acc, f64_v *comp, const V *e) {
-#if RED_NV >= 2
+/* The terms e^(x - shift) of one chunk of RED_W elements (v[q] holds elements q LANES .. q LANES +
+ * LANES - 1) into RED_W partial sums: partial sum l takes element l, the same order on every path
+ * whatever LANES is. With split (float32 data's logsumexp and log_softmax) acc takes the terms
+ * below 1 and units counts those equal to 1, so that the sum of the others keeps its relative
+ * accuracy however small it is. The terms are stored at e when it is not NULL. */
+VM32_INLINE void RED_NAME(chunk_terms)(const V *v, f64_v shift, int clamp, int split, f64_v *acc,
+                                       f64_v *comp, f64_v *units, double *e) {
     int q, h;
-    for (q = 0; q < RED_NV / 2; q++) {
-        V pair = v_add(e[q], e[q + RED_NV / 2]);
-        for (h = 0; h < RED_NW; h++) RED_NAME(add)(acc + q * RED_NW + h, comp + q * RED_NW + h, RED_NAME(wide)(pair, h));
-    }
-#else
-    /* one vector holds the whole chunk: the pairs are its two halves, and their sums (the lower
-     * half) fill the float64 vectors of the lower half */
-    int h;
-    V pair = v_add(e[0], f32_upper_half(e[0]));
-    _Static_assert(LANES == RED_W && RED_SUMS % f64_LANES == 0, "a chunk is one vector here");
-    for (h = 0; h < RED_SUMS / f64_LANES; h++) RED_NAME(add)(acc + h, comp + h, RED_NAME(wide)(pair, h));
-#endif
+    for (q = 0; q < RED_NV; q++)
+        for (h = 0; h < RED_NW; h++) {
+            int at = q * RED_NW + h;
+            f64_v d = f64_sub(RED_NAME(wide)(v[q], h), shift), t = RED_NAME(term)(d, clamp);
+            if (e) f64_store(e + at * f64_LANES, t);
+            if (RED_F32 && split) {
+                f64_m unit = f64_eq(d, f64_zero());
+                units[at] = f64_add(units[at], f64_keep(unit, f64_set1(1.0)));
+                t = f64_clear(unit, t);
+            }
+            RED_NAME(add)(acc + at, comp + at, t);
+        }
 }
-#else
-#define RED_SUMS RED_W
-VM32_INLINE void RED_NAME(chunk_sum)(f64_v *acc, f64_v *comp, const V *e) {
-    int q;
-    for (q = 0; q < RED_NV; q++) RED_NAME(add)(acc + q, comp + q, e[q]);
-}
-#endif
 
-/* the fixed-order sum of the RED_SUMS partial sums (and, for the gradients, of RED_W) */
+/* the RED_NW float64 vectors of the kept terms at e, k of them valid (fewer than LANES: the rest
+ * read 0) */
+VM32_INLINE void RED_NAME(load_kept)(f64_v *parts, const double *e, size_t k) {
+    double buffer[LANES] = {0};
+    int h;
+    if (k < LANES) e = (const double *)memcpy(buffer, e, k * sizeof(double));
+    for (h = 0; h < RED_NW; h++) parts[h] = f64_load(e + h * f64_LANES);
+}
+
+/* the fixed-order sum of count partial sums */
 static inline double RED_NAME(tree_of)(const f64_v *acc, const f64_v *comp, int count) {
     double s[RED_W];
     int k, h;
@@ -160,7 +173,6 @@ static inline double RED_NAME(tree_of)(const f64_v *acc, const f64_v *comp, int 
         for (k = 0; k < h; k++) s[k] += s[k + h];
     return s[0];
 }
-static inline double RED_NAME(tree)(const f64_v *acc, const f64_v *comp) { return RED_NAME(tree_of)(acc, comp, RED_SUMS); }
 
 /* What a slice's statistics give (see the header comment for the specials). */
 typedef struct {
@@ -182,9 +194,10 @@ static inline RED_NAME(slice) RED_NAME(start)(S max, int has_nan, int include_ze
 
 static inline double RED_NAME(nan)(void) { return (double)NAN; }
 
-/* After the sum of e^(x - shift) (the zero logit not in it): lse and scale. exact_lse, when not
- * NULL, recomputes lse in a wider type for the slices that need it (see below). */
-static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, double sum,
+/* After the sum of e^(x - shift) (the zero logit not in it): lse and scale. sum: the terms, but
+ * for the units terms equal to 1 left out of it (float32 data's split sums; 0 otherwise).
+ * exact_lse, when not NULL, recomputes lse in a wider type for the slices that need it. */
+static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, double sum, double units,
                                     int include_zero, double grad, double (*exact_lse)(const void *, double *),
                                     const void *ctx) {
     if (r->special == 1) {
@@ -199,13 +212,18 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         return;
     }
     double zero_term = include_zero ? exp(-(double)r->shift) : 0.0;
-    double total = sum + zero_term, t = total - 1.0;
+    double total = sum + units + zero_term;
+    /* t: the terms but one equal to 1 (log1p(t) keeps the digits of [0, -40]); float32 data's
+     * split sum has it to 2^-33 relative, float64 data's only as total - 1 */
+    double t = RED_F32 ? sum + ((units - 1.0) + zero_term) : total - 1.0;
     r->log_sum = log1p(t);
     r->lse = (double)r->shift + r->log_sum;
-    /* The terms carry their exp's error (up to 1 ULP) and the rounding of x - max, about one
-     * ULP of the sum; below |lse| = 2 that is more than 0.5 ULP of lse, so such slices (and those
-     * where t = sum - 1 lost digits) are summed again in a wider type (exact_lse) */
-    if (exact_lse && (t < 0x1p-20 || fabs(r->lse) < 2.0)) r->lse = exact_lse(ctx, &r->log_sum);
+    /* Slices summed again in a wider type (exact_lse): float32 data where lse cancels to below
+     * log_sum / 16 (log_sum's 2^-33 would exceed 2^-29 of lse); float64 data where the terms'
+     * error, about one ULP of the sum, is more than 0.5 ULP of lse (|lse| < 2), or where t lost
+     * digits */
+    if (exact_lse && (RED_F32 ? fabs(r->lse) < r->log_sum / 16 : (t < 0x1p-20 || fabs(r->lse) < 2.0)))
+        r->lse = exact_lse(ctx, &r->log_sum);
     r->scale = grad / total;
 }
 
@@ -276,22 +294,22 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         int include_zero;                                                                       \
     } RED_F(exact_ctx, dt);                                                                     \
     /* logsumexp again, in index order, for the rare slices finish sends here: x - shift and  \
-     * the sum of the terms but one equal to 1 in RED_WIDE (float64 for float32 data, long      \
-     * double for float64: 80-bit on x86-64, 128-bit on AArch64 Linux), with libm's exp */      \
+     * the sum of the terms but one equal to 1 in long double (80-bit on x86-64, 128-bit on     \
+     * AArch64 Linux: these slices' last bit may differ between the two), with libm's expl */   \
     static double RED_F(exact_lse, dt)(const void *vctx, double *log_sum) {                     \
         const RED_F(exact_ctx, dt) *c = (const RED_F(exact_ctx, dt) *)vctx;                    \
-        RED_WIDE rest = 0, equal = 0, shift = (RED_WIDE)c->shift;                               \
+        long double rest = 0, equal = 0, shift = (long double)c->shift;                               \
         size_t i;                                                                               \
         for (i = 0; i < c->n; i++) {                                                            \
             S xi = RED_F(get, dt)(c->x + i * c->stride);                                        \
             if (xi == c->shift) equal += 1;                                                     \
-            else rest += RED_WIDE_EXP((RED_WIDE)xi - shift);                                    \
+            else rest += expl((long double)xi - shift);                                    \
         }                                                                                       \
         if (c->include_zero) {                                                                  \
             if (c->shift == 0) equal += 1;                                                      \
-            else rest += RED_WIDE_EXP(-shift);                                                  \
+            else rest += expl(-shift);                                                  \
         }                                                                                       \
-        RED_WIDE wide_log_sum = RED_WIDE_LOG1P(rest + (equal - 1));                             \
+        long double wide_log_sum = log1pl(rest + (equal - 1));                             \
         *log_sum = (double)wide_log_sum;                                                        \
         return (double)(shift + wide_log_sum);                                                  \
     }                                                                                           \
@@ -303,105 +321,126 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
         return 1;                                                                               \
     }
 
-/* one whole chunk of RED_W elements at x + i into the partial sums (inside RED_ROWS) */
-#define RED_ROW_CHUNK(EXP, STORING, LOAD, STORE)                                                 \
-    do {                                                                                        \
-        V e_[RED_NV];                                                                           \
-        for (q = 0; q < RED_NV; q++) {                                                          \
-            e_[q] = EXP(v_sub(LOAD(x + i + q * LANES), m));                                     \
-            if (STORING) STORE(y + i + q * LANES, e_[q]);                                       \
-        }                                                                                       \
-        RED_NAME(chunk_sum)(acc, comp, e_);                                                     \
-    } while (0)
+/* whole chunks of a row's terms from x + i on, with the flags constant (inside row_terms) */
+#define RED_ROW_CHUNKS(LOAD, CLAMP, SPLIT)                                                           \
+    for (; i + RED_W <= n; i += RED_W) {                                                             \
+        for (q = 0; q < RED_NV; q++) v[q] = LOAD(x + i + q * LANES);                                 \
+        RED_NAME(chunk_terms)(v, m, CLAMP, SPLIT, acc, comp, ones, e && i + RED_W <= e_len ? e + i : NULL); \
+    }
 
 /* ---- rows: inner == 1, vectors along the slice ---- */
-#define RED_ROWS(dt, T, LOAD, STORE, STORE_E, NEG_INF)                                           \
-    static inline S RED_F(row_max, dt)(const T *x, size_t n, int *has_nan) {                    \
-        V acc[RED_NV], v;                                                                       \
-        M nan = v_lt(v_zero(), v_zero());                                                       \
-        S lanes[RED_W], max = -(S)INFINITY;                                                     \
-        size_t i = 0, q;                                                                        \
-        for (q = 0; q < RED_NV; q++) acc[q] = v_set1(-(S)INFINITY);                             \
-        for (; i + RED_W <= n; i += RED_W)                                                      \
-            for (q = 0; q < RED_NV; q++) {                                                      \
-                v = LOAD(x + i + q * LANES);                                                    \
-                acc[q] = VT(max)(v, acc[q]); /* acc where v is NaN */                           \
-                nan = v_or(nan, v_isnan(v));                                                    \
-            }                                                                                   \
-        for (; i < n; i += LANES) {                                                             \
-            v = RED_F(load, dt)(x + i, n - i, NEG_INF);                                         \
-            acc[0] = v_select(v_gt(v, acc[0]), v, acc[0]);                                      \
-            nan = v_or(nan, v_isnan(v));                                                        \
-        }                                                                                       \
-        for (q = 0; q < RED_NV; q++) v_store(lanes + q * LANES, acc[q]);                        \
-        for (q = 0; q < RED_W; q++) max = isgreater(lanes[q], max) ? lanes[q] : max;            \
-        v_store(lanes, v_keep(nan, v_set1((S)1)));                                              \
-        *has_nan = 0;                                                                           \
-        for (q = 0; q < LANES; q++) *has_nan |= lanes[q] != 0;                                  \
-        return max;                                                                             \
-    }                                                                                           \
-    /* the sum of e^(x - shift) over a row; e stored in y when y is not NULL. ordinary: the   \
-     * slice has no NaN and shift is its max, so every x - shift <= 0 */                        \
-    RED_FLATTEN static inline double RED_F(row_expsum, dt)(const T *x, size_t n, S shift, T *y, int ordinary) { \
-        f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES];                                  \
-        V m = v_set1(shift);                                                                    \
-        size_t i = 0, q, k;                                                                     \
-        int h;                                                                                  \
-        for (k = 0; k < RED_W / f64_LANES; k++) acc[k] = comp[k] = f64_zero();                  \
-        /* whole chunks: loads, exp and stores without tail tests, one loop per case */         \
-        if (ordinary && STORE_E && y) {                                                         \
-            for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp_shifted), 1, LOAD, STORE);          \
-        } else if (ordinary) {                                                                  \
-            for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp_shifted), 0, LOAD, STORE);          \
-        } else {                                                                                \
-            for (; i + RED_W <= n; i += RED_W) RED_ROW_CHUNK(RED_NAME(exp), STORE_E && y, LOAD, STORE);       \
-        }                                                                                       \
-        if (i < n) { /* the last, partial chunk: lanes past the end read -inf, so e = 0 */       \
-            V e_[RED_NV];                                                                       \
-            for (q = 0; q < RED_NV; q++) {                                                      \
-                size_t at = i + q * LANES, k = at < n ? n - at : 0;                             \
-                e_[q] = RED_NAME(exp)(v_sub(RED_F(load, dt)(x + (k ? at : 0), k, NEG_INF), m)); \
-                if (STORE_E && y && k) RED_F(store, dt)(y + at, e_[q], k);                      \
-            }                                                                                   \
-            RED_NAME(chunk_sum)(acc, comp, e_);                                                 \
-        }                                                                                       \
-        (void)h;                                                                                \
-        return RED_NAME(tree)(acc, comp);                                                       \
-    }                                                                                           \
-    RED_FLATTEN static void RED_F(row_forward, dt)(int op, const T *x, size_t n, int include_zero,         \
-                                       const T *grad, T *y) {                                   \
-        int has_nan;                                                                            \
-        S max = RED_F(row_max, dt)(x, n, &has_nan);                                             \
-        RED_NAME(slice) r = RED_NAME(start)(max, has_nan, include_zero);                        \
-        int keep_e = STORE_E && (op == RECT_RED_softmax || op == RECT_RED_logsumexp_grad);      \
-        /* a special slice's result needs no sum (and its terms may be +inf) */                  \
-        double sum = r.special ? 0.0 : RED_F(row_expsum, dt)(x, n, r.shift, keep_e ? y : NULL, 1); \
-        RED_F(exact_ctx, dt) ctx = {x, n, 1, r.shift, include_zero};                            \
-        double lse[LANES];                                                                      \
-        size_t i, k;                                                                            \
-        RED_NAME(finish)(&r, max, has_nan, sum, include_zero, grad ? (double)RED_F(get, dt)(grad) : 1.0, \
-                         (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax) ? RED_F(exact_lse, dt) : NULL, &ctx);           \
-        if (op == RECT_RED_logsumexp) {                                                         \
-            RED_F(put, dt)(y, (S)r.lse);                                                        \
-        } else if (op == RECT_RED_log_softmax) {                                                \
-            for (k = 0; k < LANES; k++) lse[k] = r.log_sum;                                     \
-            for (i = 0; i < n; i += LANES)                                                      \
-                RED_F(store, dt)(y + i, RED_F(minus, dt)(RED_F(load, dt)(x + i, n - i, NEG_INF),  \
-                                                         v_set1(r.shift), lse), n - i);         \
-        } else {                                                                                \
-            V scale = v_set1((S)(r.special == 2 && op == RECT_RED_softmax ? RED_NAME(nan)() : r.scale)); \
-            V m = v_set1(r.shift);                                                              \
-            if (r.special) { /* NaN throughout, or 0 (the gradient of an all -inf slice) */     \
-                for (i = 0; i < n; i += LANES) RED_F(store, dt)(y + i, scale, n - i);           \
-                return;                                                                         \
-            }                                                                                   \
-            for (i = 0; i < n; i += LANES) {                                                    \
-                V e = keep_e ? RED_F(load, dt)(y + i, n - i, (T)0)                              \
-                             : RED_NAME(exp)(v_sub(RED_F(load, dt)(x + i, n - i, NEG_INF), m)); \
-                RED_F(store, dt)(y + i, v_mul(e, scale), n - i);                                \
-            }                                                                                   \
-        }                                                                                       \
-    }                                                                                           \
+#define RED_ROWS(dt, T, LOAD, STORE, STORE_E, NEG_INF)                                               \
+    /* the max of a row, whether a NaN is in it, and its min (float32 data: whether a term may       \
+     * fall below RED_FLOOR) */                                                                      \
+    static inline S RED_F(row_max, dt)(const T *x, size_t n, int *has_nan, S *min) {                 \
+        V acc[RED_NV], low[RED_NV], v;                                                               \
+        M nan = v_lt(v_zero(), v_zero());                                                            \
+        S lanes[RED_W], max = -(S)INFINITY;                                                          \
+        size_t i = 0, q;                                                                             \
+        for (q = 0; q < RED_NV; q++) acc[q] = v_set1(-(S)INFINITY), low[q] = v_set1((S)INFINITY);    \
+        for (; i + RED_W <= n; i += RED_W)                                                           \
+            for (q = 0; q < RED_NV; q++) {                                                           \
+                v = LOAD(x + i + q * LANES);                                                         \
+                acc[q] = VT(max)(v, acc[q]); /* acc where v is NaN */                                \
+                if (RED_F32) low[q] = v_select(v_lt(v, low[q]), v, low[q]);                          \
+                nan = v_or(nan, v_isnan(v));                                                         \
+            }                                                                                        \
+        *min = (S)INFINITY;                                                                          \
+        for (; i < n; i += LANES) { /* a short tail: its chunk takes the clamped terms anyway */     \
+            v = RED_F(load, dt)(x + i, n - i, NEG_INF);                                              \
+            acc[0] = v_select(v_gt(v, acc[0]), v, acc[0]);                                           \
+            nan = v_or(nan, v_isnan(v));                                                             \
+        }                                                                                            \
+        for (q = 0; q < RED_NV; q++) v_store(lanes + q * LANES, acc[q]);                             \
+        for (q = 0; q < RED_W; q++) max = isgreater(lanes[q], max) ? lanes[q] : max;                 \
+        for (q = 0; q < RED_NV; q++) v_store(lanes + q * LANES, low[q]);                             \
+        for (q = 0; q < RED_W; q++) *min = isless(lanes[q], *min) ? lanes[q] : *min;                 \
+        v_store(lanes, v_keep(nan, v_set1((S)1)));                                                   \
+        *has_nan = 0;                                                                                \
+        for (q = 0; q < LANES; q++) *has_nan |= lanes[q] != 0;                                       \
+        return max;                                                                                  \
+    }                                                                                                \
+    /* The sum of the terms e^(x - shift) of an ordinary slice (no NaN, shift >= every x), split     \
+     * as chunk_terms says (*units: the count of the terms equal to 1 left out); the first e_len     \
+     * terms stored at e (float64). clamp: some x - shift may be below RED_FLOOR. */                 \
+    RED_FLATTEN static inline double RED_F(row_terms, dt)(const T *x, size_t n, S shift, int clamp, int split, \
+                                                          double *e, size_t e_len, double *units) {  \
+        f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES], ones[RED_W / f64_LANES];              \
+        f64_v zero[RED_W / f64_LANES], m = f64_set1((double)shift);                                  \
+        V v[RED_NV];                                                                                 \
+        double last[RED_W];                                                                          \
+        size_t i = 0, q, k;                                                                          \
+        for (k = 0; k < RED_W / f64_LANES; k++) acc[k] = comp[k] = ones[k] = zero[k] = f64_zero();   \
+        if (split) {                                                                                 \
+            if (clamp) RED_ROW_CHUNKS(LOAD, 1, 1) else RED_ROW_CHUNKS(LOAD, 0, 1)                    \
+        } else {                                                                                     \
+            if (clamp) RED_ROW_CHUNKS(LOAD, 1, 0) else RED_ROW_CHUNKS(LOAD, 0, 0)                    \
+        }                                                                                            \
+        if (i < n) { /* the last, partial chunk: lanes past the end read -inf, so their term is 0 */ \
+            for (q = 0; q < RED_NV; q++) {                                                           \
+                size_t at = i + q * LANES;                                                           \
+                k = at < n ? n - at : 0;                                                             \
+                v[q] = RED_F(load, dt)(x + (k ? at : 0), k, NEG_INF);                                \
+            }                                                                                        \
+            RED_NAME(chunk_terms)(v, m, 1, split, acc, comp, ones, last);                            \
+            if (e && i < e_len) memcpy(e + i, last, ((e_len < n ? e_len : n) - i) * sizeof(double)); \
+        }                                                                                            \
+        *units = RED_NAME(tree_of)(ones, zero, RED_W);                                               \
+        return RED_NAME(tree_of)(acc, comp, RED_W);                                                  \
+    }                                                                                                \
+    RED_FLATTEN static void RED_F(row_forward, dt)(int op, const T *x, size_t n, int include_zero,   \
+                                       const T *grad, T *y) {                                        \
+        int has_nan;                                                                                 \
+        S min, max = RED_F(row_max, dt)(x, n, &has_nan, &min);                                       \
+        RED_NAME(slice) r = RED_NAME(start)(max, has_nan, include_zero);                             \
+        /* softmax and logsumexp_grad keep the terms for the scale: float32 data in a float64        \
+         * buffer (past its end they are computed again, the same bits), float64 data in y */        \
+        int keep_e = op == RECT_RED_softmax || op == RECT_RED_logsumexp_grad;                        \
+        int split = RED_F32 && (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax);             \
+        int clamp = !((double)min - (double)r.shift >= RED_FLOOR);                                   \
+        double buffer[RED_F32 ? RED_KEPT : 1], units = 0.0, lse[LANES];                              \
+        double *e = keep_e ? (RED_F32 ? buffer : (double *)(void *)y) : NULL;                        \
+        size_t e_len = keep_e ? (RED_F32 ? RED_KEPT : n) : 0, i, k;                                  \
+        /* a special slice's result needs no sum (and its terms may be +inf). float32 logsumexp and  \
+         * log_softmax take t, the terms but one equal to 1, as sum - 1 where that is within 2^-33   \
+         * of t (the partial sums' roundings: (n / 16 + 4) 2^-53 of sum), else the terms below 1     \
+         * are summed again apart (split) */                                                         \
+        double sum = r.special ? 0.0 : RED_F(row_terms, dt)(x, n, r.shift, clamp, 0, e, e_len, &units); \
+        if (split && !r.special) {                                                                   \
+            double zero_term = include_zero ? exp(-(double)r.shift) : 0.0;                           \
+            if (sum + (zero_term - 1.0) < (double)(n + 64) * 0x1p-24 * (sum + zero_term))            \
+                sum = RED_F(row_terms, dt)(x, n, r.shift, clamp, 1, NULL, 0, &units);                \
+        }                                                                                            \
+        RED_F(exact_ctx, dt) ctx = {x, n, 1, r.shift, include_zero};                                 \
+        RED_NAME(finish)(&r, max, has_nan, sum, units, include_zero, grad ? (double)RED_F(get, dt)(grad) : 1.0, \
+                         split || (!RED_F32 && (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax)) \
+                             ? RED_F(exact_lse, dt) : NULL, &ctx);                                   \
+        if (op == RECT_RED_logsumexp) {                                                              \
+            RED_F(put, dt)(y, (S)r.lse);                                                             \
+        } else if (op == RECT_RED_log_softmax) {                                                     \
+            for (k = 0; k < LANES; k++) lse[k] = r.log_sum;                                          \
+            for (i = 0; i < n; i += LANES)                                                           \
+                RED_F(store, dt)(y + i, RED_F(minus, dt)(RED_F(load, dt)(x + i, n - i, NEG_INF),     \
+                                                         v_set1(r.shift), lse), n - i);              \
+        } else if (r.special) { /* NaN throughout, or 0 (the gradient of an all -inf slice) */       \
+            V fill = v_set1((S)(r.special == 2 && op == RECT_RED_softmax ? RED_NAME(nan)() : r.scale)); \
+            for (i = 0; i < n; i += LANES) RED_F(store, dt)(y + i, fill, n - i);                     \
+        } else { /* e times the scale in float64, rounded once */                                    \
+            f64_v scale = f64_set1(r.scale), m = f64_set1((double)r.shift), parts[RED_NW];           \
+            size_t kept = e_len < n ? e_len : n;                                                     \
+            int h;                                                                                   \
+            for (i = 0; i < n; i += LANES) {                                                         \
+                if (i < kept) {                                                                      \
+                    RED_NAME(load_kept)(parts, e + i, kept - i);                                     \
+                } else {                                                                             \
+                    V v = RED_F(load, dt)(x + i, n - i, NEG_INF);                                    \
+                    for (h = 0; h < RED_NW; h++) parts[h] = RED_NAME(term)(f64_sub(RED_NAME(wide)(v, h), m), 1); \
+                }                                                                                    \
+                for (h = 0; h < RED_NW; h++) parts[h] = f64_mul(parts[h], scale);                    \
+                RED_F(store, dt)(y + i, RED_NAME(narrow)(parts), n - i);                             \
+            }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
     RED_FLATTEN static void RED_F(row_grad, dt)(int op, const T *y, const T *g, T *out, size_t n) {         \
         f64_v acc[RED_W / f64_LANES], comp[RED_W / f64_LANES];                                  \
         V sum;                                                                                  \
@@ -425,91 +464,109 @@ static inline void RED_NAME(finish)(RED_NAME(slice) *r, S max, int has_nan, doub
 
 /* ---- columns: inner > 1, a vector across LANES neighbouring slices; c <= RED_COLS of them,
  * whose element i is at x[i * inner + j] ---- */
-#define RED_COLUMNS(dt, T, LOAD, STORE, STORE_E, NEG_INF)                                        \
-    RED_FLATTEN static void RED_F(col_forward, dt)(int op, const T *x, size_t n, size_t inner, size_t c,   \
-                                       int include_zero, const T *grad, T *y) {                 \
-        V acc[RED_CV];                                                                          \
-        M nan[RED_CV];                                                                          \
-        f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
-        S max[RED_COLS], shift[RED_COLS], scale[RED_COLS], special[RED_COLS];                   \
-        double sums[RED_COLS], lse[RED_COLS];                                                   \
-        int has_nan[RED_COLS];                                                                  \
-        size_t nv = (c + LANES - 1) / LANES, i, q, j;                                           \
-        int h, keep_e = STORE_E && (op == RECT_RED_softmax || op == RECT_RED_logsumexp_grad);   \
-        int ordinary = 1; /* every slice of the block: no NaN, shift its max */                  \
-        for (q = 0; q < nv; q++) acc[q] = v_set1(-(S)INFINITY), nan[q] = v_lt(v_zero(), v_zero()); \
-        for (i = 0; i < n; i++) {                                                               \
-            const T *row = x + i * inner;                                                       \
-            for (q = 0; q < nv; q++) {                                                          \
-                V v = RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF);                 \
-                acc[q] = VT(max)(v, acc[q]);                                                    \
-                nan[q] = v_or(nan[q], v_isnan(v));                                              \
-            }                                                                                   \
-        }                                                                                       \
-        for (q = 0; q < nv; q++) {                                                              \
-            v_store(max + q * LANES, acc[q]);                                                   \
-            v_store(scale + q * LANES, v_keep(nan[q], v_set1((S)1)));                           \
-        }                                                                                       \
-        for (j = 0; j < nv * LANES; j++) {                                                      \
-            has_nan[j] = scale[j] != 0;                                                         \
-            shift[j] = special[j] = (S)0;                                                       \
-            if (j < c) {                                                                        \
-                RED_NAME(slice) r = RED_NAME(start)(max[j], has_nan[j], include_zero);          \
-                shift[j] = r.shift;                                                             \
-                special[j] = (S)(r.special != 0);                                               \
-                ordinary &= !r.special;                                                         \
-            }                                                                                   \
-        }                                                                                       \
-        for (q = 0; q < nv * RED_NW; q++) sums_v[q] = comps_v[q] = f64_zero();                  \
-        for (i = 0; i < n; i++) {                                                               \
-            const T *row = x + i * inner;                                                       \
-            for (q = 0; q < nv; q++) {                                                          \
-                V d = v_sub(RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF),           \
-                            v_load(shift + q * LANES));                                         \
-                V e = ordinary ? RED_NAME(exp_shifted)(d) : RED_NAME(exp)(d), term = e;         \
-                if (keep_e) RED_F(store, dt)(y + i * inner + q * LANES, e, c - q * LANES);       \
-                /* special slices need no sum, and +inf terms would make NaN in the compensation */ \
-                if (!ordinary) term = v_clear(v_gt(v_load(special + q * LANES), v_zero()), e);  \
-                for (h = 0; h < RED_NW; h++)                                                    \
-                    RED_NAME(add)(sums_v + q * RED_NW + h, comps_v + q * RED_NW + h, RED_NAME(wide)(term, h)); \
-            }                                                                                   \
-        }                                                                                       \
-        for (q = 0; q < nv * RED_NW; q++)                                                       \
-            f64_store(sums + q * f64_LANES, f64_add(sums_v[q], comps_v[q]));                    \
-        for (j = 0; j < nv * LANES; j++) {                                                      \
-            lse[j] = 0.0, scale[j] = (S)0;                                                      \
-            if (j >= c) continue;                                                               \
-            RED_NAME(slice) r = RED_NAME(start)(max[j], has_nan[j], include_zero);              \
-            RED_F(exact_ctx, dt) ctx = {x + j, n, inner, r.shift, include_zero};                \
-            RED_NAME(finish)(&r, max[j], has_nan[j], sums[j], include_zero,                     \
-                             grad ? (double)RED_F(get, dt)(grad + j) : 1.0,                     \
-                             (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax) ? RED_F(exact_lse, dt) : NULL, &ctx);       \
-            lse[j] = op == RECT_RED_log_softmax ? r.log_sum : r.lse;                           \
-            scale[j] = (S)(r.special == 2 && op == RECT_RED_softmax ? RED_NAME(nan)() : r.scale); \
-        }                                                                                       \
-        if (op == RECT_RED_logsumexp) {                                                         \
-            for (j = 0; j < c; j++) RED_F(put, dt)(y + j, (S)lse[j]);                           \
-            return;                                                                             \
-        }                                                                                       \
-        for (i = 0; i < n; i++) {                                                               \
-            const T *row = x + i * inner;                                                       \
-            T *out = y + i * inner;                                                             \
-            for (q = 0; q < nv; q++) {                                                          \
-                size_t k = c - q * LANES;                                                       \
-                V r;                                                                            \
-                if (op == RECT_RED_log_softmax) {                                               \
-                    r = RED_F(minus, dt)(RED_F(load, dt)(row + q * LANES, k, NEG_INF),            \
-                                         v_load(shift + q * LANES), lse + q * LANES);           \
-                } else {                                                                        \
-                    V e = keep_e ? RED_F(load, dt)(out + q * LANES, k, (T)0)                    \
-                                 : RED_NAME(exp)(v_sub(RED_F(load, dt)(row + q * LANES, k, NEG_INF), \
-                                                       v_load(shift + q * LANES)));             \
-                    r = v_mul(e, v_load(scale + q * LANES));                                    \
-                }                                                                               \
-                RED_F(store, dt)(out + q * LANES, r, k);                                        \
-            }                                                                                   \
-        }                                                                                       \
-    }                                                                                           \
+#define RED_COLUMNS(dt, T, LOAD, STORE, STORE_E, NEG_INF)                                            \
+    RED_FLATTEN static void RED_F(col_forward, dt)(int op, const T *x, size_t n, size_t inner, size_t c, \
+                                       int include_zero, const T *grad, T *y) {                      \
+        V acc[RED_CV], low[RED_CV];                                                                  \
+        M nan[RED_CV];                                                                               \
+        f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW], units_v[RED_CV * RED_NW], parts[RED_NW]; \
+        S max[RED_COLS], min[RED_COLS], flag[RED_COLS], shift_s[RED_COLS];                                              \
+        double sums[RED_COLS], units[RED_COLS], lse[RED_COLS], scale[RED_COLS], special[RED_COLS];   \
+        double shift[RED_COLS];                                                \
+        size_t nv = (c + LANES - 1) / LANES, i, q, j;                                                \
+        /* float64 data keeps the terms in y; float32 data computes them again for the scale */      \
+        int h, keep_e = !RED_F32 && (op == RECT_RED_softmax || op == RECT_RED_logsumexp_grad);       \
+        int split = RED_F32 && (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax);             \
+        int clamp = c % LANES != 0; /* 1: some term may be below RED_FLOOR, 2: a slice is special */ \
+        for (q = 0; q < nv; q++)                                                                     \
+            acc[q] = v_set1(-(S)INFINITY), low[q] = v_set1((S)INFINITY), nan[q] = v_lt(v_zero(), v_zero()); \
+        for (i = 0; i < n; i++) {                                                                    \
+            const T *row = x + i * inner;                                                            \
+            for (q = 0; q < nv; q++) {                                                               \
+                V v = RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF);                      \
+                acc[q] = VT(max)(v, acc[q]);                                                         \
+                if (RED_F32) low[q] = v_select(v_lt(v, low[q]), v, low[q]);                          \
+                nan[q] = v_or(nan[q], v_isnan(v));                                                   \
+            }                                                                                        \
+        }                                                                                            \
+        for (q = 0; q < nv; q++) {                                                                   \
+            v_store(max + q * LANES, acc[q]);                                                        \
+            v_store(min + q * LANES, low[q]);                                                        \
+            v_store(flag + q * LANES, v_keep(nan[q], v_set1((S)1)));                                 \
+        }                                                                                            \
+        for (j = 0; j < nv * LANES; j++) {                                                           \
+            shift[j] = special[j] = 0.0, shift_s[j] = (S)0;                                                             \
+            if (j < c) {                                                                             \
+                RED_NAME(slice) r = RED_NAME(start)(max[j], flag[j] != 0, include_zero);             \
+                shift_s[j] = r.shift, shift[j] = (double)r.shift;                                                          \
+                special[j] = r.special != 0;                                                         \
+                if (r.special) clamp = 2;                                                            \
+                else if (clamp == 0 && !((double)min[j] - shift[j] >= RED_FLOOR)) clamp = 1;         \
+            }                                                                                        \
+        }                                                                                            \
+        for (q = 0; q < nv * RED_NW; q++) sums_v[q] = comps_v[q] = units_v[q] = f64_zero();          \
+        for (i = 0; i < n; i++) {                                                                    \
+            const T *row = x + i * inner;                                                            \
+            for (q = 0; q < nv; q++) {                                                               \
+                V v = RED_F(load, dt)(row + q * LANES, c - q * LANES, NEG_INF);                      \
+                for (h = 0; h < RED_NW; h++) {                                                       \
+                    size_t at = q * LANES + h * f64_LANES;                                           \
+                    f64_v d = f64_sub(RED_NAME(wide)(v, h), f64_load(shift + at));                   \
+                    f64_v t = parts[h] = RED_NAME(term)(d, clamp);                                   \
+                    /* special slices need no sum, and +inf terms would make NaN in the compensation */ \
+                    if (clamp == 2) t = f64_clear(f64_gt(f64_load(special + at), f64_zero()), t);    \
+                    if (split) {                                                                     \
+                        f64_m unit = f64_eq(d, f64_zero());                                          \
+                        units_v[q * RED_NW + h] = f64_add(units_v[q * RED_NW + h], f64_keep(unit, f64_set1(1.0))); \
+                        t = f64_clear(unit, t);                                                      \
+                    }                                                                                \
+                    RED_NAME(add)(sums_v + q * RED_NW + h, comps_v + q * RED_NW + h, t);             \
+                }                                                                                    \
+                if (keep_e) RED_F(store, dt)(y + i * inner + q * LANES, RED_NAME(narrow)(parts), c - q * LANES); \
+            }                                                                                        \
+        }                                                                                            \
+        for (q = 0; q < nv * RED_NW; q++) {                                                          \
+            f64_store(sums + q * f64_LANES, f64_add(sums_v[q], comps_v[q]));                         \
+            f64_store(units + q * f64_LANES, units_v[q]);                                            \
+        }                                                                                            \
+        for (j = 0; j < nv * LANES; j++) {                                                           \
+            lse[j] = scale[j] = 0.0;                                                                 \
+            if (j >= c) continue;                                                                    \
+            RED_NAME(slice) r = RED_NAME(start)(max[j], flag[j] != 0, include_zero);                 \
+            RED_F(exact_ctx, dt) ctx = {x + j, n, inner, r.shift, include_zero};                     \
+            RED_NAME(finish)(&r, max[j], flag[j] != 0, sums[j], units[j], include_zero,              \
+                             grad ? (double)RED_F(get, dt)(grad + j) : 1.0,                          \
+                             (op == RECT_RED_logsumexp || op == RECT_RED_log_softmax) ? RED_F(exact_lse, dt) : NULL, &ctx); \
+            lse[j] = op == RECT_RED_log_softmax ? r.log_sum : r.lse;                                 \
+            scale[j] = r.special == 2 && op == RECT_RED_softmax ? RED_NAME(nan)() : r.scale;         \
+        }                                                                                            \
+        if (op == RECT_RED_logsumexp) {                                                              \
+            for (j = 0; j < c; j++) RED_F(put, dt)(y + j, (S)lse[j]);                                \
+            return;                                                                                  \
+        }                                                                                            \
+        for (i = 0; i < n; i++) {                                                                    \
+            const T *row = x + i * inner;                                                            \
+            T *out = y + i * inner;                                                                  \
+            for (q = 0; q < nv; q++) {                                                               \
+                size_t k = c - q * LANES;                                                            \
+                V v;                                                                                 \
+                if (op == RECT_RED_log_softmax) {                                                    \
+                    v = RED_F(minus, dt)(RED_F(load, dt)(row + q * LANES, k, NEG_INF), v_load(shift_s + q * LANES), lse + q * LANES); \
+                } else { /* e times the scale in float64, rounded once */                            \
+                    if (keep_e) v = RED_F(load, dt)(out + q * LANES, k, (T)0);                       \
+                    else v = RED_F(load, dt)(row + q * LANES, k, NEG_INF);                           \
+                    for (h = 0; h < RED_NW; h++) {                                                   \
+                        size_t at = q * LANES + h * f64_LANES;                                       \
+                        parts[h] = keep_e ? RED_NAME(wide)(v, h)                                     \
+                                          : RED_NAME(term)(f64_sub(RED_NAME(wide)(v, h), f64_load(shift + at)), clamp); \
+                        parts[h] = f64_mul(parts[h], f64_load(scale + at));                          \
+                    }                                                                                \
+                    v = RED_NAME(narrow)(parts);                                                     \
+                }                                                                                    \
+                RED_F(store, dt)(out + q * LANES, v, k);                                             \
+            }                                                                                        \
+        }                                                                                            \
+    }                                                                                                \
     RED_FLATTEN static void RED_F(col_grad, dt)(int op, const T *y, const T *g, T *out, size_t n,           \
                                     size_t inner, size_t c) {                                   \
         f64_v sums_v[RED_CV * RED_NW], comps_v[RED_CV * RED_NW];                                \
