@@ -3,10 +3,12 @@
  * grad_b = grad * act(a), over the activations of ops.h, ops_smooth.h and ops_smooth_wide.h.
  *
  * Included by instantiate.h after the float32 smooth ops. float64 data: the float64 op, times b,
- * rounded once more. float32 and float16 data: widened to float64, act(a) * b there (the product
- * of act(a) and a float32 b is within 2^-28 relative), rounded once to float32: within 0.5 + 2^-3
- * ULP of the exact product, one rounding, not the two of silu(a) * b. reglu: relu(a) * b is a
- * product of two stored values, rounded once (exact for float16 data in float32).
+ * rounded once more. float32 and float16 data: glu and swiglu natively in float32 from sigmoid's
+ * parts (below: within 0.5 + 2^-4 ULP of the exact product); geglu and geglu_tanh, and the lanes
+ * of glu and swiglu outside float32's normal range, widened to float64, act(a) * b there (the
+ * product of act(a) and a float32 b is within 2^-28 relative), rounded once to float32: within
+ * 0.5 + 2^-3 ULP of the exact product. One rounding, not the two of silu(a) * b. reglu: relu(a)
+ * * b is a product of two stored values, rounded once (exact for float16 data in float32).
  *
  * NaN: a's own NaN where a is NaN; any other NaN result (b's, grad's, inf * 0) is the positive
  * quiet NaN, the same bits on every path (x86 and Arm make different NaNs of inf * 0).
@@ -242,16 +244,14 @@ RECT_DEFINE_GATED32_ALL_WIDE(geglu_tanh)
  * 2^-22 |z| and carry two or three roundings each (2^-44 |z| in all); z 2^floor(s) is exact where
  * the result is normal. So y is within 0.5 ULP + (2^-28 + 2^-44) |y|, at most 0.5 + 2^-4 ULP, of
  * the exact product: one rounding, where silu(a) * b has two.
- * That holds where every step stays in float32's normal range: 2^-100 <= |w| <= 2^100 (p normal
- * and p_lo exact: no product underflows or overflows) and |y| >= 2^-124 (the scaling by 2^floor(s)
- * exact; a |y| below that is the rounding of a result below 2^-125 on every path). Every other
- * lane (zeros, subnormal products and results, |w| above 2^100 where the product overflows,
- * b = +-inf, inf * 0, NaN) takes the float64 route above (within 0.5 + 2^-3 ULP), which keeps the
- * NaN rules of the header. A lane's route depends on its own a and b only: every path gives the
- * same bits. ---- */
-#define GATED32_W_MIN 0x1p-100f
-#define GATED32_W_MAX 0x1p+100f
-#define GATED32_Y_MIN 0x1p-124f
+ * That holds where every step stays in float32's normal range, which 2^-100 <= |y| <= 2^128
+ * shows: then |w| >= |y| (sigmoid <= 1), so p is normal and p_lo exact, the scaling by
+ * 2^floor(s) is exact, and an overflow of t v or of z would have made y infinite or NaN (a |y|
+ * below 2^-100 is the rounding of a result below 2^-99 on every path). Every other lane (zeros,
+ * subnormal and tiny products and results, overflows, b = +-inf, inf * 0, NaN) takes the
+ * float64 route above (within 0.5 + 2^-3 ULP), which keeps the NaN rules of the header. A lane's
+ * route depends on its own a and b only: every path gives the same bits. ---- */
+#define GATED32_Y_MIN 0x1p-100f
 
 /* x y = p + *lo exactly (where x y does not underflow) */
 VM32_INLINE f32_v gated32_two_product(f32_v x, f32_v y, f32_v *lo) {
@@ -268,17 +268,16 @@ VM32_INLINE f32_v gated32_factor_glu(f32_v t, f32_v v, f32_v *w_lo) {
 }
 VM32_INLINE f32_v gated32_factor_swiglu(f32_v t, f32_v v, f32_v *w_lo) { return gated32_two_product(t, v, w_lo); }
 
-/* y where the result and the factor w are inside the domain above, else NaN */
-VM32_INLINE f32_v gated32_inside(f32_v w, f32_v y) {
-    f32_v aw = f32_abs(w);
-    f32_m inside = f32_and(f32_and(f32_ge(aw, f32_set1(GATED32_W_MIN)), f32_le(aw, f32_set1(GATED32_W_MAX))),
-                           f32_ge(f32_abs(y), f32_set1(GATED32_Y_MIN)));
-    return f32_select(inside, y, f32_set1(NAN));
+/* y where it is inside the domain above, else NaN */
+VM32_INLINE f32_v gated32_inside(f32_v y) {
+    f32_v ay = f32_abs(y);
+    return f32_select(f32_and(f32_ge(ay, f32_set1(GATED32_Y_MIN)), f32_le(ay, f32_set1(0x1.fffffep127f))), y,
+                      f32_set1(NAN));
 }
 
 /* (w + w_lo) sigmoid(t) from sigmoid's parts, rounded once */
 VM32_INLINE f32_v gated32_times_sigmoid(f32_v w, f32_v w_lo, f32_v q, f32_v c, f32_v rcp, f32_v s) {
-    return gated32_inside(w, vm32_scalef(f32_fma(w, q, f32_fma(w_lo, q, f32_mul(f32_mul(w, c), rcp))), s));
+    return gated32_inside(vm32_scalef(f32_fma(w, q, f32_fma(w_lo, q, f32_mul(f32_mul(w, c), rcp))), s));
 }
 
 /* ---- their gradients. grad_b = g act(t) is the unit above with g for v (the same bits as the
@@ -295,7 +294,8 @@ VM32_INLINE f32_v gated32_times_sigmoid(f32_v w, f32_v w_lo, f32_v q, f32_v c, f
  * within 0.5 + 2^-3.4 ULP); through N, 2^-29 e / |N|, where 1 + e + t cancels near silu's minimum
  * at t = -1.2785. The lanes with |N| < e / 32 take the float64 route, so grad_a is within
  * 0.5 + 2^-29 (2 + 32) 2^24 < 1.6 ULP, inside the 2 ULP of the float32 derivatives. The domain
- * is that of the forward units (w for the factor) and t >= -160, where e is clamped. ---- */
+ * is that of the forward units (|w| >= |grad_a| / 1.1: silu' <= 1.0998) and t >= -160, where e
+ * is clamped. ---- */
 
 /* F, F_lo, S (as sc) and N, N_lo of the table above */
 VM32_INLINE f32_v gated32_slope_glu(f32_v t, const sm32_logistic *l, f32_v d, f32_v *N_lo, f32_v *F,
@@ -343,7 +343,7 @@ VM32_INLINE f32_v gated32_times_slope(f32_v t, f32_v w, f32_v w_lo, f32_v F, f32
     f32_v Y_lo, Y = gated32_two_product(X, rr, &Y_lo);
     X_lo = f32_add(X_lo, f32_fma(F, N_lo, f32_mul(F_lo, N)));
     Y_lo = f32_add(Y_lo, f32_fma(X_lo, rr, f32_mul(X, f32_fma(f32_add(c1, c1), rr, rr_lo))));
-    f32_v y = gated32_inside(w, vm32_scalef(f32_fma(w, Y, f32_fma(w_lo, Y, f32_mul(w, Y_lo))), sc));
+    f32_v y = gated32_inside(vm32_scalef(f32_fma(w, Y, f32_fma(w_lo, Y, f32_mul(w, Y_lo))), sc));
     f32_m near_root = f32_lt(f32_abs(N), f32_mul(e, f32_set1(0x1p-5f)));
     return f32_select(f32_or(near_root, f32_lt(t, f32_set1(-160.0f))), f32_set1(NAN), y);
 }
