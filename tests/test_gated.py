@@ -195,7 +195,8 @@ def test_float32_native_units_over_every_binade(cpu_path, unit):
     other = np.isnan(v) & ~nan
     np.testing.assert_array_equal(y[other].view(np.uint32), np.uint32(0x7FC00000))
     # the gradients, with grad = v and the factor g: grad_b = act(t) * v as the forward unit (the
-    # same kernel, the float64 route's outside its domain the chain rule's); grad_a = v * g * act'(t) within 0.5 + 2^-3 ULP (glu), 1.6 ULP (swiglu, see _grad_bound)
+    # same kernel; outside its domain the float64 route of the chain rule), grad_a = v * g *
+    # act'(t) within 0.5 + 2^-3 ULP (glu) and 1.6 ULP (swiglu, see _grad_bound)
     g = np.random.default_rng(1407).permutation(v)
     if unit == "glu":
         got_b, got_a = rectifier.glu_grad(g, v, b=t)

@@ -189,12 +189,14 @@ RECT_GATED_SMOOTH_OPS(RECT_DEFINE_GATED_WIDE_PARTS)
     do {                                                                                          \
         f32_m outside_ = f32_isnan(x);                                                            \
         if (f32_any(outside_))                                                                    \
-            x = f32_gated_nan(a, f32_select(outside_, RECT_WIDE_N(RECT_GATED_WIDE(name, part), __VA_ARGS__), x)); \
+            x = f32_gated_nan(                                                                    \
+                a, f32_select(outside_, RECT_WIDE_N(RECT_GATED_WIDE(name, part), __VA_ARGS__), x));   \
     } while (0)
-#define RECT_DEFINE_GATED32(name, dt, T, LOAD, STORE)                                  \
+#define RECT_DEFINE_GATED32(name, dt, T, LOAD, STORE)                                             \
     RECT_STEP_INLINE void RECT_STEP(name, dt)(const T *ap, const T *bp, T *y,                     \
                                               const f64_params_t *p, size_t i, size_t r) {        \
-        f32_v a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r), out = gated32_y_##name(a, b);\
+        f32_v a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r);                     \
+        f32_v out = gated32_y_##name(a, b);                                                       \
         RECT_GATED32_FINISH(name, _y_, out, 2, a, b, p);                                         \
         RECT_STORE(STORE, y + i, out, r);                                                         \
     }                                                                                             \
@@ -266,7 +268,9 @@ VM32_INLINE f32_v gated32_factor_glu(f32_v t, f32_v v, f32_v *w_lo) {
     *w_lo = f32_zero();
     return v;
 }
-VM32_INLINE f32_v gated32_factor_swiglu(f32_v t, f32_v v, f32_v *w_lo) { return gated32_two_product(t, v, w_lo); }
+VM32_INLINE f32_v gated32_factor_swiglu(f32_v t, f32_v v, f32_v *w_lo) {
+    return gated32_two_product(t, v, w_lo);
+}
 
 /* y where it is inside the domain above, else NaN */
 VM32_INLINE f32_v gated32_inside(f32_v y) {
