@@ -182,9 +182,9 @@ RECT_DEFINE_GATED_GRAD(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
 #define RECT_GATED_SMOOTH_OPS(X) X(glu) X(swiglu) X(geglu) X(geglu_tanh)
 RECT_GATED_SMOOTH_OPS(RECT_DEFINE_GATED_WIDE_PARTS)
 
-/* The kernels of unit `name` over storage T. y = Y(a, b), (grad_a, grad_b) = GRADS(a, b, g):
- * the float64 route, or the native one below, which returns NaN in the lanes it leaves to the
- * float64 route; a's NaN then as it came (the widening quiets a signaling one). */
+/* The kernels of unit `name` over storage T: y = gated32_y_<name>(a, b) and gated32_grads_<name>
+ * (a, b, g) (below) return NaN in the lanes they leave to the float64 route (every lane for
+ * geglu); a's NaN then as it came (the widening quiets a signaling one). */
 #define RECT_GATED32_FINISH(name, part, x, ...)                                                   \
     do {                                                                                          \
         f32_m outside_ = f32_isnan(x);                                                            \
