@@ -296,10 +296,34 @@ VM32_INLINE f32_v gated32_times_sigmoid(f32_v w, f32_v w_lo, f32_v q, f32_v c, f
  * rounded once: the roundings before the last are within 2^-44 of the result. What remains is
  * e's own error, 2^-29 relative: through F and d it costs 2^-28 (glu, and swiglu for t >= 0:
  * within 0.5 + 2^-3.4 ULP); through N, 2^-29 e / |N|, where 1 + e + t cancels near silu's minimum
- * at t = -1.2785. The lanes with |N| < e / 32 take the float64 route, so grad_a is within
- * 0.5 + 2^-29 (2 + 32) 2^24 < 1.6 ULP, inside the 2 ULP of the float32 derivatives. The domain
+ * at t0 = -1.2785. Within 3/16 of t0, N comes from the expansion at t0 instead (2^-40), and
+ * outside e / |N| <= 1.372, so grad_a is within 0.5 + 2^-29 (2 + 1.372) 2^24 < 0.61 ULP. The domain
  * is that of the forward units (|w| >= |grad_a| / 1.1: silu' <= 1.0998) and t >= -160, where e
  * is clamped. ---- */
+
+/* 1 + e^t + t near its root t0 = -1.27846454 (t0 + 1 + e^t0 = 0; t0 in three floats, E0 = e^t0 =
+ * -1 - t0): with h = t - t0, 1 + e^t + t = (1 + E0) h + E0 (e^h - 1 - h). h exactly as H + *lo'
+ * (t - T0_HI is exact there, then Fast2Sum), (1 + E0) H with its error by an FMA, e^h - 1 - h by
+ * its Taylor series to h^7 (the rest below 2^-35 of the sum for |h| <= 3/16): the sum as
+ * returned + *lo within 2^-40 of itself, also where it vanishes. */
+#define GATED32_T0_HI -0x1.474974p+0f
+#define GATED32_T0_MID 0x1.bdf6fap-27f
+#define GATED32_T0_LO 0x1.03945ap-53f
+#define GATED32_E0 0x1.1d25d0p-2f
+#define GATED32_NEAR_T0 0.1875f
+VM32_INLINE f32_v gated32_silu_slope_near_root(f32_v t, f32_v *lo) {
+    f32_v h_hi = f32_sub(t, f32_set1(GATED32_T0_HI)), H = f32_sub(h_hi, f32_set1(GATED32_T0_MID));
+    f32_v H_lo = f32_sub(f32_sub(f32_sub(h_hi, H), f32_set1(GATED32_T0_MID)), f32_set1(GATED32_T0_LO));
+    f32_v q = f32_fma(H, f32_set1(1.0f / 5040.0f), f32_set1(1.0f / 720.0f));
+    q = f32_fma(q, H, f32_set1(1.0f / 120.0f));
+    q = f32_fma(q, H, f32_set1(1.0f / 24.0f));
+    q = f32_fma(q, H, f32_set1(1.0f / 6.0f));
+    q = f32_fma(q, H, f32_set1(0.5f));
+    f32_v M_lo, M = gated32_two_product(f32_set1(-GATED32_T0_HI), H, &M_lo);
+    f32_v rest = f32_fma(f32_set1(-GATED32_T0_HI), H_lo, f32_mul(f32_set1(-GATED32_T0_MID), H));
+    *lo = f32_add(f32_add(M_lo, rest), f32_mul(f32_set1(GATED32_E0), f32_mul(f32_mul(H, H), q)));
+    return M;
+}
 
 /* F, F_lo, S (as sc) and N, N_lo of the table above */
 VM32_INLINE f32_v gated32_slope_glu(f32_v t, const sm32_logistic *l, f32_v d, f32_v *N_lo, f32_v *F,
@@ -318,6 +342,11 @@ VM32_INLINE f32_v gated32_slope_swiglu(f32_v t, const sm32_logistic *l, f32_v d,
     *N_lo = f32_add(f32_add(f32_sub(d, f32_sub(N, back)), f32_sub(u, back)), f32_add(l->d_lo, u_lo));
     *F = f32_select(negative, l->E, f32_set1(1.0f)), *F_lo = f32_keep(negative, l->E_lo);
     *sc = f32_keep(negative, l->s);
+    f32_m near = f32_lt(f32_abs(f32_sub(t, f32_set1(GATED32_T0_HI))), f32_set1(GATED32_NEAR_T0));
+    if (f32_any(near)) {
+        f32_v root_lo, root = gated32_silu_slope_near_root(t, &root_lo);
+        N = f32_select(near, root, N), *N_lo = f32_select(near, root_lo, *N_lo);
+    }
     return N;
 }
 
@@ -335,12 +364,12 @@ VM32_INLINE f32_v gated32_slope_swiglu(f32_v t, const sm32_logistic *l, f32_v d,
         *db = gated32_times_sigmoid(w, w_lo, q, c, rcp, s);                                       \
         N = gated32_slope_##name(t, &l, d, &N_lo, &F, &F_lo, &sc);                                 \
         w = gated32_two_product(g, v, &w_lo);                                                     \
-        *da = gated32_times_slope(t, w, w_lo, F, F_lo, N, N_lo, sc, d, l.d_lo, rcp, l.e);          \
+        *da = gated32_times_slope(t, w, w_lo, F, F_lo, N, N_lo, sc, d, l.d_lo, rcp);          \
     }
 
 /* 2^S (w + w_lo) (F + F_lo) (N + N_lo) / (d + d_lo)^2 rounded once, NaN outside the domain */
 VM32_INLINE f32_v gated32_times_slope(f32_v t, f32_v w, f32_v w_lo, f32_v F, f32_v F_lo, f32_v N,
-                                      f32_v N_lo, f32_v sc, f32_v d, f32_v d_lo, f32_v rcp, f32_v e) {
+                                      f32_v N_lo, f32_v sc, f32_v d, f32_v d_lo, f32_v rcp) {
     f32_v c1 = f32_fma(f32_sub(f32_zero(), rcp), d_lo, f32_fma(f32_sub(f32_zero(), rcp), d, f32_set1(1.0f)));
     f32_v rr_lo, rr = gated32_two_product(rcp, rcp, &rr_lo);
     f32_v X_lo, X = gated32_two_product(F, N, &X_lo);
@@ -348,8 +377,7 @@ VM32_INLINE f32_v gated32_times_slope(f32_v t, f32_v w, f32_v w_lo, f32_v F, f32
     X_lo = f32_add(X_lo, f32_fma(F, N_lo, f32_mul(F_lo, N)));
     Y_lo = f32_add(Y_lo, f32_fma(X_lo, rr, f32_mul(X, f32_fma(f32_add(c1, c1), rr, rr_lo))));
     f32_v y = gated32_inside(vm32_scalef(f32_fma(w, Y, f32_fma(w_lo, Y, f32_mul(w, Y_lo))), sc));
-    f32_m near_root = f32_lt(f32_abs(N), f32_mul(e, f32_set1(0x1p-5f)));
-    return f32_select(f32_or(near_root, f32_lt(t, f32_set1(-160.0f))), f32_set1(NAN), y);
+    return f32_select(f32_lt(t, f32_set1(-160.0f)), f32_set1(NAN), y);
 }
 RECT_DEFINE_GATED32_NATIVE(glu)
 RECT_DEFINE_GATED32_NATIVE(swiglu)
