@@ -1,18 +1,22 @@
 """The gated units glu, swiglu, geglu (both forms), reglu and their gradients, against float64
 SciPy and mpmath references, on every CPU path.
 
-Accuracy (float32 and float16 data are computed in float64 and rounded once):
+Accuracy (float32 and float16 data: glu and swiglu natively in float32, geglu in float64, each
+rounded once):
 - float32: act(a) * b within 0.5 + 2^-3 ULP of the exact product (one rounding; silu(a) * b
-  composed of two calls rounds twice); reglu exact (correctly rounded).
+  composed of two calls rounds twice), glu and swiglu within 0.5 + 2^-4 over every binade;
+  reglu exact (correctly rounded).
 - float64: within the float64 activation's error plus the product's rounding, 2.5 ULP.
 - float16: within 0.5 + 2^-10 ULP (the float32 result rounded to float16).
-- gradients: float32 within 0.5 + 2^-3 ULP of the exact grad * b * act'(a) and grad * act(a).
+- gradients: float32 within 0.5 + 2^-3 ULP of the exact grad * b * act'(a) and grad * act(a)
+  (swiglu's also around silu's minimum, where 1 + e^a + a cancels).
 """
 import numpy as np
 import pytest
 from scipy import special
 
 import rectifier
+from conftest import require_other_paths
 
 UNITS = ("glu", "swiglu", "geglu", "geglu_tanh", "reglu")
 
@@ -134,6 +138,109 @@ def test_edges_float32(cpu_path, unit):
     np.testing.assert_array_equal(y[inf], np.copysign(np.inf, ref[inf]).astype(np.float32))
     zero = ref == 0
     np.testing.assert_array_equal(np.signbit(y[zero]), np.signbit(ref[zero]))
+
+
+def _mp_silu_grad(t):
+    """silu'(t) = sigmoid(t) (1 + t sigmoid(-t)) to 40 digits"""
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(40):
+        s = 1 / (1 + mpmath.exp(-mpmath.mpf(t)))
+        return float(s * (1 + mpmath.mpf(t) * (1 - s)))
+
+
+def _every_binade_pairs(n, rng):
+    """n pairs (t, v) spread over every binade of both (random float32 bit patterns: subnormals,
+    infinities and NaNs included), n / 2 more drawn as activations are, and the grid of the
+    thresholds of the float32 kernels: where sigmoid's scaled result and the product leave the
+    normal range, 2^-100 and 2^100 for the factor, t near -87, -104, -126 ln 2 ... -200."""
+    bits = rng.integers(0, 2 ** 32, (2, n), dtype=np.uint64).astype(np.uint32).view(np.float32)
+    t = np.concatenate([bits[0], (rng.standard_normal(n // 2) * 4).astype(np.float32)])
+    v = np.concatenate([bits[1], (rng.standard_normal(n // 2) * 3).astype(np.float32)])
+    f = np.float32
+    ts = [0.0, 1e-45, 2.0 ** -126, 2.0 ** -32, 1e-8, 0.5, 1.0, 16.0, 87.0, 88.7, 103.0, 104.0,
+          126.0, 150.0, 159.0, 160.0, 161.0, 190.0, 200.0, 250.0, 4096.0, 1e20, 3.4e38, np.inf]
+    vs = [0.0, 1e-45, 2.0 ** -126, 2.0 ** -101, 2.0 ** -100, 2.0 ** -60, 1.0, 1.5, 2.0 ** 60,
+          2.0 ** 88, 2.0 ** 100, 2.0 ** 101, 2.0 ** 127, 3.4e38, np.inf]
+
+    def near(values):
+        x = np.array(values, f)
+        return np.concatenate([x, np.nextafter(x, f(np.inf)), np.nextafter(x, f(-np.inf)), -x])
+
+    gt, gv = np.meshgrid(near(ts), near(vs))
+    return np.concatenate([t, gt.ravel()]), np.concatenate([v, gv.ravel()])
+
+
+@pytest.mark.parametrize("unit", ["glu", "swiglu"])
+def test_float32_native_units_over_every_binade(cpu_path, unit):
+    """glu and swiglu compute float32 and float16 data natively in float32 (sigmoid's parts times
+    the factor, rounded once) and send the lanes that leave the normal range to float64: within
+    0.5 + 2^-4 ULP of the exact product (the float64 reference: the product of two float32 values
+    and expit in float64 is within 2^-50 of it), on 1.5 million pairs and the thresholds' grid."""
+    t, v = _every_binade_pairs(10 ** 6, np.random.default_rng(1406))
+    y = rectifier.glu(v, t) if unit == "glu" else rectifier.swiglu(t, v)
+    with np.errstate(all="ignore"):   # the casts of signaling NaNs
+        t64, v64 = t.astype(np.float64), v.astype(np.float64)
+        ref = v64 * special.expit(t64) * (1.0 if unit == "glu" else t64)
+    overflow = float.fromhex("0x1.ffffffp127")
+    finite = np.abs(ref) < overflow
+    assert np.max(_ulps(y[finite], ref[finite], np.float32)) <= 0.5 + 2.0 ** -4
+    inf = np.isfinite(t) & np.isfinite(v) & ~finite
+    np.testing.assert_array_equal(y[inf], np.copysign(np.inf, ref[inf]).astype(np.float32))
+    zero = ref == 0
+    np.testing.assert_array_equal(np.signbit(y[zero]), np.signbit(ref[zero]))
+    # the activation's argument's NaN as it came (a signaling one stays signaling: the same bits
+    # on every path), the factor's NaN the positive quiet NaN
+    nan = np.isnan(t)
+    np.testing.assert_array_equal(y[nan].view(np.uint32), t[nan].view(np.uint32))
+    other = np.isnan(v) & ~nan
+    np.testing.assert_array_equal(y[other].view(np.uint32), np.uint32(0x7FC00000))
+    # the gradients, with grad = v and the factor g: grad_b = act(t) * v as the forward unit (the
+    # same kernel; outside its domain the float64 route of the chain rule), grad_a = v * g *
+    # act'(t) within 0.5 + 2^-3 ULP, also where silu' vanishes (mpmath there: float64 cancels)
+    g = np.random.default_rng(1407).permutation(v)
+    if unit == "glu":
+        got_b, got_a = rectifier.glu_grad(g, v, b=t)
+    else:
+        got_a, got_b = rectifier.swiglu_grad(t, v, b=g)
+    finite = np.abs(ref) < overflow
+    assert np.max(_ulps(got_b[finite], ref[finite], np.float32)) <= 0.5 + 2.0 ** -4
+    with np.errstate(all="ignore"):
+        g64, s = g.astype(np.float64), special.expit(t64)
+        slope = s * special.expit(-t64) * (1.0 if unit == "glu" else t64) + (0.0 if unit == "glu" else s)
+        ref_a = v64 * g64 * slope
+    if unit == "swiglu":
+        near = np.flatnonzero(np.abs(t64 + 1.2784645427610738) < 0.01)
+        ref_a[near] = [_mp_silu_grad(t64[i]) * v64[i] * g64[i] for i in near]
+    finite = np.abs(ref_a) < overflow
+    assert np.max(_ulps(got_a[finite], ref_a[finite], np.float32)) <= 0.5 + 2.0 ** -3
+    # and every float32 a within 2^-10 of silu's minimum (the closest one's silu' is 2^-26.7)
+    if unit == "swiglu":
+        bits = np.float32(-1.2784645427610738).view(np.int32)
+        t = np.arange(bits - 8192, bits + 8192, dtype=np.int32).view(np.float32)
+        pick = np.r_[0:16384:64, 8160:8224]
+        got = rectifier.swiglu_grad(t, None, b=np.ones_like(t))[0][pick]
+        ref = np.array([_mp_silu_grad(float(x)) for x in t[pick]])
+        assert np.max(_ulps(got, ref, np.float32)) <= 0.5 + 2.0 ** -3
+
+
+@pytest.mark.parametrize("unit", ["glu", "swiglu"])
+def test_float32_native_units_paths_agree(unit):
+    paths = rectifier.capabilities()["detected"]
+    require_other_paths(paths)
+    t, v = _every_binade_pairs(2 * 10 ** 5, np.random.default_rng(77))
+    results = {}
+    before = rectifier.capabilities()["enabled"]
+    try:
+        for path in paths:
+            rectifier.set_capabilities([path])
+            results[path] = _call(unit, t, v).view(np.uint32), _call_grad(unit, t, v, b=t)
+    finally:
+        rectifier.set_capabilities(before)
+    first = results[paths[0]]
+    for path in paths[1:]:
+        np.testing.assert_array_equal(results[path][0], first[0], err_msg=path)
+        for got, want in zip(results[path][1], first[1]):
+            np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32), err_msg=path)
 
 
 @pytest.mark.parametrize("unit", ["glu", "swiglu", "geglu", "geglu_tanh"])

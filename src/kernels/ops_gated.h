@@ -3,10 +3,12 @@
  * grad_b = grad * act(a), over the activations of ops.h, ops_smooth.h and ops_smooth_wide.h.
  *
  * Included by instantiate.h after the float32 smooth ops. float64 data: the float64 op, times b,
- * rounded once more. float32 and float16 data: widened to float64, act(a) * b there (the product
- * of act(a) and a float32 b is within 2^-28 relative), rounded once to float32: within 0.5 + 2^-3
- * ULP of the exact product, one rounding, not the two of silu(a) * b. reglu: relu(a) * b is a
- * product of two stored values, rounded once (exact for float16 data in float32).
+ * rounded once more. float32 and float16 data: glu and swiglu natively in float32 from sigmoid's
+ * parts (below: within 0.5 + 2^-4 ULP of the exact product); geglu and geglu_tanh, and the lanes
+ * of glu and swiglu outside float32's normal range, widened to float64, act(a) * b there (the
+ * product of act(a) and a float32 b is within 2^-28 relative), rounded once to float32: within
+ * 0.5 + 2^-3 ULP of the exact product. One rounding, not the two of silu(a) * b. reglu: relu(a)
+ * * b is a product of two stored values, rounded once (exact for float16 data in float32).
  *
  * NaN: a's own NaN where a is NaN; any other NaN result (b's, grad's, inf * 0) is the positive
  * quiet NaN, the same bits on every path (x86 and Arm make different NaNs of inf * 0).
@@ -151,7 +153,10 @@ RECT_DEFINE_GATED(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_DEFINE_GATED_GRAD(reglu, f32, float, v_load, v_store)
 RECT_DEFINE_GATED_GRAD(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
 
-/* the smooth units: in float64, rounded once (loops.h's widening); a's NaN kept after it */
+/* the smooth units in float64, rounded once (loops.h's widening), a's NaN kept after it: geglu
+ * and geglu_tanh throughout, glu and swiglu in the lanes their native kernels leave (below). The
+ * gradients with the float64 ops themselves (accurate over float64's range: grad * b may be far
+ * beyond float32's). */
 #if RECT_F64_PER_F32 == 2
 #define RECT_WIDE3(FN, x, y, z, p)                                                                \
     f64_narrow(FN(f32_widen_lo(x), f32_widen_lo(y), f32_widen_lo(z), p),                          \
@@ -160,41 +165,56 @@ RECT_DEFINE_GATED_GRAD(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
 #define RECT_WIDE3(FN, x, y, z, p)                                                                \
     f64_narrow1(FN(f32_widen_lo(x), f32_widen_lo(y), f32_widen_lo(z), p))
 #endif
-#define RECT_GATED_HALF(name, dt, part) RECT_CAT(RECT_CAT(RECT_KNAME(name, dt), _), part)
+#define RECT_GATED_WIDE(name, part) RECT_CAT(RECT_CAT(f64_gated_, name), RECT_CAT(part, RECT_ISA))
 
-#define RECT_DEFINE_GATED_WIDE(name, dt, T, LOAD, STORE)                                          \
-    VW_INLINE f64_v RECT_GATED_HALF(name, dt, y)(f64_v a, f64_v b, const f64_params_t *p) {   \
+#define RECT_DEFINE_GATED_WIDE_PARTS(name)                                                        \
+    VW_INLINE f64_v RECT_GATED_WIDE(name, _y_)(f64_v a, f64_v b, const f64_params_t *p) {         \
         return f64_gated_nan(a, RECT_CAT(f64_op_, RECT_CAT(name, _for_float32))(a, b, p));        \
     }                                                                                             \
-    static inline void RECT_STEP(name, dt)(const T *ap, const T *bp, T *y, const f64_params_t *p, \
-                                           size_t i, size_t r) {                                  \
+    static inline f64_v RECT_GATED_WIDE(name, _ga_)(f64_v a, f64_v b, f64_v g,                    \
+                                                    const f64_params_t *p) {                      \
+        return f64_gated_nan(a, f64_chain(a, RECT_CAT(f64_op_, RECT_GATED_DACT(name))(a, p),      \
+                                          f64_mul(g, b)));                                        \
+    }                                                                                             \
+    static inline f64_v RECT_GATED_WIDE(name, _gb_)(f64_v a, f64_v g, const f64_params_t *p) {    \
+        return f64_gated_nan(a, f64_chain(a, RECT_CAT(f64_op_, RECT_GATED_ACT(name))(a, p), g));  \
+    }
+#define RECT_GATED_SMOOTH_OPS(X) X(glu) X(swiglu) X(geglu) X(geglu_tanh)
+RECT_GATED_SMOOTH_OPS(RECT_DEFINE_GATED_WIDE_PARTS)
+
+/* The kernels of unit `name` over storage T: y = gated32_y_<name>(a, b) and gated32_grads_<name>
+ * (a, b, g) (below) return NaN in the lanes they leave to the float64 route (every lane for
+ * geglu); a's NaN then as it came (the widening quiets a signaling one). */
+#define RECT_GATED32_FINISH(name, part, x, ...)                                                   \
+    do {                                                                                          \
+        f32_m outside_ = f32_isnan(x);                                                            \
+        if (f32_any(outside_))                                                                    \
+            x = f32_gated_nan(                                                                    \
+                a, f32_select(outside_, RECT_WIDE_N(RECT_GATED_WIDE(name, part), __VA_ARGS__), x));   \
+    } while (0)
+#define RECT_DEFINE_GATED32(name, dt, T, LOAD, STORE)                                             \
+    RECT_STEP_INLINE void RECT_STEP(name, dt)(const T *ap, const T *bp, T *y,                     \
+                                              const f64_params_t *p, size_t i, size_t r) {        \
         f32_v a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r);                     \
-        RECT_STORE(STORE, y + i, RECT_WIDE2(RECT_GATED_HALF(name, dt, y), a, b, p), r);           \
+        f32_v out = gated32_y_##name(a, b);                                                       \
+        RECT_GATED32_FINISH(name, _y_, out, 2, a, b, p);                                         \
+        RECT_STORE(STORE, y + i, out, r);                                                         \
     }                                                                                             \
     static void RECT_KNAME(name, dt)(size_t n, const void *av, const void *bv, void *yv,          \
                                      const rect_params *rp) {                                     \
         const f64_params_t p = f64_params(rp);                                                    \
         RECT_DRIVE(n, (T *)yv, RECT_STEP(name, dt), (const T *)av, (const T *)bv, (T *)yv, &p);   \
-    }
-
-/* the gradients with the float64 ops themselves (accurate over float64's range: grad * b may be
- * far beyond float32's) */
-#define RECT_DEFINE_GATED_GRAD_WIDE(name, dt, T, LOAD, STORE)                                     \
-    static inline f64_v RECT_GATED_HALF(name, dt, ga)(f64_v a, f64_v b, f64_v g,                  \
-                                                      const f64_params_t *p) {                    \
-        return f64_gated_nan(a, f64_chain(a, RECT_CAT(f64_op_, RECT_GATED_DACT(name))(a, p),      \
-                                          f64_mul(g, b)));                                        \
     }                                                                                             \
-    static inline f64_v RECT_GATED_HALF(name, dt, gb)(f64_v a, f64_v g, const f64_params_t *p) {  \
-        return f64_gated_nan(a, f64_chain(a, RECT_CAT(f64_op_, RECT_GATED_ACT(name))(a, p), g));  \
-    }                                                                                             \
-    static inline void RECT_STEP(name##_grad, dt)(const T *ap, const T *bp, const T *gp, T *ga,   \
-                                                  T *gb, const f64_params_t *p, size_t i,         \
-                                                  size_t r) {                                     \
-        f32_v a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r);                     \
+    RECT_STEP_INLINE void RECT_STEP(name##_grad, dt)(const T *ap, const T *bp, const T *gp,       \
+                                                     T *ga, T *gb, const f64_params_t *p,         \
+                                                     size_t i, size_t r) {                        \
+        f32_v a = RECT_LOAD(LOAD, ap + i, r), b = RECT_LOAD(LOAD, bp + i, r), da, db;             \
         f32_v g = gp ? RECT_LOAD(LOAD, gp + i, r) : f32_set1(1.0f);                               \
-        RECT_STORE(STORE, ga + i, RECT_WIDE3(RECT_GATED_HALF(name, dt, ga), a, b, g, p), r);      \
-        RECT_STORE(STORE, gb + i, RECT_WIDE2(RECT_GATED_HALF(name, dt, gb), a, g, p), r);         \
+        gated32_grads_##name(a, b, g, &da, &db);                                                  \
+        RECT_GATED32_FINISH(name, _ga_, da, 3, a, b, g, p);                                       \
+        RECT_GATED32_FINISH(name, _gb_, db, 2, a, g, p);                                          \
+        RECT_STORE(STORE, ga + i, da, r);                                                         \
+        RECT_STORE(STORE, gb + i, db, r);                                                         \
     }                                                                                             \
     static void RECT_KNAME(name##_grad, dt)(size_t n, const void *av, const void *bv,             \
                                             const void *gv, void *gav, void *gbv,                 \
@@ -203,13 +223,168 @@ RECT_DEFINE_GATED_GRAD(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
         RECT_DRIVE(n, (T *)gav, RECT_STEP(name##_grad, dt), (const T *)av, (const T *)bv,         \
                    (const T *)gv, (T *)gav, (T *)gbv, &p);                                        \
     }
+#define RECT_WIDE_N(FN, k, ...) RECT_CAT(RECT_WIDE, k)(FN, __VA_ARGS__)
 
-#define RECT_GATED_SMOOTH_OPS(X) X(glu) X(swiglu) X(geglu) X(geglu_tanh)
+/* geglu, geglu_tanh: every lane in float64 */
+#define RECT_DEFINE_GATED32_ALL_WIDE(name)                                                        \
+    VM32_INLINE f32_v gated32_y_##name(f32_v t, f32_v v) {                                        \
+        (void)t, (void)v;                                                                         \
+        return f32_set1(NAN);                                                                     \
+    }                                                                                             \
+    VM32_INLINE void gated32_grads_##name(f32_v t, f32_v v, f32_v g, f32_v *da, f32_v *db) {      \
+        (void)t, (void)v, (void)g;                                                                \
+        *da = *db = f32_set1(NAN);                                                                \
+    }
+RECT_DEFINE_GATED32_ALL_WIDE(geglu)
+RECT_DEFINE_GATED32_ALL_WIDE(geglu_tanh)
+
+/* ---- glu and swiglu natively in float32 (a is the activation's argument t, b the factor v;
+ * the Python layer swaps glu's halves). y = w sigmoid(t) with w = v (glu) or w = t v exactly, as
+ * p + p_lo (swiglu; p = t v rounded, p_lo its error by an FMA): silu(t) v = (t v) sigmoid(t).
+ * sigmoid(t) = 2^floor(s) (q + c rcp) (1 + e), |e| <= 2^-28: the parts that sigmoid and silu round
+ * (ops_smooth_f32.h). z = p q + (p_lo q + (p c) rcp), rounded once: the two small terms are below
+ * 2^-22 |z| and carry two or three roundings each (2^-44 |z| in all); z 2^floor(s) is exact where
+ * the result is normal. So y is within 0.5 ULP + (2^-28 + 2^-44) |y|, at most 0.5 + 2^-4 ULP, of
+ * the exact product: one rounding, where silu(a) * b has two.
+ * That holds where every step stays in float32's normal range, which 2^-100 <= |y| <= 2^128
+ * shows: then |w| >= |y| (sigmoid <= 1), so p is normal and p_lo exact, the scaling by
+ * 2^floor(s) is exact, and an overflow of t v or of z would have made y infinite or NaN (a |y|
+ * below 2^-100 is the rounding of a result below 2^-99 on every path). Every other lane (zeros,
+ * subnormal and tiny products and results, overflows, b = +-inf, inf * 0, NaN) takes the
+ * float64 route above (within 0.5 + 2^-3 ULP), which keeps the NaN rules of the header. A lane's
+ * route depends on its own a and b only: every path gives the same bits. ---- */
+#define GATED32_Y_MIN 0x1p-100f
+
+/* x y = p + *lo exactly (where x y does not underflow) */
+VM32_INLINE f32_v gated32_two_product(f32_v x, f32_v y, f32_v *lo) {
+    f32_v p = f32_mul(x, y);
+    *lo = f32_fma(x, y, f32_sub(f32_zero(), p));
+    return p;
+}
+
+/* w + *w_lo = the factor of sigmoid(t), exactly */
+VM32_INLINE f32_v gated32_factor_glu(f32_v t, f32_v v, f32_v *w_lo) {
+    (void)t;
+    *w_lo = f32_zero();
+    return v;
+}
+VM32_INLINE f32_v gated32_factor_swiglu(f32_v t, f32_v v, f32_v *w_lo) {
+    return gated32_two_product(t, v, w_lo);
+}
+
+/* y where it is inside the domain above, else NaN */
+VM32_INLINE f32_v gated32_inside(f32_v y) {
+    f32_v ay = f32_abs(y);
+    return f32_select(f32_and(f32_ge(ay, f32_set1(GATED32_Y_MIN)), f32_le(ay, f32_set1(0x1.fffffep127f))), y,
+                      f32_set1(NAN));
+}
+
+/* (w + w_lo) sigmoid(t) from sigmoid's parts, rounded once */
+VM32_INLINE f32_v gated32_times_sigmoid(f32_v w, f32_v w_lo, f32_v q, f32_v c, f32_v rcp, f32_v s) {
+    return gated32_inside(vm32_scalef(f32_fma(w, q, f32_fma(w_lo, q, f32_mul(f32_mul(w, c), rcp))), s));
+}
+
+/* ---- their gradients. grad_b = g act(t) is the unit above with g for v (the same bits as the
+ * forward call). grad_a = g v act'(t) = 2^S (w + w_lo) F N / d^2, w + w_lo = g v exactly, from the
+ * same e = e^-|t| = 2^s (E + E_lo) and d + d_lo = 1 + e (ops_smooth_f32.h):
+ *   glu:    sigmoid'(t) = e / d^2                    F = E, S = s, N = 1
+ *   swiglu: silu'(t) = sigmoid(t) (1 + t sigmoid(-t))
+ *                    = (1 + e (1 + t)) / d^2, t >= 0: F = 1, S = 0, N = d + t e
+ *                    = e (1 + e + t) / d^2, t < 0:    F = E, S = s, N = d + t
+ * N + N_lo by TwoSum; 1 / d^2 = rcp^2 (1 + 2 c1), c1 = 1 - rcp (d + d_lo) (c1^2, left out, is
+ * below 2^-46); rcp^2, F N and the products after it carried with their errors by FMAs and
+ * rounded once: the roundings before the last are within 2^-44 of the result. What remains is
+ * e's own error, 2^-29 relative: through F and d it costs 2^-28 (glu, and swiglu for t >= 0:
+ * within 0.5 + 2^-3.4 ULP); through N, 2^-29 e / |N|, where 1 + e + t cancels near silu's minimum
+ * at t0 = -1.2785. Within 3/16 of t0, N comes from the expansion at t0 instead (2^-40), and
+ * outside e / |N| <= 1.372, so grad_a is within 0.5 + 2^-29 (2 + 1.372) 2^24 < 0.61 ULP. The domain
+ * is that of the forward units (|w| >= |grad_a| / 1.1: silu' <= 1.0998) and t >= -160, where e
+ * is clamped. ---- */
+
+/* 1 + e^t + t near its root t0 = -1.27846454 (t0 + 1 + e^t0 = 0; t0 in three floats, E0 = e^t0 =
+ * -1 - t0): with h = t - t0, 1 + e^t + t = (1 + E0) h + E0 (e^h - 1 - h). h exactly as H + *lo'
+ * (t - T0_HI is exact there, then Fast2Sum), (1 + E0) H with its error by an FMA, e^h - 1 - h by
+ * its Taylor series to h^7 (the rest below 2^-35 of the sum for |h| <= 3/16): the sum as
+ * returned + *lo within 2^-40 of itself, also where it vanishes. */
+#define GATED32_T0_HI -0x1.474974p+0f
+#define GATED32_T0_MID 0x1.bdf6fap-27f
+#define GATED32_T0_LO 0x1.03945ap-53f
+#define GATED32_E0 0x1.1d25d0p-2f
+#define GATED32_NEAR_T0 0.1875f
+VM32_INLINE f32_v gated32_silu_slope_near_root(f32_v t, f32_v *lo) {
+    f32_v h_hi = f32_sub(t, f32_set1(GATED32_T0_HI)), H = f32_sub(h_hi, f32_set1(GATED32_T0_MID));
+    f32_v H_lo = f32_sub(f32_sub(f32_sub(h_hi, H), f32_set1(GATED32_T0_MID)), f32_set1(GATED32_T0_LO));
+    f32_v q = f32_fma(H, f32_set1(1.0f / 5040.0f), f32_set1(1.0f / 720.0f));
+    q = f32_fma(q, H, f32_set1(1.0f / 120.0f));
+    q = f32_fma(q, H, f32_set1(1.0f / 24.0f));
+    q = f32_fma(q, H, f32_set1(1.0f / 6.0f));
+    q = f32_fma(q, H, f32_set1(0.5f));
+    f32_v M_lo, M = gated32_two_product(f32_set1(-GATED32_T0_HI), H, &M_lo);
+    f32_v rest = f32_fma(f32_set1(-GATED32_T0_HI), H_lo, f32_mul(f32_set1(-GATED32_T0_MID), H));
+    *lo = f32_add(f32_add(M_lo, rest), f32_mul(f32_set1(GATED32_E0), f32_mul(f32_mul(H, H), q)));
+    return M;
+}
+
+/* F, F_lo, S (as sc) and N, N_lo of the table above */
+VM32_INLINE f32_v gated32_slope_glu(f32_v t, const sm32_logistic *l, f32_v d, f32_v *N_lo, f32_v *F,
+                                    f32_v *F_lo, f32_v *sc) {
+    (void)t, (void)d;
+    *F = l->E, *F_lo = l->E_lo, *sc = l->s, *N_lo = f32_zero();
+    return f32_set1(1.0f);
+}
+VM32_INLINE f32_v gated32_slope_swiglu(f32_v t, const sm32_logistic *l, f32_v d, f32_v *N_lo, f32_v *F,
+                                       f32_v *F_lo, f32_v *sc) {
+    f32_m negative = f32_lt(t, f32_zero());
+    f32_v tc = f32_select(f32_lt(t, f32_set1(-160.0f)), f32_set1(-160.0f), t);
+    f32_v u_lo, u = gated32_two_product(tc, f32_select(negative, f32_set1(1.0f), l->e), &u_lo);
+    f32_v N = f32_add(d, u), back = f32_sub(N, d);
+    u_lo = f32_fma(tc, f32_clear(negative, l->e_lo), u_lo);
+    *N_lo = f32_add(f32_add(f32_sub(d, f32_sub(N, back)), f32_sub(u, back)), f32_add(l->d_lo, u_lo));
+    *F = f32_select(negative, l->E, f32_set1(1.0f)), *F_lo = f32_keep(negative, l->E_lo);
+    *sc = f32_keep(negative, l->s);
+    f32_m near = f32_lt(f32_abs(f32_sub(t, f32_set1(GATED32_T0_HI))), f32_set1(GATED32_NEAR_T0));
+    if (f32_any(near)) {
+        f32_v root_lo, root = gated32_silu_slope_near_root(t, &root_lo);
+        N = f32_select(near, root, N), *N_lo = f32_select(near, root_lo, *N_lo);
+    }
+    return N;
+}
+
+#define RECT_DEFINE_GATED32_NATIVE(name)                                                          \
+    VM32_INLINE f32_v gated32_y_##name(f32_v t, f32_v v) {                                        \
+        f32_v w_lo, c, rcp, s, q = sm32_sigmoid_parts(t, &c, &rcp, &s);                           \
+        f32_v w = gated32_factor_##name(t, v, &w_lo);                                             \
+        return gated32_times_sigmoid(w, w_lo, q, c, rcp, s);                                      \
+    }                                                                                             \
+    VM32_INLINE void gated32_grads_##name(f32_v t, f32_v v, f32_v g, f32_v *da, f32_v *db) {      \
+        sm32_logistic l;                                                                          \
+        f32_v d = sm32_logistic_denominator(t, &l), c, rcp, s, q, w_lo, w, F, F_lo, sc, N_lo, N;   \
+        q = sm32_sigmoid_quotient(t, &l, d, &c, &rcp, &s);                                        \
+        w = gated32_factor_##name(t, g, &w_lo);                                                   \
+        *db = gated32_times_sigmoid(w, w_lo, q, c, rcp, s);                                       \
+        N = gated32_slope_##name(t, &l, d, &N_lo, &F, &F_lo, &sc);                                 \
+        w = gated32_two_product(g, v, &w_lo);                                                     \
+        *da = gated32_times_slope(t, w, w_lo, F, F_lo, N, N_lo, sc, d, l.d_lo, rcp);          \
+    }
+
+/* 2^S (w + w_lo) (F + F_lo) (N + N_lo) / (d + d_lo)^2 rounded once, NaN outside the domain */
+VM32_INLINE f32_v gated32_times_slope(f32_v t, f32_v w, f32_v w_lo, f32_v F, f32_v F_lo, f32_v N,
+                                      f32_v N_lo, f32_v sc, f32_v d, f32_v d_lo, f32_v rcp) {
+    f32_v c1 = f32_fma(f32_sub(f32_zero(), rcp), d_lo, f32_fma(f32_sub(f32_zero(), rcp), d, f32_set1(1.0f)));
+    f32_v rr_lo, rr = gated32_two_product(rcp, rcp, &rr_lo);
+    f32_v X_lo, X = gated32_two_product(F, N, &X_lo);
+    f32_v Y_lo, Y = gated32_two_product(X, rr, &Y_lo);
+    X_lo = f32_add(X_lo, f32_fma(F, N_lo, f32_mul(F_lo, N)));
+    Y_lo = f32_add(Y_lo, f32_fma(X_lo, rr, f32_mul(X, f32_fma(f32_add(c1, c1), rr, rr_lo))));
+    f32_v y = gated32_inside(vm32_scalef(f32_fma(w, Y, f32_fma(w_lo, Y, f32_mul(w, Y_lo))), sc));
+    return f32_select(f32_lt(t, f32_set1(-160.0f)), f32_set1(NAN), y);
+}
+RECT_DEFINE_GATED32_NATIVE(glu)
+RECT_DEFINE_GATED32_NATIVE(swiglu)
+
 #define RECT_GATED_F32(name)                                                                      \
-    RECT_DEFINE_GATED_WIDE(name, f32, float, v_load, v_store)                                     \
-    RECT_DEFINE_GATED_WIDE(name, f16, rect_f16, f32_load_f16, f32_store_f16)                      \
-    RECT_DEFINE_GATED_GRAD_WIDE(name, f32, float, v_load, v_store)                                \
-    RECT_DEFINE_GATED_GRAD_WIDE(name, f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_GATED32(name, f32, float, v_load, v_store)                                        \
+    RECT_DEFINE_GATED32(name, f16, rect_f16, f32_load_f16, f32_store_f16)
 RECT_GATED_SMOOTH_OPS(RECT_GATED_F32)
 #undef RECT_GATED_F32
 #undef S

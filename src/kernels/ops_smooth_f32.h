@@ -118,15 +118,32 @@ VM32_INLINE V sm32_divide(V n, V n_lo, V d, V d_lo, V *c, V *rcp) {
  * 2^floor(k/32) last (vm32_scalef), so subnormal results keep relative accuracy until that
  * rounding (a second one there: at most a quarter ULP more). ---- */
 
-/* sigmoid(x) = 2^floor(s) (q + c rcp), s = k/32 for x < 0 and 0 otherwise; |x| clamped at 160 */
-VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
-    V t = v_sub(v_zero(), v_abs(x)), E_lo, k32;
-    V E = vm32_exp_parts(v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t), &E_lo, &k32);
+/* The exponential of sigmoid and its derivatives: e = e^-|x| = 2^floor(s) (E + E_lo) (|x|
+ * clamped at 160), e itself and e_lo = 2^floor(s) E_lo; returns d, d + *d_lo = 1 + e (Fast2Sum) */
+typedef struct {
+    V E, E_lo, s, e, e_lo, d_lo;
+} sm32_logistic;
+
+VM32_INLINE V sm32_logistic_denominator(V x, sm32_logistic *l) {
+    V t = v_sub(v_zero(), v_abs(x));
+    l->E = vm32_exp_parts(v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t), &l->E_lo, &l->s);
+    l->e = vm32_scalef(l->E, l->s), l->e_lo = vm32_scalef(l->E_lo, l->s);
+    V d = v_add(v_set1(1.0f), l->e);
+    l->d_lo = v_add(v_add(v_sub(v_set1(1.0f), d), l->e), l->e_lo);
+    return d;
+}
+
+/* sigmoid(x) = 2^floor(s) (q + c rcp) from the denominator d, s = k/32 for x < 0 and 0 otherwise */
+VM32_INLINE V sm32_sigmoid_quotient(V x, const sm32_logistic *l, V d, V *c, V *rcp, V *s) {
     M negative = v_lt(x, v_zero());
-    V e = vm32_scalef(E, k32), d = v_add(v_set1(1.0f), e);
-    V d_lo = v_add(v_add(v_sub(v_set1(1.0f), d), e), vm32_scalef(E_lo, k32));
-    *s = v_keep(negative, k32);
-    return sm32_divide(v_select(negative, E, v_set1(1.0f)), v_keep(negative, E_lo), d, d_lo, c, rcp);
+    *s = v_keep(negative, l->s);
+    return sm32_divide(v_select(negative, l->E, v_set1(1.0f)), v_keep(negative, l->E_lo), d, l->d_lo, c, rcp);
+}
+
+VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
+    sm32_logistic l;
+    V d = sm32_logistic_denominator(x, &l);
+    return sm32_sigmoid_quotient(x, &l, d, c, rcp, s);
 }
 
 VM32_INLINE V OPF(sigmoid_native)(V x, const P *p) {
