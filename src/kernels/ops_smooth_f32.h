@@ -1,4 +1,4 @@
-/* elu, celu, sigmoid, silu, tanh, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
+/* elu, celu, selu, sigmoid, silu, tanh, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
  * for float32 and float16 data, written once over the shim with vmath_f32.h. elu and celu: e^x - 1
  * as hi + lo, the product with alpha summed once and rounded once (0.5 ULP plus about 2^-4,
  * checked over all 2^32 inputs by bench/accuracy.py). On AVX2 this is about 1.3 times as fast as the float64 route of
@@ -118,30 +118,15 @@ VM32_INLINE V sm32_divide(V n, V n_lo, V d, V d_lo, V *c, V *rcp) {
  * 2^floor(k/32) last (vm32_scalef), so subnormal results keep relative accuracy until that
  * rounding (a second one there: at most a quarter ULP more). ---- */
 
-/* e^-|a| / (1 + e^-|a|) where negative, else 1 / (1 + e^-|a|), as 2^floor(s) (q + c rcp), from
- * e^-|a| = 2^k32 (E + E_lo) (vm32_exp_parts) */
-VM32_INLINE V sm32_sigmoid_from_exp(M negative, V E, V E_lo, V k32, V *c, V *rcp, V *s) {
+/* sigmoid(x) = 2^floor(s) (q + c rcp), s = k/32 for x < 0 and 0 otherwise; |x| clamped at 160 */
+VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
+    V t = v_sub(v_zero(), v_abs(x)), E_lo, k32;
+    V E = vm32_exp_parts(v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t), &E_lo, &k32);
+    M negative = v_lt(x, v_zero());
     V e = vm32_scalef(E, k32), d = v_add(v_set1(1.0f), e);
     V d_lo = v_add(v_add(v_sub(v_set1(1.0f), d), e), vm32_scalef(E_lo, k32));
     *s = v_keep(negative, k32);
     return sm32_divide(v_select(negative, E, v_set1(1.0f)), v_keep(negative, E_lo), d, d_lo, c, rcp);
-}
-
-/* -|x| clamped at -160 */
-VM32_INLINE V sm32_minus_abs_160(V x) {
-    V t = v_sub(v_zero(), v_abs(x));
-    return v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t);
-}
-
-/* sigmoid(x) = 2^floor(s) (q + c rcp), s = k/32 for x < 0 and 0 otherwise; |x| clamped at 160 */
-VM32_INLINE V sm32_sigmoid_parts(V x, V *c, V *rcp, V *s) {
-    V E_lo, k32, E = vm32_exp_parts(sm32_minus_abs_160(x), &E_lo, &k32);
-    return sm32_sigmoid_from_exp(v_lt(x, v_zero()), E, E_lo, k32, c, rcp, s);
-}
-
-/* xc 2^floor(s) (q + c rcp) rounded (a second rounding only where the result is subnormal) */
-VM32_INLINE V sm32_times_quotient(V xc, V q, V c, V rcp, V s) {
-    return vm32_scalef(f32_fma(xc, q, v_mul(v_mul(xc, c), rcp)), s);
 }
 
 VM32_INLINE V OPF(sigmoid_native)(V x, const P *p) {
@@ -157,42 +142,7 @@ VM32_INLINE V OPF(silu_native)(V x, const P *p) {
     M big = v_gt(x, v_set1(160.0f));
     V xc = v_select(big, v_set1(160.0f), v_select(v_lt(x, v_set1(-160.0f)), v_set1(-160.0f), x));
     (void)p;
-    return v_select(big, x, sm32_times_quotient(xc, q, c, rcp, s));
-}
-
-/* ---- gelu's tanh form: x sigmoid(t), t = 2 sqrt(2/pi) (x + 0.044715 x^3) = x (A + B x^2), A
- * and B in two parts each. e^-|t| needs t to 2^-29 absolute (|t| up to 160 where the result is
- * not 0 or x): x^2 exact by an FMA, A + B x^2 by TwoSum with the small terms added, t = x (A +
- * B x^2) with the product's error by an FMA, t + t_lo within 2^-44 relative; then silu's
- * quotient (0.5 + 2^-4 ULP before the product with x, rounded once). ---- */
-#define SM32_GT_A 0x1.988454p+0f     /* 2 sqrt(2/pi), rounded to float32 ... */
-#define SM32_GT_A_LO -0x1.857936p-25f /* ... and the rest */
-#define SM32_GT_B 0x1.2444f2p-4f     /* 2 sqrt(2/pi) 0.044715 ... */
-#define SM32_GT_B_LO 0x1.49b16ap-29f
-
-/* t = x (A + B x^2) as t + *t_lo, for |x| <= 20 */
-VM32_INLINE V sm32_gelu_tanh_arg(V x, V *t_lo) {
-    const V a = v_set1(SM32_GT_A), b = v_set1(SM32_GT_B);
-    V x2 = v_mul(x, x), x2_lo = f32_fma(x, x, v_sub(v_zero(), x2));
-    V p = v_mul(b, x2), p_lo = f32_fma(b, x2, v_sub(v_zero(), p));
-    V w = v_add(a, p), a_part = v_sub(w, p), p_part = v_sub(w, a_part); /* TwoSum(a, p) */
-    V w_lo = v_add(v_add(v_sub(a, a_part), v_sub(p, p_part)),
-                   v_add(p_lo, f32_fma(b, x2_lo, f32_fma(v_set1(SM32_GT_B_LO), x2, v_set1(SM32_GT_A_LO)))));
-    V t = v_mul(x, w);
-    *t_lo = f32_fma(x, w_lo, f32_fma(x, w, v_sub(v_zero(), t)));
-    return t;
-}
-
-/* x clamped to [-20, 20] (beyond, float32 gelu is x or -0.0); x itself above 20 and at +-0 */
-VM32_INLINE V OPF(gelu_tanh_native)(V x, const P *p) {
-    V xc = v_select(v_gt(x, v_set1(20.0f)), v_set1(20.0f), v_select(v_lt(x, v_set1(-20.0f)), v_set1(-20.0f), x));
-    V t_lo, t = sm32_gelu_tanh_arg(xc, &t_lo), E_lo, k32, c, rcp, s;
-    M negative = v_lt(x, v_zero());
-    /* e^-|t + t_lo|: the sign of t is the sign of x */
-    V E = vm32_exp_parts_lo(sm32_minus_abs_160(t), v_select(negative, t_lo, v_sub(v_zero(), t_lo)), &E_lo, &k32);
-    V q = sm32_sigmoid_from_exp(negative, E, E_lo, k32, &c, &rcp, &s);
-    (void)p;
-    return v_select(v_or(v_gt(x, v_set1(20.0f)), v_eq(x, v_zero())), x, sm32_times_quotient(xc, q, c, rcp, s));
+    return v_select(big, x, vm32_scalef(f32_fma(xc, q, v_mul(v_mul(xc, c), rcp)), s));
 }
 
 /* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) as hi + lo (vmath_f32.h's table form),

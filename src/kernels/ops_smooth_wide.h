@@ -37,24 +37,6 @@ VW_INLINE V vw_exp(V z) {
     return f64_scale_exponent(p, k);
 }
 
-/* e^z - 1 within 2^-30 relative, for z in [-60, 0] (callers clamp): 2^n (r + r^2 q(r)) + (2^n - 1),
- * q(r) = (e^r - 1 - r) / r^2 by a degree-5 polynomial (near-minimax, 2^-28.5 relative; it is at
- * most r/2 of the result). 2^n - 1 is exact, and where n != 0 the two terms are at most 3.5 times
- * the result. expm1(-0.0) is +0.0 here: callers that keep the sign of a zero select it. */
-VW_INLINE V vw_expm1(V z) {
-    const V magic = v_set1(0x1.8p52), one = v_set1(1.0);
-    V k = f64_fma(z, v_set1(VM_LOG2E), magic);
-    V r = f64_fma(v_sub(k, magic), v_set1(-VW_LN2), z);
-    V q = f64_fma(v_set1(0x1.a0728f92cc14bp-13), r, v_set1(0x1.6d42cc7b77380p-10));
-    q = f64_fma(q, r, v_set1(0x1.11114bf8872a7p-7));
-    q = f64_fma(q, r, v_set1(0x1.5554e9588e9afp-5));
-    q = f64_fma(q, r, v_set1(0x1.5555552725bf5p-3));
-    q = f64_fma(q, r, v_set1(0x1.0000000b7e035p-1));
-    V m = f64_fma(v_mul(r, r), q, r);
-    V s = f64_scale_exponent(one, k);
-    return f64_fma(s, m, v_sub(s, one));
-}
-
 /* log(1 + e) within 2^-30 relative for e in [0, 1]: u = 1 + e rounded and c = e - (u - 1) its
  * rounding error (exact), log(1 + e) = log(u) + c / u, and c / u is c to 2^-53 of the result.
  * log(u) = k ln 2 + log(m), m = u or u / 2 in [0.7, 1.42], log(m) = 2 atanh(s) = 2s + s^3 R(s^2),
@@ -86,21 +68,6 @@ VW_INLINE V OPF(sigmoid_for_float32)(V x, const P *p) {
     V e = vw_exp_minus_abs(x);
     (void)p;
     return v_div(v_select(v_lt(x, v_zero()), e, v_set1(1.0)), v_add(v_set1(1.0), e));
-}
-
-/* c expm1(x) for x <= 0 (x clamped at -60: expm1 is -1 to float32 precision beyond -17.4), the
- * sign of a zero kept */
-VW_INLINE V vw_times_expm1(V c, V x) {
-    V m = vw_expm1(v_select(v_lt(x, v_set1(-60.0)), v_set1(-60.0), x));
-    return v_select(v_eq(x, v_zero()), x, v_mul(c, m));
-}
-
-/* scale (x > 0 ? x : alpha expm1(x)); +inf stays +inf */
-VW_INLINE V OPF(selu_for_float32)(V x, const P *p) {
-    M nonpositive = v_le(x, v_zero());
-    (void)p;
-    return v_select(nonpositive, vw_times_expm1(v_set1(SM_SELU_SCALE * SM_SELU_ALPHA), v_keep(nonpositive, x)),
-                    v_mul(v_set1(SM_SELU_SCALE), x));
 }
 
 /* log(1 + e^(beta x)) / beta = (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x; x where z >

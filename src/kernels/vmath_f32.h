@@ -129,28 +129,16 @@ VM32_INLINE f32_v vm32_expm1_q32(f32_v r) {
  * and sets *s = k/32 (for vm32_scalef: 2^floor(k/32) is the power of two outside the table).
  * e^t = 2^(k/32) T_j (1 + m), T_j = 2^(j/32) from the table, m = expm1(r + r_lo) with r + r_lo
  * rounded by an FMA (2^-30.5) and m rounded (2^-30.5 relative); E = T_j + T_j m rounded, E_lo its error
- * (exact by an FMA, as T_j - E is by Sterbenz) plus the table's lo part. vm32_exp_table is the
- * part after the reduction, r + r_lo rounded and k given. */
-VM32_INLINE f32_v vm32_exp_table(f32_v r, f32_v kb, f32_v k, f32_v *E_lo, f32_v *s) {
+ * (exact by an FMA, as T_j - E is by Sterbenz) plus the table's lo part. */
+VM32_INLINE f32_v vm32_exp_parts(f32_v t, f32_v *E_lo, f32_v *s) {
+    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
+    r = f32_fma(k, f32_set1(-VM32_LN2_32_LO), r);
     f32_v m = f32_fma(f32_mul(r, r), vm32_expm1_q32(r), r);
     f32_v T = f32_lookup32(vm32_exp2_32_hi, kb);
     f32_v E = f32_fma(T, m, T);
     *E_lo = f32_add(f32_fma(T, m, f32_sub(T, E)), f32_lookup32(vm32_exp2_32_lo, kb));
     *s = f32_mul(k, f32_set1(1.0f / 32.0f));
     return E;
-}
-
-VM32_INLINE f32_v vm32_exp_parts(f32_v t, f32_v *E_lo, f32_v *s) {
-    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
-    return vm32_exp_table(f32_fma(k, f32_set1(-VM32_LN2_32_LO), r), kb, k, E_lo, s);
-}
-
-/* e^(t + t_lo) as vm32_exp_parts, for |t_lo| <= 2^-16 (t_lo the rounding error of a t computed
- * in two parts): t_lo joins the reduction's small part, r + (t_lo - k ln2_lo/32) rounded once
- * (2^-30.5 absolute, as there) */
-VM32_INLINE f32_v vm32_exp_parts_lo(f32_v t, f32_v t_lo, f32_v *E_lo, f32_v *s) {
-    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
-    return vm32_exp_table(f32_add(r, f32_fma(k, f32_set1(-VM32_LN2_32_LO), t_lo)), kb, k, E_lo, s);
 }
 
 /* e^t - 1 = hi + lo for -19 <= t <= 0: as vm32_exp_parts, with m = expm1(r) as m + m_lo (r
