@@ -266,29 +266,16 @@ static inline V OPF(gelu)(V x, const P *p) {
  * tanh(x) = x for tiny x; m, 2 + m and the quotient in double-double, m from e^(-2z) =
  * (a + a_lo) b); above, t = 1 - 2e / (1 + e), e = e^(-2z) (2e / (1 + e) <= 0.5 of t).
  * The sign of a zero kept. */
-typedef struct {
-    V z, e, e_lo, m, m_lo, d, d_lo;
-} sm_tanh_pieces;
-
-/* z = |x| clamped, e = e^(-2z) = e + e_lo, m = e - 1 and d = 2 + m as double-doubles */
-static inline sm_tanh_pieces sm_tanh(V x) {
-    sm_tanh_pieces t;
-    V b, a_lo, a;
-    t.z = v_abs(x);
-    t.z = v_select(v_gt(t.z, v_set1(20.0)), v_set1(20.0), t.z);
-    a = vm_exp_parts(v_mul(v_set1(-2.0), t.z), v_zero(), &b, &a_lo);
-    t.e = v_mul(a, b), t.e_lo = v_mul(a_lo, b);
-    vm_two_sum(t.e, v_set1(-1.0), &t.m, &t.m_lo);
-    vm_two_sum(t.m, v_add(t.m_lo, t.e_lo), &t.m, &t.m_lo); /* renormalized: m is 0 for tiny z */
-    vm_two_sum(v_set1(2.0), t.m, &t.d, &t.d_lo);
-    t.d_lo = v_add(t.d_lo, t.m_lo);
-    return t;
-}
-
 static inline V OPF(tanh)(V x, const P *p) {
-    sm_tanh_pieces k = sm_tanh(x);
-    V z = k.z, e = k.e;
-    V t = v_select(v_lt(z, v_set1(0.55)), vm_dd_div(v_sub(v_zero(), k.m), v_sub(v_zero(), k.m_lo), k.d, k.d_lo),
+    V z = v_abs(x), two = v_set1(2.0);
+    z = v_select(v_gt(z, v_set1(20.0)), v_set1(20.0), z);
+    V b, a_lo, a = vm_exp_parts(v_mul(v_set1(-2.0), z), v_zero(), &b, &a_lo);
+    V e = v_mul(a, b), m, m_lo, d, d_lo;
+    vm_two_sum(e, v_set1(-1.0), &m, &m_lo);
+    vm_two_sum(m, v_add(m_lo, v_mul(a_lo, b)), &m, &m_lo); /* renormalized: m is 0 for tiny z */
+    vm_two_sum(two, m, &d, &d_lo);
+    d_lo = v_add(d_lo, m_lo);
+    V t = v_select(v_lt(z, v_set1(0.55)), vm_dd_div(v_sub(v_zero(), m), v_sub(v_zero(), m_lo), d, d_lo),
                    v_sub(v_set1(1.0), v_div(v_add(e, e), v_add(v_set1(1.0), e))));
     (void)p;
     return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
@@ -324,32 +311,45 @@ static inline V sm_dd_step(double c_hi, double c_lo, V t, V s, V s_lo, V *lo) {
     return h;
 }
 
-static inline V OPF(tanhshrink)(V x, const P *p) {
+/* The pieces both directions use, z = |x|: zc = min(z, 1), t = zc^2, P(t) = q + q_lo; and for
+ * z >= 1, 2e / (1 + e) = g + g_lo (1 - tanh z). */
+typedef struct {
+    V z, zc, t, q, q_lo, g, g_lo;
+} sm_tanhshrink_pieces;
+
+static inline sm_tanhshrink_pieces sm_tanhshrink(V x) {
     const V one = v_set1(1.0);
-    V z = v_abs(x);
-    M tiny = v_lt(z, v_set1(0x1p-200));
-    /* z < 1: z^3 P(t) */
-    V zc = v_select(v_gt(z, one), one, z), t = v_mul(zc, zc);
-    V zs = v_mul(zc, v_select(tiny, v_set1(0x1p200), one)); /* z^3 from zs, P from t */
-    V s2 = v_mul(zs, zs), s2_lo = f64_fma(zs, zs, v_sub(v_zero(), s2));
-    V z3 = v_mul(s2, zs), z3_lo = f64_fma(s2_lo, zs, f64_fma(s2, zs, v_sub(v_zero(), z3)));
-    V s = v_set1(SM_TANHSHRINK_S[0]), a_lo, q_lo;
-    int k;
-    for (k = 1; k < 16; k++) s = f64_fma(s, t, v_set1(SM_TANHSHRINK_S[k]));
-    V a = sm_dd_step(SM_MINUS_2_15_HI, SM_MINUS_2_15_LO, t, s, v_zero(), &a_lo);
-    V q = sm_dd_step(SM_THIRD_HI, SM_THIRD_LO, t, a, a_lo, &q_lo);
-    V small = f64_fma(z3, q, f64_fma(z3, q_lo, v_mul(z3_lo, q)));
-    small = v_mul(small, v_select(tiny, v_set1(0x1p-600), one));
-    /* z >= 1: (z - 1) + 2e / (1 + e) */
-    V b, e_lo, e = vm_exp_parts(v_mul(v_set1(-2.0), v_select(v_gt(z, v_set1(40.0)), v_set1(40.0), z)), v_zero(),
-                                &b, &e_lo);
-    V d, d_lo, g_lo, sum, sum_lo;
+    sm_tanhshrink_pieces k;
+    V s, a, a_lo, b, e, e_lo, d, d_lo;
+    int j;
+    k.z = v_abs(x);
+    k.zc = v_select(v_gt(k.z, one), one, k.z), k.t = v_mul(k.zc, k.zc);
+    s = v_set1(SM_TANHSHRINK_S[0]);
+    for (j = 1; j < 16; j++) s = f64_fma(s, k.t, v_set1(SM_TANHSHRINK_S[j]));
+    a = sm_dd_step(SM_MINUS_2_15_HI, SM_MINUS_2_15_LO, k.t, s, v_zero(), &a_lo);
+    k.q = sm_dd_step(SM_THIRD_HI, SM_THIRD_LO, k.t, a, a_lo, &k.q_lo);
+    e = vm_exp_parts(v_mul(v_set1(-2.0), v_select(v_gt(k.z, v_set1(40.0)), v_set1(40.0), k.z)), v_zero(), &b, &e_lo);
     e = v_mul(e, b), e_lo = v_mul(e_lo, b); /* normal numbers: b is exact */
     vm_two_sum(one, e, &d, &d_lo);
-    V g = vm_dd_div_parts(v_add(e, e), v_add(e_lo, e_lo), d, v_add(d_lo, e_lo), &g_lo);
+    k.g = vm_dd_div_parts(v_add(e, e), v_add(e_lo, e_lo), d, v_add(d_lo, e_lo), &k.g_lo);
+    return k;
+}
+
+static inline V OPF(tanhshrink)(V x, const P *p) {
+    const V one = v_set1(1.0);
+    sm_tanhshrink_pieces k = sm_tanhshrink(x);
+    V z = k.z, sum, sum_lo;
+    M tiny = v_lt(z, v_set1(0x1p-200));
+    /* z < 1: z^3 P(t), z^3 from zs (scaled where tiny) */
+    V zs = v_mul(k.zc, v_select(tiny, v_set1(0x1p200), one));
+    V s2 = v_mul(zs, zs), s2_lo = f64_fma(zs, zs, v_sub(v_zero(), s2));
+    V z3 = v_mul(s2, zs), z3_lo = f64_fma(s2_lo, zs, f64_fma(s2, zs, v_sub(v_zero(), z3)));
+    V small = f64_fma(z3, k.q, f64_fma(z3, k.q_lo, v_mul(z3_lo, k.q)));
+    small = v_mul(small, v_select(tiny, v_set1(0x1p-600), one));
+    /* z >= 1: (z - 1) + g */
     M huge = v_gt(z, v_set1(0x1p60)); /* z itself (+inf included: no inf - inf in the sum) */
-    vm_two_sum(v_sub(v_select(huge, one, z), one), g, &sum, &sum_lo);
-    V big = v_select(huge, z, v_add(sum, v_add(sum_lo, g_lo)));
+    vm_two_sum(v_sub(v_select(huge, one, z), one), k.g, &sum, &sum_lo);
+    V big = v_select(huge, z, v_add(sum, v_add(sum_lo, k.g_lo)));
     V y = v_select(v_lt(z, one), small, big);
     (void)p;
     /* -y by a product: 0 - y would turn a zero that underflowed from a negative x into +0 */
@@ -468,21 +468,24 @@ static inline V OPF(tanh_grad)(V x, const P *p) {
     return v_div(v_mul(v_set1(4.0), e), v_mul(d, d));
 }
 
-/* tanh(x)^2 = (h + h_lo)^2 from tanh's pieces, tanh as a double-double (h + h_lo) squared, rounded
- * once: -m / d below |x| = 0.55, 1 - 2e / (1 + e) above */
+/* tanh(x)^2 from tanhshrink's pieces, tanh as a double-double h + h_lo: tanh(z) = z (1 - t P(t))
+ * below 1 (t P <= 0.24: no cancellation; squared as t (1 - t P)^2 with t = z^2 exact), 1 - g
+ * above; rounded once */
 static inline V OPF(tanhshrink_grad)(V x, const P *p) {
-    sm_tanh_pieces k = sm_tanh(x);
-    V one = v_set1(1.0), q_lo, u_lo, d1, d1_lo, h, h_lo, sq;
-    V q = vm_dd_div_parts(v_sub(v_zero(), k.m), v_sub(v_zero(), k.m_lo), k.d, k.d_lo, &q_lo);
-    vm_two_sum(one, k.e, &d1, &d1_lo);
-    V u = vm_dd_div_parts(v_add(k.e, k.e), v_add(k.e_lo, k.e_lo), d1, v_add(d1_lo, k.e_lo), &u_lo);
-    vm_two_sum(one, v_sub(v_zero(), u), &h, &h_lo);
-    M lower = v_lt(k.z, v_set1(0.55));
-    h_lo = v_select(lower, q_lo, v_sub(h_lo, u_lo));
-    h = v_select(lower, q, h);
-    sq = v_mul(h, h);
+    const V one = v_set1(1.0);
+    sm_tanhshrink_pieces k = sm_tanhshrink(x);
+    M small = v_lt(k.z, one);
+    V w = v_mul(k.t, k.q), w_lo = f64_fma(k.t, k.q_lo, f64_fma(k.t, k.q, v_sub(v_zero(), w)));
+    V h, h_lo, gh, gh_lo;
+    vm_two_sum(one, v_sub(v_zero(), w), &h, &h_lo);
+    vm_two_sum(one, v_sub(v_zero(), k.g), &gh, &gh_lo);
+    h_lo = v_select(small, v_sub(h_lo, w_lo), v_sub(gh_lo, k.g_lo));
+    h = v_select(small, h, gh);
+    V h2 = v_mul(h, h), h2_lo = f64_fma(v_add(h, h), h_lo, f64_fma(h, h, v_sub(v_zero(), h2)));
+    /* the factor t = z^2 (+ t_lo) below 1, 1 above */
+    V t = v_select(small, k.t, one), t_lo = v_keep(small, f64_fma(k.zc, k.zc, v_sub(v_zero(), k.t)));
     (void)p;
-    return v_add(sq, f64_fma(v_add(h, h), h_lo, f64_fma(h, h, v_sub(v_zero(), sq))));
+    return f64_fma(t, h2, f64_fma(t, h2_lo, v_mul(t_lo, h2)));
 }
 
 RECT_SMOOTH_UNARY_OPS(SM_PINNED)
