@@ -207,14 +207,24 @@ static const double VW_TANHSHRINK_P[10] = { /* highest degree first */
     -0x1.1111110efad02p-3, 0x1.5555555555555p-2
 };
 
+/* The pieces both directions use: z = |x|, zs = min(z, 1), t = zs^2, *q = P(t), *g = 2e / (1 + e)
+ * (1 - tanh z for z >= 1) */
+VW_INLINE V vw_tanhshrink(V x, V *z, V *zs, V *q, V *g) {
+    const V one = v_set1(1.0);
+    V t, e;
+    int k;
+    *z = v_abs(x), *zs = v_select(v_gt(*z, one), one, *z), t = v_mul(*zs, *zs);
+    *q = v_set1(VW_TANHSHRINK_P[0]);
+    for (k = 1; k < 10; k++) *q = f64_fma(*q, t, v_set1(VW_TANHSHRINK_P[k]));
+    e = vw_exp(v_mul(v_set1(-2.0), v_select(v_gt(*z, v_set1(20.0)), v_set1(20.0), *z)));
+    *g = v_div(v_add(e, e), v_add(one, e));
+    return t;
+}
+
 VW_INLINE V OPF(tanhshrink_for_float32)(V x, const P *p) {
     const V one = v_set1(1.0);
-    V z = v_abs(x), zs = v_select(v_gt(z, one), one, z), t = v_mul(zs, zs);
-    V q = v_set1(VW_TANHSHRINK_P[0]);
-    int k;
-    for (k = 1; k < 10; k++) q = f64_fma(q, t, v_set1(VW_TANHSHRINK_P[k]));
-    V e = vw_exp(v_mul(v_set1(-2.0), v_select(v_gt(z, v_set1(20.0)), v_set1(20.0), z)));
-    V big = v_add(v_sub(z, one), v_div(v_add(e, e), v_add(one, e)));
+    V z, zs, q, g, t = vw_tanhshrink(x, &z, &zs, &q, &g);
+    V big = v_add(v_sub(z, one), g);
     V y = v_select(v_lt(z, one), v_mul(v_mul(zs, t), q), big);
     (void)p;
     return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_mul(v_set1(-1.0), y), y));
@@ -313,14 +323,15 @@ VW_INLINE V OPF(gelu_tanh_grad_for_float32)(V x, const P *p) {
     return v_div(f64_fma(v_select(v_lt(x, v_zero()), e, v_set1(1.0)), d, v_mul(v_mul(xc, e), du)), v_mul(d, d));
 }
 
-/* tanh(x)^2 = (m / (2 + m))^2, m = expm1(-2|x|) (|x| clamped at 30, where tanh is 1 to 2^-86):
- * no cancellation near 0 */
+/* tanh(x)^2 from tanhshrink's pieces: t (1 - t P(t))^2 below 1 (tanh z = z - z^3 P, and t P <= 0.24:
+ * no cancellation), (1 - g)^2 above */
 VW_INLINE V OPF(tanhshrink_grad_for_float32)(V x, const P *p) {
-    V z = v_abs(x);
-    V m = vw_expm1(v_mul(v_set1(-2.0), v_select(v_gt(z, v_set1(30.0)), v_set1(30.0), z)));
-    V t = v_div(m, v_add(v_set1(2.0), m));
+    const V one = v_set1(1.0);
+    V z, zs, q, g, t = vw_tanhshrink(x, &z, &zs, &q, &g);
+    M small = v_lt(z, one);
+    V h = v_select(small, f64_fma(v_sub(v_zero(), t), q, one), v_sub(one, g));
     (void)p;
-    return v_mul(t, t);
+    return v_mul(v_select(small, t, one), v_mul(h, h));
 }
 
 /* NaN in, that same NaN out (as ops_smooth.h's SM_PINNED), inlined */
