@@ -54,7 +54,7 @@ import accuracy as A  # noqa: E402
 import rectifier as r  # noqa: E402
 
 ELEMENTWISE = ["sigmoid", "silu", "gelu", "gelu_tanh", "elu", "celu", "selu", "softplus",
-               "log_sigmoid", "mish", "hardswish", "hardsigmoid", "tanh"]
+               "log_sigmoid", "mish", "hardswish", "hardsigmoid", "tanh", "tanhshrink"]
 ROWS = ["softmax", "log_softmax"]          # along rows of ROW_LENGTH
 ROW_LENGTH = 1024
 LIBRARIES = ["rectifier", "torch", "onnxruntime", "jax", "numexpr", "numpy"]
@@ -116,6 +116,7 @@ class Torch:
             "hardswish": lambda: nn.hardswish(t, out=o),
             "hardsigmoid": lambda: nn.hardsigmoid(t, out=o),
             "tanh": lambda: torch.tanh(t, out=o),
+            "tanhshrink": lambda: F.tanhshrink(t),
             "softmax": lambda: torch.softmax(t, dim=-1),
             "log_softmax": lambda: torch.log_softmax(t, dim=-1),
         }
@@ -143,6 +144,7 @@ class OnnxRuntime:
         "hardswish": [("HardSwish", ["x"], "y", {})],
         "hardsigmoid": [("HardSigmoid", ["x"], "y", {"alpha": 1.0 / 6.0, "beta": 0.5})],
         "tanh": [("Tanh", ["x"], "y", {})],
+        "tanhshrink": [("Tanh", ["x"], "t", {}), ("Sub", ["x", "t"], "y", {})],
         "softmax": [("Softmax", ["x"], "y", {"axis": -1})],
         "log_softmax": [("LogSoftmax", ["x"], "y", {"axis": -1})],
     }
@@ -207,6 +209,7 @@ class Jax:
             "elu": nn.elu, "celu": nn.celu, "selu": nn.selu, "softplus": nn.softplus,
             "log_sigmoid": nn.log_sigmoid, "mish": getattr(nn, "mish", None),
             "hardswish": nn.hard_swish, "hardsigmoid": nn.hard_sigmoid, "tanh": jnp.tanh,
+            "tanhshrink": lambda v: v - jnp.tanh(v),
             "softmax": lambda v: nn.softmax(v, axis=-1),
             "log_softmax": lambda v: nn.log_softmax(v, axis=-1),
         }
@@ -241,6 +244,7 @@ class Numexpr:
         "hardswish": f"x * {HARDSIGMOID}",
         "hardsigmoid": HARDSIGMOID,
         "tanh": "tanh(x)",
+        "tanhshrink": "x - tanh(x)",
     }
     CONSTANTS = {"h": 0.5, "k": float(np.sqrt(2 / np.pi)), "c": 0.044715, "s": SELU_SCALE,
                  "sa": SELU_SCALE * SELU_ALPHA}
@@ -296,6 +300,7 @@ class NumpyScipy:
             "hardsigmoid": hardsigmoid,
             "hardswish": lambda: np.multiply(x, hardsigmoid(), out=out),
             "tanh": lambda: np.tanh(x, out=out),
+            "tanhshrink": lambda: np.subtract(x, np.tanh(x, out=out), out=out),
         }
         if sp is not None:
             calls.update({

@@ -36,6 +36,7 @@ ACTIVATIONS = [
     ("gelu(approximate='tanh')", "gelu", "gelu_grad", {"approximate": "tanh"}, (-4, 3)),
     ("mish", "mish", "mish_grad", {}, (-5, 3)),
     ("tanh", "tanh", "tanh_grad", {}, (-4, 4)),
+    ("tanhshrink", "tanhshrink", "tanhshrink_grad", {}, (-4, 4)),
     ("hardsigmoid", "hardsigmoid", "hardsigmoid_grad", {}, (-5, 5)),
     ("hardswish", "hardswish", "hardswish_grad", {}, (-5, 4)),
     ("softsign", "softsign", "softsign_grad", {}, (-5, 5)),

@@ -26,6 +26,7 @@ ACTIVATIONS = [
     ("softplus", {"beta": 2.0}), ("softplus", {"beta": 1.0, "threshold": 3.0}), ("sigmoid", {}),
     ("logistic", {}), ("log_sigmoid", {}), ("silu", {}), ("mish", {}), ("hardsigmoid", {}),
     ("hardswish", {}), ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("tanh", {}),
+    ("tanhshrink", {}),
     ("softsign", {}), ("hardshrink", {"lambd": 0.5}), ("softshrink", {"lambd": 0.25}),
     ("squareplus", {"b": 4.0}), ("sparse_plus", {}), ("sparse_sigmoid", {}), (None, {}),
 ]

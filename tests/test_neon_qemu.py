@@ -112,7 +112,7 @@ SMOOTH_CASES = [
     ("selu", {}), ("softplus", {"beta": 1.0, "threshold": np.inf}),
     ("softplus", {"beta": 2.0, "threshold": 20.0}), ("sigmoid", {}), ("log_sigmoid", {}),
     ("silu", {}), ("mish", {}), ("hardsigmoid", {}), ("hardswish", {}), ("gelu_tanh", {}), ("gelu", {}),
-    ("tanh", {}),
+    ("tanh", {}), ("tanhshrink", {}),
     # the algebraic family (ops_algebraic.h): float64 arithmetic for every dtype
     ("softsign", {}), ("hardshrink", {"lambd": 0.5}), ("hardshrink", {"lambd": 2.0}),
     ("softshrink", {"lambd": 0.5}), ("softshrink", {"lambd": 0.1}), ("squareplus", {"b": 4.0}),

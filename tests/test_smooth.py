@@ -132,6 +132,48 @@ def test_special_values_and_limits(name, params, dtype, cpu_path):
         assert_same_bits(np.isnan(got[len(special):]), np.isnan(want[len(special):]))
 
 
+def _mp_tanhshrink(v):
+    """x - tanh(x) by mpmath: x^3/3 - 2x^5/15 + 17x^7/315 below 1e-6 (within 2^-120), else at
+    200 bits (the cancellation costs at most 42)."""
+    with mpmath.workprec(200):
+        x = mpmath.mpf(float(v))
+        if abs(x) < 1e-6:
+            t = x * x
+            return x * t * (mpmath.mpf(1) / 3 - 2 * t / 15 + 17 * t * t / 315)
+        return x - mpmath.tanh(x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tanhshrink_against_mpmath(dtype, cpu_path):
+    """x - tanh(x) cancels below |x| = 2 (to x^3/3 near 0). Against mpmath: the edges of the
+    kernels' pieces (|x| = 1, the float64 scaling at 2^-200, float32 results that are subnormal
+    near |x| = 2^-42 and round to 0 below 2^-50) and a random sample of every scale; tiny results
+    (x^3/3) rounded once: correctly, but for ties closer than 2^-20 ULP (float32) or the double
+    rounding of float64 subnormal results (0.75 ULP)."""
+    rng = np.random.default_rng(5)
+    info = np.finfo(dtype)
+    edges = np.array([1.0, 0.5, 0.55, 2.0, 20.0, 40.0, 2.0 ** -42, 2.0 ** -43, 2.0 ** -50, 2.0 ** -200,
+                      2.0 ** -341, 2.0 ** -358, 1e-5, float(info.smallest_subnormal), float(info.max)])
+    edges = edges[(edges <= info.max) & (edges >= info.smallest_subnormal)]
+    scale = 10.0 ** rng.uniform(np.log10(float(info.smallest_subnormal)), 1.5, 3000)
+    edges = edges.astype(dtype)
+    x = np.concatenate([edges, np.nextafter(edges, dtype(0)), np.nextafter(edges[:-1], dtype(np.inf)),
+                        rng.uniform(0, 3, 3000), scale]).astype(dtype)
+    x = np.concatenate([x, -x])
+    want = np.array([np.longdouble(mpmath.nstr(_mp_tanhshrink(v), 40)) for v in x])
+    got = rectifier.tanhshrink(x)
+    err = ulp_error(got, want, dtype)
+    assert err.max() <= (1.0 if dtype == np.float32 else 2.0), f"{err.max():.3f} ULP at x={x[np.argmax(err)]!r}"
+    assert_same_bits(np.signbit(got), np.signbit(x))
+    tiny = np.abs(x) < 2.0 ** -20
+    bound = 0.5 + 2.0 ** -20 if dtype == np.float32 else 0.75
+    assert err[tiny].max() <= bound, f"{err[tiny].max():.6f} ULP at x={x[tiny][np.argmax(err[tiny])]!r}"
+    if dtype == np.float64:
+        # the reference of the other tests (tests/reference.py, long double) against mpmath: its
+        # x - tanh(x) just above |x| = 1/2 cancels a factor 12 of long double's 2^-64
+        assert ulp_error(reference.tanhshrink(x.astype(np.longdouble)), want, dtype).max() < 0.02
+
+
 def test_documented_limits():
     f32 = np.float32
     assert rectifier.sigmoid(np.array([-100.0], f32))[0] == f32(3.7200760e-44)

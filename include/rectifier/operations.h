@@ -4,8 +4,8 @@
 #define RECTIFIER_OPERATIONS_H
 #define RECT_EXACT_UNARY_OPS(X) X(relu) X(relu6) X(hardtanh) X(threshold) X(leaky_relu)
 #define RECT_EXACT_GRAD_OPS(X) X(relu_grad) X(relu6_grad) X(hardtanh_grad) X(threshold_grad) X(leaky_relu_grad) X(rrelu_grad)
-#define RECT_SMOOTH_UNARY_OPS(X) X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(tanh) X(silu) X(mish) X(hardsigmoid) X(hardswish) X(gelu) X(gelu_tanh)
-#define RECT_SMOOTH_GRAD_OPS(X) X(elu_grad) X(celu_grad) X(selu_grad) X(softplus_grad) X(sigmoid_grad) X(log_sigmoid_grad) X(tanh_grad) X(silu_grad) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) X(gelu_tanh_grad)
+#define RECT_SMOOTH_UNARY_OPS(X) X(elu) X(celu) X(selu) X(softplus) X(sigmoid) X(log_sigmoid) X(tanh) X(tanhshrink) X(silu) X(mish) X(hardsigmoid) X(hardswish) X(gelu) X(gelu_tanh)
+#define RECT_SMOOTH_GRAD_OPS(X) X(elu_grad) X(celu_grad) X(selu_grad) X(softplus_grad) X(sigmoid_grad) X(log_sigmoid_grad) X(tanh_grad) X(tanhshrink_grad) X(silu_grad) X(mish_grad) X(hardsigmoid_grad) X(hardswish_grad) X(gelu_grad) X(gelu_tanh_grad)
 #define RECT_ALGEBRAIC_UNARY_OPS(X) X(softsign) X(hardshrink) X(softshrink) X(squareplus) X(sparse_plus) X(sparse_sigmoid)
 #define RECT_ALGEBRAIC_GRAD_OPS(X) X(softsign_grad) X(hardshrink_grad) X(softshrink_grad) X(squareplus_grad) X(sparse_plus_grad) X(sparse_sigmoid_grad)
 #define RECT_UNARY_OPS(X) RECT_EXACT_UNARY_OPS(X) RECT_SMOOTH_UNARY_OPS(X) RECT_ALGEBRAIC_UNARY_OPS(X)

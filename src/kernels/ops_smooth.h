@@ -281,6 +281,82 @@ static inline V OPF(tanh)(V x, const P *p) {
     return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
 }
 
+/* tanhshrink(x) = x - tanh(x), odd; with z = |x|:
+ * - z < 1: z^3 P(t), t = z^2, P(t) = (z - tanh z) / z^3 = 1/3 - 2t/15 + t^2 S(t), S by a
+ *   polynomial of degree 15 (tools/fit_tanhshrink.py: within 2^-56 of P). The two outer steps and
+ *   z^3 are double-doubles (fused multiply-adds), so only S's roundings count, at t^2 S / P <= 0.17
+ *   of the result: no cancellation at all. Below 2^-200, z is scaled by 2^200 and the result by
+ *   2^-600 (a subnormal result is rounded twice, to 53 bits and into the subnormals: 0.75 ULP at
+ *   most; below 2^-360 it is 0 with x's sign).
+ * - z >= 1: (z - 1) + 2e / (1 + e), e = e^(-2z) = (a + a_lo) b (vm_exp_parts), both terms
+ *   positive (z - 1 exact), the quotient a double-double; z clamped at 40 in e (beyond, 2e is
+ *   below 2^-110 of z - 1), z itself above 2^60. */
+#define SM_THIRD_HI 0x1.5555555555555p-2
+#define SM_THIRD_LO 0x1.5555555555555p-56
+#define SM_MINUS_2_15_HI -0x1.1111111111111p-3
+#define SM_MINUS_2_15_LO -0x1.1111111111111p-59
+static const double SM_TANHSHRINK_S[16] = { /* highest degree first (tools/fit_tanhshrink.py) */
+    -0x1.1bf0630d3d6b3p-28, 0x1.7383500a16bb8p-25, -0x1.e67cd29720a75p-23, 0x1.b7d75b2b23c8bp-21,
+    -0x1.4201d80bd01bdp-19, 0x1.a72b5102f2aeep-18, -0x1.09d3e0cb93ee5p-16, 0x1.4940dda0c1acbp-15,
+    -0x1.96759ade1f618p-14, 0x1.f57c9c5767361p-13, -0x1.35581cd74f464p-11, 0x1.7da363f82e872p-10,
+    -0x1.d6d3d0dece2dap-9, 0x1.226e355e67574p-7, -0x1.664f4882c1087p-6, 0x1.ba1ba1ba1ba1cp-5
+};
+
+/* c + t (s + s_lo) as a double-double (c = c_hi + c_lo): the product exact by a fused
+ * multiply-add, the sum by Knuth's two-sum */
+static inline V sm_dd_step(double c_hi, double c_lo, V t, V s, V s_lo, V *lo) {
+    V p = v_mul(t, s), h, h_lo;
+    V p_lo = f64_fma(t, s_lo, f64_fma(t, s, v_sub(v_zero(), p)));
+    vm_two_sum(v_set1(c_hi), p, &h, &h_lo);
+    *lo = v_add(h_lo, v_add(p_lo, v_set1(c_lo)));
+    return h;
+}
+
+/* The pieces both directions use, z = |x|: zc = min(z, 1), t = zc^2, P(t) = q + q_lo; and for
+ * z >= 1, 2e / (1 + e) = g + g_lo (1 - tanh z). */
+typedef struct {
+    V z, zc, t, q, q_lo, g, g_lo;
+} sm_tanhshrink_pieces;
+
+static inline sm_tanhshrink_pieces sm_tanhshrink(V x) {
+    const V one = v_set1(1.0);
+    sm_tanhshrink_pieces k;
+    V s, a, a_lo, b, e, e_lo, d, d_lo;
+    int j;
+    k.z = v_abs(x);
+    k.zc = v_select(v_gt(k.z, one), one, k.z), k.t = v_mul(k.zc, k.zc);
+    s = v_set1(SM_TANHSHRINK_S[0]);
+    for (j = 1; j < 16; j++) s = f64_fma(s, k.t, v_set1(SM_TANHSHRINK_S[j]));
+    a = sm_dd_step(SM_MINUS_2_15_HI, SM_MINUS_2_15_LO, k.t, s, v_zero(), &a_lo);
+    k.q = sm_dd_step(SM_THIRD_HI, SM_THIRD_LO, k.t, a, a_lo, &k.q_lo);
+    e = vm_exp_parts(v_mul(v_set1(-2.0), v_select(v_gt(k.z, v_set1(40.0)), v_set1(40.0), k.z)), v_zero(), &b, &e_lo);
+    e = v_mul(e, b), e_lo = v_mul(e_lo, b); /* normal numbers: b is exact */
+    vm_two_sum(one, e, &d, &d_lo);
+    k.g = vm_dd_div_parts(v_add(e, e), v_add(e_lo, e_lo), d, v_add(d_lo, e_lo), &k.g_lo);
+    return k;
+}
+
+static inline V OPF(tanhshrink)(V x, const P *p) {
+    const V one = v_set1(1.0);
+    sm_tanhshrink_pieces k = sm_tanhshrink(x);
+    V z = k.z, sum, sum_lo;
+    M tiny = v_lt(z, v_set1(0x1p-200));
+    /* z < 1: z^3 P(t), z^3 from zs (scaled where tiny) */
+    V zs = v_mul(k.zc, v_select(tiny, v_set1(0x1p200), one));
+    V s2 = v_mul(zs, zs), s2_lo = f64_fma(zs, zs, v_sub(v_zero(), s2));
+    V z3 = v_mul(s2, zs), z3_lo = f64_fma(s2_lo, zs, f64_fma(s2, zs, v_sub(v_zero(), z3)));
+    V small = f64_fma(z3, k.q, f64_fma(z3, k.q_lo, v_mul(z3_lo, k.q)));
+    small = v_mul(small, v_select(tiny, v_set1(0x1p-600), one));
+    /* z >= 1: (z - 1) + g */
+    M huge = v_gt(z, v_set1(0x1p60)); /* z itself (+inf included: no inf - inf in the sum) */
+    vm_two_sum(v_sub(v_select(huge, one, z), one), k.g, &sum, &sum_lo);
+    V big = v_select(huge, z, v_add(sum, v_add(sum_lo, k.g_lo)));
+    V y = v_select(v_lt(z, one), small, big);
+    (void)p;
+    /* -y by a product: 0 - y would turn a zero that underflowed from a negative x into +0 */
+    return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_mul(v_set1(-1.0), y), y));
+}
+
 /* ---- derivatives ---------------------------------------------------------------------------- */
 
 /* 1 for x > 0, alpha e^x at and below 0 (PyTorch's side of the kink) */
@@ -391,6 +467,26 @@ static inline V OPF(tanh_grad)(V x, const P *p) {
     V e = vm_exp(v_mul(v_set1(-2.0), z)), d = v_add(v_set1(1.0), e);
     (void)p;
     return v_div(v_mul(v_set1(4.0), e), v_mul(d, d));
+}
+
+/* tanh(x)^2 from tanhshrink's pieces, tanh as a double-double h + h_lo: tanh(z) = z (1 - t P(t))
+ * below 1 (t P <= 0.24: no cancellation; squared as t (1 - t P)^2 with t = z^2 exact), 1 - g
+ * above; rounded once */
+static inline V OPF(tanhshrink_grad)(V x, const P *p) {
+    const V one = v_set1(1.0);
+    sm_tanhshrink_pieces k = sm_tanhshrink(x);
+    M small = v_lt(k.z, one);
+    V w = v_mul(k.t, k.q), w_lo = f64_fma(k.t, k.q_lo, f64_fma(k.t, k.q, v_sub(v_zero(), w)));
+    V h, h_lo, gh, gh_lo;
+    vm_two_sum(one, v_sub(v_zero(), w), &h, &h_lo);
+    vm_two_sum(one, v_sub(v_zero(), k.g), &gh, &gh_lo);
+    h_lo = v_select(small, v_sub(h_lo, w_lo), v_sub(gh_lo, k.g_lo));
+    h = v_select(small, h, gh);
+    V h2 = v_mul(h, h), h2_lo = f64_fma(v_add(h, h), h_lo, f64_fma(h, h, v_sub(v_zero(), h2)));
+    /* the factor t = z^2 (+ t_lo) below 1, 1 above */
+    V t = v_select(small, k.t, one), t_lo = v_keep(small, f64_fma(k.zc, k.zc, v_sub(v_zero(), k.t)));
+    (void)p;
+    return f64_fma(t, h2, f64_fma(t, h2_lo, v_mul(t_lo, h2)));
 }
 
 RECT_SMOOTH_UNARY_OPS(SM_PINNED)

@@ -177,6 +177,40 @@ VW_INLINE V OPF(gelu_for_float32)(V x, const P *p) {
     return v_select(negative, xq, v_select(v_or(v_gt(x, v_set1(15.0)), v_eq(x, v_zero())), x, v_sub(z, xq)));
 }
 
+/* x - tanh(x), odd; with z = |x|: z^3 P(z^2) below 1, P(t) = (z - tanh z) / z^3 by a polynomial of
+ * degree 9 (tools/fit_tanhshrink.py: 2^-32 relative; its constant term is 1/3, so that tiny
+ * results are within 2^-52), no cancellation (z^2 is exact, and the cube of a float32 is a
+ * normal float64: subnormal float32 results are rounded once); from 1 on, (z - 1) + 2e / (1 + e),
+ * e = e^(-2z) (z clamped at 20), both terms positive. */
+static const double VW_TANHSHRINK_P[10] = { /* highest degree first */
+    -0x1.498df58ec3eacp-16, 0x1.1f046f4587aecp-13, -0x1.07f0e3c72af3ap-11, 0x1.718dd3a651c82p-10,
+    -0x1.d4dcd9c968a5bp-9, 0x1.2256b48ec7ecap-7, -0x1.664e2a7b9bb3fp-6, 0x1.ba1b9c6e65263p-5,
+    -0x1.1111110efad02p-3, 0x1.5555555555555p-2
+};
+
+/* The pieces both directions use: z = |x|, zs = min(z, 1), t = zs^2, *q = P(t), *g = 2e / (1 + e)
+ * (1 - tanh z for z >= 1) */
+VW_INLINE V vw_tanhshrink(V x, V *z, V *zs, V *q, V *g) {
+    const V one = v_set1(1.0);
+    V t, e;
+    int k;
+    *z = v_abs(x), *zs = v_select(v_gt(*z, one), one, *z), t = v_mul(*zs, *zs);
+    *q = v_set1(VW_TANHSHRINK_P[0]);
+    for (k = 1; k < 10; k++) *q = f64_fma(*q, t, v_set1(VW_TANHSHRINK_P[k]));
+    e = vw_exp(v_mul(v_set1(-2.0), v_select(v_gt(*z, v_set1(20.0)), v_set1(20.0), *z)));
+    *g = v_div(v_add(e, e), v_add(one, e));
+    return t;
+}
+
+VW_INLINE V OPF(tanhshrink_for_float32)(V x, const P *p) {
+    const V one = v_set1(1.0);
+    V z, zs, q, g, t = vw_tanhshrink(x, &z, &zs, &q, &g);
+    V big = v_add(v_sub(z, one), g);
+    V y = v_select(v_lt(z, one), v_mul(v_mul(zs, t), q), big);
+    (void)p;
+    return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_mul(v_set1(-1.0), y), y));
+}
+
 /* ---- derivatives (the kernels apply the incoming gradient, loops.h) ---- */
 
 /* sigmoid(x) sigmoid(-x) = e / (1 + e)^2, e = e^-|x| */
@@ -259,6 +293,17 @@ VW_INLINE V OPF(gelu_tanh_grad_for_float32)(V x, const P *p) {
     V du = v_mul(v_set1(2.0 * SM_SQRT_2_OVER_PI), f64_fma(v_set1(3.0 * SM_GELU_CUBIC), v_mul(xc, xc), v_set1(1.0)));
     (void)p;
     return v_div(f64_fma(v_select(v_lt(x, v_zero()), e, v_set1(1.0)), d, v_mul(v_mul(xc, e), du)), v_mul(d, d));
+}
+
+/* tanh(x)^2 from tanhshrink's pieces: t (1 - t P(t))^2 below 1 (tanh z = z - z^3 P, and t P <= 0.24:
+ * no cancellation), (1 - g)^2 above */
+VW_INLINE V OPF(tanhshrink_grad_for_float32)(V x, const P *p) {
+    const V one = v_set1(1.0);
+    V z, zs, q, g, t = vw_tanhshrink(x, &z, &zs, &q, &g);
+    M small = v_lt(z, one);
+    V h = v_select(small, f64_fma(v_sub(v_zero(), t), q, one), v_sub(one, g));
+    (void)p;
+    return v_mul(v_select(small, t, one), v_mul(h, h));
 }
 
 /* NaN in, that same NaN out (as ops_smooth.h's SM_PINNED), inlined */

@@ -62,6 +62,10 @@ cdef int tanh_f32(const float[::1] x, float[::1] out) noexcept nogil
 cdef int tanh_f64(const double[::1] x, double[::1] out) noexcept nogil
 cdef int tanh_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil
 cdef int tanh_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil
+cdef int tanhshrink_f32(const float[::1] x, float[::1] out) noexcept nogil
+cdef int tanhshrink_f64(const double[::1] x, double[::1] out) noexcept nogil
+cdef int tanhshrink_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil
+cdef int tanhshrink_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil
 cdef int silu_f32(const float[::1] x, float[::1] out) noexcept nogil
 cdef int silu_f64(const double[::1] x, double[::1] out) noexcept nogil
 cdef int silu_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil

@@ -25,6 +25,8 @@ _uf_log_sigmoid = _make_ufunc("log_sigmoid", RECT_KIND_UNARY, RECT_OP_log_sigmoi
 _uf_log_sigmoid_grad = _make_ufunc("log_sigmoid_grad", RECT_KIND_GRAD, RECT_OP_log_sigmoid_grad, 0, "xx|x", 'log_sigmoid_grad(x, grad) = grad * sigmoid(-x).')
 _uf_tanh = _make_ufunc("tanh", RECT_KIND_UNARY, RECT_OP_tanh, 0, "x|x", 'tanh(x), the hyperbolic tangent.')
 _uf_tanh_grad = _make_ufunc("tanh_grad", RECT_KIND_GRAD, RECT_OP_tanh_grad, 0, "xx|x", 'tanh_grad(x, grad) = grad * (1 - tanh(x)**2).')
+_uf_tanhshrink = _make_ufunc("tanhshrink", RECT_KIND_UNARY, RECT_OP_tanhshrink, 0, "x|x", 'tanhshrink(x) = x - tanh(x).')
+_uf_tanhshrink_grad = _make_ufunc("tanhshrink_grad", RECT_KIND_GRAD, RECT_OP_tanhshrink_grad, 0, "xx|x", 'tanhshrink_grad(x, grad) = grad * tanh(x)**2.')
 _uf_silu = _make_ufunc("silu", RECT_KIND_UNARY, RECT_OP_silu, 0, "x|x", 'silu(x) = x * sigmoid(x).')
 _uf_silu_grad = _make_ufunc("silu_grad", RECT_KIND_GRAD, RECT_OP_silu_grad, 0, "xx|x", 'silu_grad(x, grad) = grad * sigmoid(x) (1 + x sigmoid(-x)).')
 _uf_mish = _make_ufunc("mish", RECT_KIND_UNARY, RECT_OP_mish, 0, "x|x", 'mish(x) = x * tanh(softplus(x)).')
@@ -469,6 +471,65 @@ def tanh_grad(x, grad=None, out=None):
     array([0.07065082, 1.        , 0.18070664])
     """
     return _grad_op(RECT_OP_tanh_grad, _uf_tanh_grad, "tanh_grad", x, grad, out, (), "x|x")
+
+
+def tanhshrink(x, out=None):
+    """The tanh shrinkage, ``x - tanh(x)`` (PyTorch's ``F.tanhshrink``).
+
+    Without the cancellation of ``x - tanh(x)`` for small ``|x|`` (where it is ``x**3 / 3``): odd,
+    the sign of a zero kept, tiny results rounded once (subnormals included); ``+-inf`` at
+    ``+-inf``.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.tanhshrink(np.array([-2.0, 0.0, 1.5]))
+    array([-1.03597242,  0.        ,  0.59485175])
+    """
+    return _unary_op(RECT_OP_tanhshrink, _uf_tanhshrink, "tanhshrink", x, out, (), "|x")
+
+
+def tanhshrink_grad(x, grad=None, out=None):
+    """``grad * tanh(x)**2``.
+
+    Parameters
+    ----------
+    x : array_like
+        The input. float16, float32 and float64 keep their dtype (float16 is computed in
+        float32); integers and bool give float64.
+    grad : array_like, optional
+        The incoming gradient, broadcast against ``x``; None (the default) gives the
+        derivative itself.
+    out : ndarray, optional
+        Where to write the result: exactly the result's dtype and shape, writable. It may be
+        ``x`` (in place).
+
+    Returns
+    -------
+    ndarray
+        The result, of ``x``'s shape and float dtype (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, rectifier
+    >>> rectifier.tanhshrink_grad(np.array([-2.0, 0.0, 1.5]))
+    array([0.92934918, 0.        , 0.81929336])
+    """
+    return _grad_op(RECT_OP_tanhshrink_grad, _uf_tanhshrink_grad, "tanhshrink_grad", x, grad, out, (), "x|x")
 
 
 def silu(x, out=None):
@@ -1148,6 +1209,14 @@ cdef int tanh_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out
     return _nogil_grad(RECT_OP_tanh_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
 cdef int tanh_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
     return _nogil_grad(RECT_OP_tanh_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int tanhshrink_f32(const float[::1] x, float[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_tanhshrink, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int tanhshrink_f64(const double[::1] x, double[::1] out) noexcept nogil:
+    return _nogil_unary(RECT_OP_tanhshrink, RECT_F64, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
+cdef int tanhshrink_grad_f32(const float[::1] x, const float[::1] grad, float[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_tanhshrink_grad, RECT_F32, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
+cdef int tanhshrink_grad_f64(const double[::1] x, const double[::1] grad, double[::1] out) noexcept nogil:
+    return _nogil_grad(RECT_OP_tanhshrink_grad, RECT_F64, x.shape[0], grad.shape[0], out.shape[0], &x[0], &grad[0], &out[0], 0, 0)
 cdef int silu_f32(const float[::1] x, float[::1] out) noexcept nogil:
     return _nogil_unary(RECT_OP_silu, RECT_F32, x.shape[0], out.shape[0], &x[0], &out[0], 0, 0)
 cdef int silu_f64(const double[::1] x, double[::1] out) noexcept nogil:

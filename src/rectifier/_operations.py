@@ -165,6 +165,16 @@ OPS = (
        "``grad * (1 - tanh(x)**2)``, computed as ``4 e / (1 + e)**2`` with ``e = exp(-2|x|)``.",
        "array([-0.96402758,  0.        ,  0.90514825])",
        "array([0.07065082, 1.        , 0.18070664])"),
+    Op("tanhshrink", "smooth", (),
+       "tanhshrink(x) = x - tanh(x).",
+       "tanhshrink_grad(x, grad) = grad * tanh(x)**2.",
+       "The tanh shrinkage, ``x - tanh(x)`` (PyTorch's ``F.tanhshrink``).",
+       "Without the cancellation of ``x - tanh(x)`` for small ``|x|`` (where it is ``x**3 / 3``): "
+       "odd, the sign of a zero kept, tiny results rounded once (subnormals included); "
+       "``+-inf`` at ``+-inf``.",
+       "``grad * tanh(x)**2``.",
+       "array([-1.03597242,  0.        ,  0.59485175])",
+       "array([0.92934918, 0.        , 0.81929336])"),
     Op("silu", "smooth", (),
        "silu(x) = x * sigmoid(x).",
        "silu_grad(x, grad) = grad * sigmoid(x) (1 + x sigmoid(-x)).",

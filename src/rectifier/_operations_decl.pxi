@@ -26,6 +26,8 @@ cdef extern from "_glue.h":
         RECT_OP_log_sigmoid_grad
         RECT_OP_tanh
         RECT_OP_tanh_grad
+        RECT_OP_tanhshrink
+        RECT_OP_tanhshrink_grad
         RECT_OP_silu
         RECT_OP_silu_grad
         RECT_OP_mish

@@ -49,5 +49,7 @@ squareplus: np.ufunc
 squareplus_grad: np.ufunc
 tanh: np.ufunc
 tanh_grad: np.ufunc
+tanhshrink: np.ufunc
+tanhshrink_grad: np.ufunc
 threshold: np.ufunc
 threshold_grad: np.ufunc
