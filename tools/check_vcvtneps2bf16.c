@@ -1,4 +1,11 @@
-/* vcvtneps2bf16 against integer round-to-nearest-even over all 2^32 float32 bit patterns */
+/* AVX512_BF16's vcvtneps2bf16 against the integer round-to-nearest-even of src/kernels/f16_soft.h,
+ * over all 2^32 float32 bit patterns (on a CPU with AVX512_BF16):
+ *
+ *   gcc -O2 tools/check_vcvtneps2bf16.c -o /tmp/check && /tmp/check
+ *
+ * It prints "mismatches 16711678 (non-denormal 0)": the instruction treats subnormal inputs as
+ * zero (every subnormal that does not round to zero anyway differs), so rectifier rounds with
+ * integer arithmetic on every path instead. */
 #include <immintrin.h>
 #include <stdio.h>
 #include <stdint.h>

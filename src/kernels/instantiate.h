@@ -2,6 +2,7 @@
  *
  * An ISA's .c file defines RECT_ISA (scalar, avx2, neon), includes its shim, then this file. */
 #include "table.h"
+#include "f16_soft.h"
 
 #define VT(name) RECT_CAT(VPFX, RECT_CAT(_, name))
 #define OPF(name) VT(RECT_CAT(op_, name))
@@ -155,10 +156,37 @@ RECT_DEFINE_REDUCE(f64, double, v_load, v_store, 1, -INFINITY)
 #define VPFX f32
 #define S float
 #include "ops_smooth_f32.h"
+/* bfloat16 data: silu, hardswish and gelu (both forms) are x/2 + c x^2 with c > 0 near 0. Where
+ * x/2 is subnormal (|x| < 2^-125) and x's significand odd, x/2 is a bfloat16 midpoint, which the
+ * float32 (or float64) value is exactly, while the truth lies just above it: the result there is
+ * x/2 + 2^-149, which rounds to bfloat16 the right way (and where x/2 is a bfloat16, to x/2). RECT_BF16_FN(op, fn) names
+ * the op's bfloat16 variant where it has one (the RECT_BF16_VARIANT_ rows), else fn. */
+#define RECT_SECOND_(a, b, ...) b
+#define RECT_SECOND(...) RECT_SECOND_(__VA_ARGS__)
+#define RECT_BF16_FN(op, fn) RECT_SECOND(RECT_CAT(RECT_BF16_VARIANT_, op), fn, ~)
+#define RECT_BF16_VARIANT_silu ~, silu_bf16
+#define RECT_BF16_VARIANT_hardswish ~, hardswish_bf16
+#define RECT_BF16_VARIANT_gelu ~, gelu_bf16
+#define RECT_BF16_VARIANT_gelu_tanh ~, gelu_tanh_bf16
+#define RECT_HALF_AT_ZERO(T, x, y)                                                                \
+    T##_select(T##_and(T##_gt(T##_abs(x), T##_zero()), T##_lt(T##_abs(x), T##_set1(0x1p-125f))),   \
+               T##_add(T##_mul(x, T##_set1(0.5f)), T##_set1(0x1p-149f)), y)
+static inline f32_v f32_op_silu_bf16(f32_v x, const f32_params_t *p) {
+    return RECT_HALF_AT_ZERO(f32, x, f32_op_silu_native_pinned(x, p));
+}
+static inline f32_v f32_op_hardswish_bf16(f32_v x, const f32_params_t *p) {
+    return RECT_HALF_AT_ZERO(f32, x, f32_op_hardswish_native_pinned(x, p));
+}
+static inline f64_v f64_op_gelu_bf16_pinned(f64_v x, const f64_params_t *p) {
+    return RECT_HALF_AT_ZERO(f64, x, f64_op_gelu_for_float32_pinned(x, p));
+}
+static inline f64_v f64_op_gelu_tanh_bf16_pinned(f64_v x, const f64_params_t *p) {
+    return RECT_HALF_AT_ZERO(f64, x, f64_op_gelu_tanh_for_float32_pinned(x, p));
+}
 #define RECT_NATIVE32_UNARY(op)                                                                   \
     RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f32, float, v_load, v_store)         \
     RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f16, rect_f16, f32_load_f16, f32_store_f16) \
-    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
+    RECT_DEFINE_UNARY_FN(op, RECT_BF16_FN(op, RECT_CAT(op, _native_pinned)), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
 #define RECT_NATIVE32_GRAD(op)                                                                    \
     RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f32, float, v_load, v_store)                 \
@@ -168,12 +196,12 @@ RECT_F32_NATIVE_GRAD_OPS(RECT_NATIVE32_GRAD)
 #define RECT_WIDE_LITE_UNARY(op)                                                                  \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)      \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16) \
-    RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
+    RECT_DEFINE_WIDE_UNARY_BF16(op, RECT_BF16_FN(op, RECT_CAT(op, _for_float32)))
 RECT_F32_WIDE_LITE_SMOOTH_OPS(RECT_WIDE_LITE_UNARY)
 #define RECT_WIDE_LITE_GRAD(op)                                                                   \
     RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)       \
     RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16) \
-    RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
+    RECT_DEFINE_WIDE_GRAD_BF16(op, RECT_CAT(op, _for_float32))
 RECT_F32_WIDE_LITE_GRAD_OPS(RECT_WIDE_LITE_GRAD)
 /* The algebraic family (ops_algebraic.h) for float32 and float16 data: the float64 op with the
  * parameters rounded to float32 (the compute type, as the ufunc's float32 operands give them),
@@ -199,12 +227,12 @@ static inline void rect_params_to_float(const rect_params *rp, rect_params *q) {
 #define RECT_ALGEBRAIC32_UNARY(op)                                                                \
     RECT_DEFINE_WIDE_UNARY_FN(op##_wide, op, f32, float, v_load, v_store)                       \
     RECT_DEFINE_WIDE_UNARY_FN(op##_wide, op, f16, rect_f16, f32_load_f16, f32_store_f16)        \
-    RECT_DEFINE_WIDE_UNARY_FN(op##_wide, op, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)        \
+    RECT_DEFINE_WIDE_UNARY_BF16(op##_wide, op)                                                  \
     RECT_F32_PARAMS(op, f32) RECT_F32_PARAMS(op, f16) RECT_F32_PARAMS(op, bf16)
 #define RECT_ALGEBRAIC32_GRAD(op)                                                                 \
     RECT_DEFINE_WIDE_GRAD_FN(op##_wide, op, f32, float, v_load, v_store)                        \
     RECT_DEFINE_WIDE_GRAD_FN(op##_wide, op, f16, rect_f16, f32_load_f16, f32_store_f16)         \
-    RECT_DEFINE_WIDE_GRAD_FN(op##_wide, op, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)         \
+    RECT_DEFINE_WIDE_GRAD_BF16(op##_wide, op)                                                   \
     RECT_F32_PARAMS_GRAD(op, f32) RECT_F32_PARAMS_GRAD(op, f16) RECT_F32_PARAMS_GRAD(op, bf16)
 RECT_ALGEBRAIC_UNARY_OPS(RECT_ALGEBRAIC32_UNARY)
 RECT_ALGEBRAIC_GRAD_OPS(RECT_ALGEBRAIC32_GRAD)
