@@ -353,14 +353,15 @@ def linear(x, weight, bias=None, activation=None, **params):
         raise ValueError(f"linear: x has {in_features} input features (last axis of shape {xa.shape}); "
                          f"weight of shape {wa.shape} expects {wa.shape[1]}")
     dt = np.result_type(xa.dtype, wa.dtype)
-    if dt.kind != "f":
+    if dt.kind != "f" and not _rules.is_bfloat16(dt):
         dt = _F64
     if bias is not None:
         nb = np.ndim(bias)
         if nb > 1 or (nb == 1 and np.shape(bias)[0] != wa.shape[0]):
             raise ValueError(f"linear: bias must be a scalar or have {wa.shape[0]} values "
                              f"(out_features), got shape {np.shape(bias)}")
-    z = np.matmul(xa.astype(dt, copy=False), wa.astype(dt, copy=False).T)
+    # (bfloat16's matmul accumulates and returns float32: rounded once to bfloat16 here)
+    z = np.matmul(xa.astype(dt, copy=False), wa.astype(dt, copy=False).T).astype(dt, copy=False)
     if bias is None:
         if action is None:
             return z
