@@ -116,10 +116,8 @@ def test_every_input_correctly_rounded(name, cpu_path):
     assert (got.view(np.uint16)[nan] & 0x40).all(), "a NaN result is not quiet"
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n.endswith("_grad")])
 def test_derivatives_take_a_bfloat16_grad(name, cpu_path):
-    if not name.endswith("_grad"):
-        pytest.skip("a forward function")
     params = dict(REQUIRED.get(name, {}))
     grad = np.linspace(-3, 3, ALL.size).astype(BF16)
     got = call(name, ALL, grad, **params)
