@@ -176,17 +176,23 @@
 #ifndef RECT_STORE_BF16_ODD
 #define RECT_STORE_BF16_ODD
 static inline void rect_store_bf16_odd(rect_bf16 *p, f32_v rounded, f32_v dir, size_t n) {
-    float values[f32_LANES], dirs[f32_LANES];
+    float values[f32_LANES], signs[f32_LANES];
+    uint32_t bits[f32_LANES], dirs[f32_LANES];
+    rect_bf16 out[f32_LANES];
     size_t k;
     f32_store(values, rounded);
-    f32_store(dirs, dir);
-    for (k = 0; k < n; k++) {
-        uint32_t bits;
-        memcpy(&bits, &values[k], 4);
-        if (dirs[k] != 0.0f && !(bits & 1u)) /* away from zero where d is beyond, else toward it */
-            bits += (dirs[k] > 0.0f) == !(bits >> 31) ? 1u : 0xffffffffu;
-        p[k] = rect_bits_to_bf16(bits);
+    f32_store(signs, dir);
+    memcpy(bits, values, sizeof bits);
+    memcpy(dirs, signs, sizeof dirs);
+    /* integer operations only, over whole vectors: the compiler vectorizes the loop */
+    for (k = 0; k < f32_LANES; k++) {
+        /* dir is +-1.0f or +0.0f: move an even float32 one step away from zero where dir has
+         * its sign, else toward zero */
+        const uint32_t move = (dirs[k] != 0u) & ~bits[k] & 1u;
+        const uint32_t step = ((dirs[k] ^ bits[k]) >> 31) ? 0xffffffffu : 1u;
+        out[k] = rect_bits_to_bf16(bits[k] + (move ? step : 0u));
     }
+    memcpy(p, out, n * sizeof(rect_bf16));
 }
 #define RECT_ODD_DIR(d, n) f64_sub(f64_keep(f64_gt(d, n), f64_set1(1.0)), f64_keep(f64_lt(d, n), f64_set1(1.0)))
 #if RECT_F64_PER_F32 == 2
