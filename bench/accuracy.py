@@ -3,6 +3,7 @@
     python bench/accuracy.py sigmoid --dtype float32 --exhaustive --jobs 2      # all 2**32 inputs
     python bench/accuracy.py sigmoid --dtype float32 --stride 64                 # every 64th pattern
     python bench/accuracy.py elu --dtype float16 --path scalar,avx2              # all 65536 (default)
+    python bench/accuracy.py elu --dtype bfloat16 --path scalar,avx2,avx512      # all 65536 (default)
     python bench/accuracy.py softplus --dtype float64 --sample 1000000           # random + edges
     python bench/accuracy.py --all --dtype float32 --exhaustive --jobs 2 --json out.json
     python bench/accuracy.py --selftest                                          # checks the tool
@@ -12,7 +13,7 @@ What it does: feeds inputs through ``rectifier.<function>`` on the chosen CPU pa
 computation, which is cheaper than two runs) and compares every result with a reference written
 independently here from the functions' definitions:
 
-  float32 / float16 results: a float64 NumPy reference (stable forms: sigmoid from exp(-|x|),
+  float32 / float16 / bfloat16 results: a float64 NumPy reference (stable forms: sigmoid from exp(-|x|),
       softplus = max(x,0) + log1p(exp(-|x|)), gelu tanh as x*sigmoid(2u), gelu exact as
       x*scipy.special.ndtr(x));
   float64 results: the same formulas in np.longdouble (x87 80-bit on x86-64: 64-bit significand)
@@ -20,8 +21,9 @@ independently here from the functions' definitions:
       on a smaller sample (--mp-sample, default 10**5).
 
 ULP error: |y - ref| / ulp(ref), where ulp(ref) is the spacing of the result type at |ref| rounded
-to that type (2**(e - p) for |ref| in [2**(e-1), 2**e), p = 24 / 11 / 53 significand bits), never
-below the smallest subnormal (2**-149 / 2**-24 / 2**-1074).  A correctly rounded result scores
+to that type (2**(e - p) for |ref| in [2**(e-1), 2**e), p = 24 / 11 / 53 / 8 significand bits), never
+below the smallest subnormal (2**-149 / 2**-24 / 2**-1074 / 2**-133). bfloat16 (ml_dtypes' dtype,
+needed for --dtype bfloat16 only) is held to 0.5 ULP: correctly rounded.  A correctly rounded result scores
 <= 0.5 (up to the reference's own error, ~1e-8 ULP for float32 and ~1e-3 ULP for float64: a
 correctly rounded result near a rounding midpoint can score 0.5000001).
 
@@ -41,7 +43,7 @@ Output: per function, dtype and path: the maximum ULP error, the worst input (va
 with y and the reference), the number of inputs above 0.5 and above 1 ULP, the mismatches, the
 number of results that differ bit for bit between the paths, and the time; with --all, a Markdown
 table for docs/accuracy.md.  Exit status 1 when a function exceeds its bound (float32 and
-float16: 1 ULP; float64: 2 ULP) or has a mismatch, else 0.
+float16: 1 ULP; float64: 2 ULP; bfloat16: 0.5 ULP) or has a mismatch, else 0.
 
 Sweeps: float32 inputs are processed in blocks of --chunk (2**20) consecutive bit patterns
 (--stride K: every K-th pattern, which still covers every binade for K <= 2**23, plus the special
@@ -311,6 +313,29 @@ TYPES = {
     "float32": TypeInfo(np.float32, np.uint32, 24, -149, np.float64, 1.0, 8),
     "float64": TypeInfo(np.float64, np.uint64, 53, -1074, np.longdouble, 2.0, 16),
 }
+try:
+    import ml_dtypes
+    TYPES["bfloat16"] = TypeInfo(ml_dtypes.bfloat16, np.uint16, 8, -133, np.float64, 0.5, 4)
+except ImportError:     # --dtype bfloat16 needs it
+    ml_dtypes = None
+
+
+def finfo(t: TypeInfo):
+    return np.finfo(t.dtype) if ml_dtypes is None or t.p != 8 else ml_dtypes.finfo(t.dtype)
+
+
+def round_to_type(ref, t: TypeInfo):
+    """ref rounded once to the type: bfloat16 by round-to-odd to float32 (16 spare bits make the
+    second rounding exact), then nearest even; the others directly."""
+    if t.p != 8:
+        return ref.astype(t.dtype)
+    f = ref.astype(np.float32)
+    fw = f.astype(ref.dtype)
+    inexact = np.isfinite(ref) & (fw != ref)
+    bits = f.view(np.uint32).copy()
+    bits[inexact & (np.abs(fw) > np.abs(ref))] -= 1     # truncated toward zero...
+    bits[inexact] |= 1                                  # ...and made odd
+    return bits.view(np.float32).astype(t.dtype)
 
 
 def hexbits(v, t: TypeInfo) -> str:
@@ -383,7 +408,7 @@ def _examples(idx, x, y, ref, err, limit):
 def compare(x, y, ref, t: TypeInfo, bound: float, limit: int) -> PathStats:
     """Score y (type t) against ref for inputs x (type t): ref float64 for float16/float32 (the
     fast form below), longdouble for float64 (compare_generic)."""
-    if ref.dtype != np.float64 or t.dtype == np.float64:
+    if ref.dtype != np.float64 or t.dtype == np.float64 or t.p == 8:
         return compare_generic(x, y, ref, t, bound, limit)
     # Fast form. Where y is bit-identical to the reference rounded to the type, there is no
     # mismatch of any kind and the error is <= 0.5; the special-value checks therefore run on the
@@ -443,7 +468,7 @@ def compare_generic(x, y, ref, t: TypeInfo, bound: float, limit: int) -> PathSta
     st = PathStats(n=x.size)
     w = ref.dtype.type
     with np.errstate(all="ignore"):
-        r = ref.astype(t.dtype)                     # the reference rounded to the type
+        r = round_to_type(ref, t)                   # the reference rounded to the type
         yw = y.astype(ref.dtype)
         nan_r, nan_y = np.isnan(ref), np.isnan(y)
         inf_r, inf_y = np.isinf(r), np.isinf(y)
@@ -455,7 +480,7 @@ def compare_generic(x, y, ref, t: TypeInfo, bound: float, limit: int) -> PathSta
             "sign0": both_num & (r == 0) & (y == 0) & (np.signbit(r) != np.signbit(y)),
         }
         finite = both_num & ~inf_r & ~inf_y & ~bad["zero"]
-        _, e = np.frexp(np.abs(r))                  # |r| in [2**(e-1), 2**e); r = 0: e = 0
+        _, e = np.frexp(np.abs(r.astype(w)))        # |r| in [2**(e-1), 2**e); r = 0: e = 0
         e = np.where(r == 0, t.min_exp + t.p, e.astype(np.int32))
         ulp = np.ldexp(w(1), np.maximum(e - t.p, t.min_exp))
         err = np.abs(yw - ref) / ulp
@@ -665,7 +690,7 @@ def _run_bits(bits):
 
 
 def special_bits(t: TypeInfo):
-    f = np.finfo(t.dtype)
+    f = finfo(t)
     vals = [0.0, -0.0, np.inf, -np.inf, np.nan, float(f.max), -float(f.max), float(f.smallest_normal),
             -float(f.smallest_normal), float(f.smallest_subnormal), -float(f.smallest_subnormal)]
     return np.array(vals, dtype=t.dtype).view(t.uint)
@@ -1049,7 +1074,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dtype", default="float32", choices=list(TYPES))
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--exhaustive", action="store_true",
-                   help="every bit pattern (the default for float16 and float32)")
+                   help="every bit pattern (the default for float16, bfloat16 and float32)")
     g.add_argument("--sample", type=int,
                    help="float32/16: N random bit patterns plus specials; float64: N random inputs "
                         "plus edges (default 10**6)")

@@ -154,11 +154,16 @@ unsigned rect_path_bit(const char *name) {
 
 float rect_f16_to_f32(rect_f16 h) { return rect_soft_f16_to_f32(h); }
 rect_f16 rect_f32_to_f16(float f) { return rect_soft_f32_to_f16(f); }
+float rect_bf16_to_f32(rect_bf16 h) { return rect_soft_bf16_to_f32(h); }
+rect_bf16 rect_f32_to_bf16(float f) { return rect_soft_f32_to_bf16(f); }
 
 /* ---- the public entry points: one call through the table each ---- */
 #define RECT_ENTRY_UNARY(op)                                                                      \
     void rect_##op##_f16(size_t n, const rect_f16 *x, rect_f16 *y, const rect_params *p) {       \
         rect_kernels.unary[RECT_OP_##op][RECT_F16](n, x, y, p);                                  \
+    }                                                                                           \
+    void rect_##op##_bf16(size_t n, const rect_bf16 *x, rect_bf16 *y, const rect_params *p) {    \
+        rect_kernels.unary[RECT_OP_##op][RECT_BF16](n, x, y, p);                                 \
     }                                                                                           \
     void rect_##op##_f32(size_t n, const float *x, float *y, const rect_params *p) {             \
         rect_kernels.unary[RECT_OP_##op][RECT_F32](n, x, y, p);                                  \
@@ -170,6 +175,10 @@ rect_f16 rect_f32_to_f16(float f) { return rect_soft_f32_to_f16(f); }
     void rect_##op##_f16(size_t n, const rect_f16 *x, const rect_f16 *g, rect_f16 *y,            \
                          const rect_params *p) {                                                \
         rect_kernels.grad[RECT_OP_##op][RECT_F16](n, x, g, y, p);                                \
+    }                                                                                           \
+    void rect_##op##_bf16(size_t n, const rect_bf16 *x, const rect_bf16 *g, rect_bf16 *y,        \
+                          const rect_params *p) {                                               \
+        rect_kernels.grad[RECT_OP_##op][RECT_BF16](n, x, g, y, p);                               \
     }                                                                                           \
     void rect_##op##_f32(size_t n, const float *x, const float *g, float *y, const rect_params *p) { \
         rect_kernels.grad[RECT_OP_##op][RECT_F32](n, x, g, y, p);                                \
@@ -185,6 +194,10 @@ RECT_GRAD_OPS(RECT_ENTRY_GRAD)
     void rect_##op##_f16(size_t n, const rect_f16 *x, const float *sigma, rect_f16 *y,           \
                          rect_f16 *noise, const rect_params *p, uint64_t key, uint64_t first) {  \
         rect_kernels.random[RECT_OP_##op][RECT_F16](n, x, sigma, y, noise, p, key, first); \
+    }                                                                                           \
+    void rect_##op##_bf16(size_t n, const rect_bf16 *x, const float *sigma, rect_bf16 *y,        \
+                          rect_bf16 *noise, const rect_params *p, uint64_t key, uint64_t first) { \
+        rect_kernels.random[RECT_OP_##op][RECT_BF16](n, x, sigma, y, noise, p, key, first); \
     }                                                                                           \
     void rect_##op##_f32(size_t n, const float *x, const float *sigma, float *y, float *noise,    \
                          const rect_params *p, uint64_t key, uint64_t first) {                   \
@@ -204,6 +217,9 @@ void rect_philox4x32_10_groups(size_t n_groups, uint64_t first_group, uint32_t c
 void rect_prelu_f16(size_t n, const rect_f16 *x, const float *w, rect_f16 *y) {
     rect_kernels.prelu[RECT_F16](n, x, w, y);
 }
+void rect_prelu_bf16(size_t n, const rect_bf16 *x, const float *w, rect_bf16 *y) {
+    rect_kernels.prelu[RECT_BF16](n, x, w, y);
+}
 void rect_prelu_f32(size_t n, const float *x, const float *w, float *y) {
     rect_kernels.prelu[RECT_F32](n, x, w, y);
 }
@@ -213,6 +229,10 @@ void rect_prelu_f64(size_t n, const double *x, const double *w, double *y) {
 void rect_prelu_grad_f16(size_t n, const rect_f16 *x, const float *w, const rect_f16 *g,
                          rect_f16 *gx, float *gw) {
     rect_kernels.prelu_grad[RECT_F16](n, x, w, g, gx, gw);
+}
+void rect_prelu_grad_bf16(size_t n, const rect_bf16 *x, const float *w, const rect_bf16 *g,
+                          rect_bf16 *gx, float *gw) {
+    rect_kernels.prelu_grad[RECT_BF16](n, x, w, g, gx, gw);
 }
 void rect_prelu_grad_f32(size_t n, const float *x, const float *w, const float *g, float *gx,
                          float *gw) {
@@ -226,6 +246,10 @@ void rect_prelu_grad_f64(size_t n, const double *x, const double *w, const doubl
 void rect_reduce_f16(int op, size_t outer, size_t n, size_t inner, const rect_f16 *x,
                      const rect_f16 *g, rect_f16 *y, const rect_params *p) {
     rect_kernels.reduce[RECT_F16](op, outer, n, inner, x, g, y, p);
+}
+void rect_reduce_bf16(int op, size_t outer, size_t n, size_t inner, const rect_bf16 *x,
+                      const rect_bf16 *g, rect_bf16 *y, const rect_params *p) {
+    rect_kernels.reduce[RECT_BF16](op, outer, n, inner, x, g, y, p);
 }
 void rect_reduce_f32(int op, size_t outer, size_t n, size_t inner, const float *x, const float *g,
                      float *y, const rect_params *p) {

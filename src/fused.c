@@ -14,8 +14,8 @@
  * runs go run by run. */
 #define RECT_FUSED_PATTERN_MAX 65536
 
-static const size_t storage_size[RECT_NDTYPES] = {2, 4, 8};
-static const size_t compute_size[RECT_NDTYPES] = {4, 4, 8};
+static const size_t storage_size[RECT_NDTYPES] = {2, 4, 8, 2};
+static const size_t compute_size[RECT_NDTYPES] = {4, 4, 8, 4};
 
 /* What one block gets: the fused kernel where there is one, else the bias, then the activation
  * on the block just written (still in L1). */

@@ -4,7 +4,7 @@
 #include "gated.h"
 #include "pool.h"
 
-static const size_t storage_size[RECT_NDTYPES] = {2, 4, 8};
+static const size_t storage_size[RECT_NDTYPES] = {2, 4, 8, 2};
 
 typedef struct {
     rect_grad_fn forward;

@@ -312,8 +312,8 @@ typedef struct {
     const rect_params *p;
 } epilogue_job;
 
-static const size_t storage_size[RECT_NDTYPES] = {2, 4, 8};
-static const size_t compute_size[RECT_NDTYPES] = {4, 4, 8};
+static const size_t storage_size[RECT_NDTYPES] = {2, 4, 8, 2};
+static const size_t compute_size[RECT_NDTYPES] = {4, 4, 8, 4};
 
 static void epilogue_rows(void *v, size_t begin, size_t end) {
     epilogue_job *e = (epilogue_job *)v;

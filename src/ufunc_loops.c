@@ -10,8 +10,8 @@
 #define RECT_BLOCK 256
 #define RECT_MAX_OPERANDS 6
 
-static const size_t element_size[RECT_NDTYPES] = {2, 4, 8};
-static const size_t compute_size[RECT_NDTYPES] = {4, 4, 8};
+static const size_t element_size[RECT_NDTYPES] = {2, 4, 8, 2};
+static const size_t compute_size[RECT_NDTYPES] = {4, 4, 8, 4};
 
 static double read_param(const char *p, size_t size) {
     if (size == 4) {

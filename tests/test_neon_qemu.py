@@ -185,7 +185,11 @@ def _qemu_prefix(binary):
 
 @pytest.fixture(scope="session")
 def drivers(tmp_path_factory):
-    build = tmp_path_factory.mktemp("c_driver")
+    return build_drivers(tmp_path_factory.mktemp("c_driver"))
+
+
+def build_drivers(build):
+    """The native and NEON drivers, built in the directory `build`."""
     found = Drivers()
 
     native_cc = _native_compiler()

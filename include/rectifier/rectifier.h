@@ -2,7 +2,8 @@
  *
  * Every function works on contiguous arrays of n elements and may run in place (y == x). The
  * dispatched entry points rect_<op>_<dtype> call the kernel of the active CPU path (see
- * capabilities.h). float16 data is passed as uint16_t bit patterns and is computed in float32.
+ * capabilities.h). float16 and bfloat16 data are passed as uint16_t bit patterns and are computed in
+ * float32 (the result rounded once to nearest even).
  *
  * Parameters travel in rect_params; the meaning of each field per operation:
  *   relu, relu6                 -
@@ -36,6 +37,7 @@ typedef struct rect_params {
 } rect_params;
 
 typedef uint16_t rect_f16; /* IEEE binary16 bits */
+typedef uint16_t rect_bf16; /* bfloat16 bits: the top half of a float32 */
 
 /* The X-macro lists (RECT_EXACT_UNARY_OPS, RECT_SMOOTH_GRAD_OPS, RECT_UNARY_OPS, RECT_RANDOM_OPS,
  * ...): each operation named once; enums, kernel tables and entry points are generated from them.
@@ -44,17 +46,21 @@ typedef uint16_t rect_f16; /* IEEE binary16 bits */
  * draw their variates in src/kernels/random.h. */
 #include "operations.h"
 
-#define RECT_DTYPES(X) X(f16, rect_f16, float) X(f32, float, float) X(f64, double, double)
+#define RECT_DTYPES(X) X(f16, rect_f16, float) X(f32, float, float) X(f64, double, double) \
+    X(bf16, rect_bf16, float)
 
 /* y = f(x) */
 #define RECT_DECLARE_UNARY(op)                                                                 \
     void rect_##op##_f16(size_t n, const rect_f16 *x, rect_f16 *y, const rect_params *p);     \
+    void rect_##op##_bf16(size_t n, const rect_bf16 *x, rect_bf16 *y, const rect_params *p);  \
     void rect_##op##_f32(size_t n, const float *x, float *y, const rect_params *p);           \
     void rect_##op##_f64(size_t n, const double *x, double *y, const rect_params *p);
 /* y = grad * f'(x) */
 #define RECT_DECLARE_GRAD(op)                                                                  \
     void rect_##op##_f16(size_t n, const rect_f16 *x, const rect_f16 *grad, rect_f16 *y,      \
                          const rect_params *p);                                               \
+    void rect_##op##_bf16(size_t n, const rect_bf16 *x, const rect_bf16 *grad, rect_bf16 *y,  \
+                          const rect_params *p);                                              \
     void rect_##op##_f32(size_t n, const float *x, const float *grad, float *y,               \
                          const rect_params *p);                                               \
     void rect_##op##_f64(size_t n, const double *x, const double *grad, double *y,            \
@@ -65,6 +71,7 @@ RECT_GRAD_OPS(RECT_DECLARE_GRAD)
 /* PReLU with one slope per element: y = x > 0 ? x : w * x. For float16 data the slopes are
  * float32 (parameters are always in the compute type). */
 void rect_prelu_f16(size_t n, const rect_f16 *x, const float *w, rect_f16 *y);
+void rect_prelu_bf16(size_t n, const rect_bf16 *x, const float *w, rect_bf16 *y);
 void rect_prelu_f32(size_t n, const float *x, const float *w, float *y);
 void rect_prelu_f64(size_t n, const double *x, const double *w, double *y);
 
@@ -72,6 +79,8 @@ void rect_prelu_f64(size_t n, const double *x, const double *w, double *y);
  * to be summed over the elements that share a weight). grad may be NULL (ones). */
 void rect_prelu_grad_f16(size_t n, const rect_f16 *x, const float *w, const rect_f16 *grad,
                          rect_f16 *grad_x, float *grad_w);
+void rect_prelu_grad_bf16(size_t n, const rect_bf16 *x, const float *w, const rect_bf16 *grad,
+                          rect_bf16 *grad_x, float *grad_w);
 void rect_prelu_grad_f32(size_t n, const float *x, const float *w, const float *grad,
                          float *grad_x, float *grad_w);
 void rect_prelu_grad_f64(size_t n, const double *x, const double *w, const double *grad,
@@ -86,6 +95,8 @@ void rect_prelu_grad_f64(size_t n, const double *x, const double *w, const doubl
 #define RECT_DECLARE_RANDOM(op)                                                                 \
     void rect_##op##_f16(size_t n, const rect_f16 *x, const float *sigma, rect_f16 *y,         \
                          rect_f16 *noise, const rect_params *p, uint64_t key, uint64_t first); \
+    void rect_##op##_bf16(size_t n, const rect_bf16 *x, const float *sigma, rect_bf16 *y,      \
+                          rect_bf16 *noise, const rect_params *p, uint64_t key, uint64_t first); \
     void rect_##op##_f32(size_t n, const float *x, const float *sigma, float *y, float *noise,  \
                          const rect_params *p, uint64_t key, uint64_t first);                  \
     void rect_##op##_f64(size_t n, const double *x, const double *sigma, double *y,            \
@@ -115,6 +126,8 @@ enum rect_reduce_op { RECT_REDUCE_OPS(RECT_RED_ENUM_ENTRY) RECT_N_REDUCE };
 #undef RECT_RED_ENUM_ENTRY
 void rect_reduce_f16(int op, size_t outer, size_t n, size_t inner, const rect_f16 *x,
                      const rect_f16 *grad, rect_f16 *y, const rect_params *p);
+void rect_reduce_bf16(int op, size_t outer, size_t n, size_t inner, const rect_bf16 *x,
+                      const rect_bf16 *grad, rect_bf16 *y, const rect_params *p);
 void rect_reduce_f32(int op, size_t outer, size_t n, size_t inner, const float *x,
                      const float *grad, float *y, const rect_params *p);
 void rect_reduce_f64(int op, size_t outer, size_t n, size_t inner, const double *x,
@@ -123,6 +136,9 @@ void rect_reduce_f64(int op, size_t outer, size_t n, size_t inner, const double 
 /* float16 <-> float32, round to nearest even, NaN kept quiet with its payload's top bits. */
 float rect_f16_to_f32(rect_f16 h);
 rect_f16 rect_f32_to_f16(float f);
+/* bfloat16 <-> float32, round to nearest even on the bits (subnormals kept), NaN kept quiet. */
+float rect_bf16_to_f32(rect_bf16 h);
+rect_bf16 rect_f32_to_bf16(float f);
 
 #ifdef __cplusplus
 }

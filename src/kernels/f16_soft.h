@@ -1,6 +1,7 @@
 /* Portable float16 <-> float32 conversion, bit-identical to x86 F16C (VCVTPH2PS / VCVTPS2PH with
  * round-to-nearest-even) and AArch64 FCVT: NaNs stay NaN, are made quiet, keep the sign and the top
- * payload bits. Used by the scalar path; the SIMD shims use the hardware instructions. */
+ * payload bits. Used by the scalar path; the SIMD shims use the hardware instructions.
+ * bfloat16 <-> float32 likewise (every path does the same integer arithmetic, see below). */
 #ifndef RECT_F16_SOFT_H
 #define RECT_F16_SOFT_H
 
@@ -53,6 +54,31 @@ static inline uint16_t rect_soft_f32_to_f16(float f) {
         if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) half += 1u; /* carry may reach the exponent: still right */
         return (uint16_t)(sign | half);
     }
+}
+
+/* bfloat16 is the top half of a float32: widening is exact. Narrowing rounds to nearest even on
+ * the bits (the carry out of the significand steps the exponent, up to infinity); a NaN is made
+ * quiet and keeps its sign and top payload bits. Subnormals are rounded like any other value. The
+ * SIMD shims do the same integer operations. AVX512_BF16's vcvtneps2bf16 is not used: it treats
+ * float32 subnormal inputs as zero (all 2^32 inputs compared, tools/check_vcvtneps2bf16.c: it
+ * differs on exactly the 16711678 subnormals that do not round to zero), so subnormal bfloat16
+ * results would be lost on that path alone. */
+static inline float rect_soft_bf16_to_f32(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static inline uint16_t rect_bits_to_bf16(uint32_t bits) {
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((bits >> 16) | 0x40u);
+    return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+static inline uint16_t rect_soft_f32_to_bf16(float f) {
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    return rect_bits_to_bf16(bits);
 }
 
 #endif

@@ -2,6 +2,7 @@
  *
  * An ISA's .c file defines RECT_ISA (scalar, avx2, neon), includes its shim, then this file. */
 #include "table.h"
+#include "f16_soft.h"
 
 #define VT(name) RECT_CAT(VPFX, RECT_CAT(_, name))
 #define OPF(name) VT(RECT_CAT(op_, name))
@@ -64,31 +65,39 @@
 #include "loops.h"
 #define RECT_NATIVE_AND_HALF_UNARY(op)                                                            \
     RECT_DEFINE_UNARY(op, f32, float, v_load, v_store)                                          \
-    RECT_DEFINE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_UNARY(op, f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_UNARY(op, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 #define RECT_NATIVE_AND_HALF_GRAD(op)                                                             \
     RECT_DEFINE_GRAD(op, f32, float, v_load, v_store)                                           \
-    RECT_DEFINE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_GRAD(op, f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_GRAD(op, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_EXACT_UNARY_OPS(RECT_NATIVE_AND_HALF_UNARY)
 RECT_EXACT_GRAD_OPS(RECT_NATIVE_AND_HALF_GRAD)
 RECT_DEFINE_LEAKY_ROUTE(f32)
 RECT_DEFINE_LEAKY_ROUTE(f16)
+RECT_DEFINE_LEAKY_ROUTE(bf16)
 RECT_DEFINE_PRELU(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_PRELU(bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_DEFINE_PRELU_GRAD(f32, float, v_load, v_store)
 RECT_DEFINE_PRELU_GRAD(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_PRELU_GRAD(bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 /* the reductions: float32 natively (e stored between passes), float16 computed in float32 */
 #define RED_F32 1
 #include "reduce.h"
 RECT_DEFINE_REDUCE(f32, float, v_load, v_store, 1, -INFINITY)
 RECT_DEFINE_REDUCE(f16, rect_f16, f32_load_f16, f32_store_f16, 0, (rect_f16)0xFC00)
+RECT_DEFINE_REDUCE(bf16, rect_bf16, f32_load_bf16, f32_store_bf16, 0, (rect_bf16)0xFF80)
 #undef RED_F32
 RECT_DEFINE_PER_ELEMENT(bias_add, add, f32, float, v_load, v_store)
 RECT_DEFINE_PER_ELEMENT(bias_add, add, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_PER_ELEMENT(bias_add, add, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 #define RECT_BIAS_F32(op) RECT_DEFINE_BIAS_UNARY(op, f32, float)
 RECT_EXACT_UNARY_OPS(RECT_BIAS_F32)
 RECT_DEFINE_BIAS_LEAKY_ROUTE(f32)
 RECT_DEFINE_COUNT_POSITIVE(f32, float, v_load)
 RECT_DEFINE_COUNT_POSITIVE(f16, rect_f16, f32_load_f16)
+RECT_DEFINE_COUNT_POSITIVE(bf16, rect_bf16, f32_load_bf16)
 #undef S
 #undef VPFX
 
@@ -150,25 +159,57 @@ RECT_DEFINE_REDUCE(f64, double, v_load, v_store, 1, -INFINITY)
 #define VPFX f32
 #define S float
 #include "ops_smooth_f32.h"
+/* bfloat16 data: silu, hardswish and gelu (both forms) are x/2 + c x^2 with c > 0 near 0. Where
+ * x/2 is subnormal (|x| < 2^-125) and x's significand odd, x/2 is a bfloat16 midpoint, which the
+ * float32 (or float64) value is exactly, while the truth lies just above it: the result there is
+ * x/2 + 2^-149, which rounds to bfloat16 the right way (and where x/2 is a bfloat16, to x/2). RECT_BF16_FN(op, fn) names
+ * the op's bfloat16 variant where it has one (the RECT_BF16_VARIANT_ rows), else fn. */
+#define RECT_SECOND_(a, b, ...) b
+#define RECT_SECOND(...) RECT_SECOND_(__VA_ARGS__)
+#define RECT_BF16_FN(op, fn) RECT_SECOND(RECT_CAT(RECT_BF16_VARIANT_, op), fn, ~)
+#define RECT_BF16_VARIANT_silu ~, silu_bf16
+#define RECT_BF16_VARIANT_hardswish ~, hardswish_bf16
+#define RECT_BF16_VARIANT_gelu ~, gelu_bf16
+#define RECT_BF16_VARIANT_gelu_tanh ~, gelu_tanh_bf16
+#define RECT_HALF_AT_ZERO(T, x, y)                                                                \
+    T##_select(T##_and(T##_gt(T##_abs(x), T##_zero()), T##_lt(T##_abs(x), T##_set1(0x1p-125f))),   \
+               T##_add(T##_mul(x, T##_set1(0.5f)), T##_set1(0x1p-149f)), y)
+static inline f32_v f32_op_silu_bf16(f32_v x, const f32_params_t *p) {
+    return RECT_HALF_AT_ZERO(f32, x, f32_op_silu_native_pinned(x, p));
+}
+static inline f32_v f32_op_hardswish_bf16(f32_v x, const f32_params_t *p) {
+    return RECT_HALF_AT_ZERO(f32, x, f32_op_hardswish_native_pinned(x, p));
+}
+static inline f32_v f32_op_gelu_bf16(f32_v x, const f32_params_t *p) {
+    return RECT_HALF_AT_ZERO(f32, x, f32_op_gelu_native_pinned(x, p));
+}
+static inline f64_v f64_op_gelu_tanh_bf16_pinned(f64_v x, const f64_params_t *p) {
+    return RECT_HALF_AT_ZERO(f64, x, f64_op_gelu_tanh_for_float32_pinned(x, p));
+}
 #define RECT_NATIVE32_UNARY(op)                                                                   \
     RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f32, float, v_load, v_store)         \
-    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_UNARY_FN(op, RECT_CAT(op, _native_pinned), f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_UNARY_FN(op, RECT_BF16_FN(op, RECT_CAT(op, _native_pinned)), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_F32_NATIVE_SMOOTH_OPS(RECT_NATIVE32_UNARY)
 #define RECT_NATIVE32_GRAD(op)                                                                    \
     RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f32, float, v_load, v_store)                 \
-    RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_GRAD_FN(op, RECT_CAT(op, _native), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_F32_NATIVE_GRAD_OPS(RECT_NATIVE32_GRAD)
 #define RECT_NATIVE32_SCALED_GRAD(op)                                                             \
     RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), f32, float, v_load, v_store)          \
-    RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_F32_NATIVE_SCALED_GRAD_OPS(RECT_NATIVE32_SCALED_GRAD)
 #define RECT_WIDE_LITE_UNARY(op)                                                                  \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)      \
-    RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_WIDE_UNARY_BF16(op, RECT_BF16_FN(op, RECT_CAT(op, _for_float32)))
 RECT_F32_WIDE_LITE_SMOOTH_OPS(RECT_WIDE_LITE_UNARY)
 #define RECT_WIDE_LITE_GRAD(op)                                                                   \
     RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)       \
-    RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_WIDE_GRAD_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_WIDE_GRAD_BF16(op, RECT_CAT(op, _for_float32))
 RECT_F32_WIDE_LITE_GRAD_OPS(RECT_WIDE_LITE_GRAD)
 /* The algebraic family (ops_algebraic.h) for float32 and float16 data: the float64 op with the
  * parameters rounded to float32 (the compute type, as the ufunc's float32 operands give them),
@@ -194,11 +235,13 @@ static inline void rect_params_to_float(const rect_params *rp, rect_params *q) {
 #define RECT_ALGEBRAIC32_UNARY(op)                                                                \
     RECT_DEFINE_WIDE_UNARY_FN(op##_wide, op, f32, float, v_load, v_store)                       \
     RECT_DEFINE_WIDE_UNARY_FN(op##_wide, op, f16, rect_f16, f32_load_f16, f32_store_f16)        \
-    RECT_F32_PARAMS(op, f32) RECT_F32_PARAMS(op, f16)
+    RECT_DEFINE_WIDE_UNARY_BF16(op##_wide, op)                                                  \
+    RECT_F32_PARAMS(op, f32) RECT_F32_PARAMS(op, f16) RECT_F32_PARAMS(op, bf16)
 #define RECT_ALGEBRAIC32_GRAD(op)                                                                 \
     RECT_DEFINE_WIDE_GRAD_FN(op##_wide, op, f32, float, v_load, v_store)                        \
     RECT_DEFINE_WIDE_GRAD_FN(op##_wide, op, f16, rect_f16, f32_load_f16, f32_store_f16)         \
-    RECT_F32_PARAMS_GRAD(op, f32) RECT_F32_PARAMS_GRAD(op, f16)
+    RECT_DEFINE_WIDE_GRAD_BF16(op##_wide, op)                                                   \
+    RECT_F32_PARAMS_GRAD(op, f32) RECT_F32_PARAMS_GRAD(op, f16) RECT_F32_PARAMS_GRAD(op, bf16)
 RECT_ALGEBRAIC_UNARY_OPS(RECT_ALGEBRAIC32_UNARY)
 RECT_ALGEBRAIC_GRAD_OPS(RECT_ALGEBRAIC32_GRAD)
 /* the randomized rectifiers for float32 and float16 data, computed in float32; sigma="sigmoid"
@@ -213,8 +256,10 @@ static inline f64_v rect_random_logistic_std64(f64_v x, const void *unused) {
 #include "random.h"
 RECT_DEFINE_RRELU(f32, float, v_load, v_store)
 RECT_DEFINE_RRELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_RRELU(bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_DEFINE_NOISY_RELU(f32, float, v_load, v_store)
 RECT_DEFINE_NOISY_RELU(f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_NOISY_RELU(bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 #undef RECT_RANDOM_LOGISTIC_STD
 #undef RECT_RANDOM_DOUBLE
 #undef S
@@ -238,6 +283,7 @@ static void RECT_CAT(philox_groups_, RECT_ISA)(size_t n_groups, uint64_t first_g
 void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
 #define RECT_FILL(kind, op)                                                                       \
     t->kind[RECT_OP_##op][RECT_F16] = RECT_KNAME(op, f16);                                      \
+    t->kind[RECT_OP_##op][RECT_BF16] = RECT_KNAME(op, bf16);                                      \
     t->kind[RECT_OP_##op][RECT_F32] = RECT_KNAME(op, f32);                                      \
     t->kind[RECT_OP_##op][RECT_F64] = RECT_KNAME(op, f64);
 #define RECT_FILL_UNARY(op) RECT_FILL(unary, op)
@@ -245,23 +291,28 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     RECT_UNARY_OPS(RECT_FILL_UNARY)
     RECT_GRAD_OPS(RECT_FILL_GRAD)
     t->unary[RECT_OP_leaky_relu][RECT_F16] = RECT_LEAKY_ROUTED(f16);
+    t->unary[RECT_OP_leaky_relu][RECT_BF16] = RECT_LEAKY_ROUTED(bf16);
     t->unary[RECT_OP_leaky_relu][RECT_F32] = RECT_LEAKY_ROUTED(f32);
     t->unary[RECT_OP_leaky_relu][RECT_F64] = RECT_LEAKY_ROUTED(f64);
     t->prelu[RECT_F16] = RECT_KNAME(prelu, f16);
+    t->prelu[RECT_BF16] = RECT_KNAME(prelu, bf16);
     t->prelu[RECT_F32] = RECT_KNAME(prelu, f32);
     t->prelu[RECT_F64] = RECT_KNAME(prelu, f64);
     t->prelu_grad[RECT_F16] = RECT_KNAME(prelu_grad, f16);
+    t->prelu_grad[RECT_BF16] = RECT_KNAME(prelu_grad, bf16);
     t->prelu_grad[RECT_F32] = RECT_KNAME(prelu_grad, f32);
     t->prelu_grad[RECT_F64] = RECT_KNAME(prelu_grad, f64);
 #define RECT_FILL_EACH_DTYPE(field, name)                                                         \
     t->field[RECT_F16] = RECT_KNAME(name, f16);                                                 \
+    t->field[RECT_BF16] = RECT_KNAME(name, bf16);                                                 \
     t->field[RECT_F32] = RECT_KNAME(name, f32);                                                 \
     t->field[RECT_F64] = RECT_KNAME(name, f64);
     RECT_FILL_EACH_DTYPE(bias_add, bias_add)
     RECT_FILL_EACH_DTYPE(count_positive, count_positive)
     /* bias_act's fused kernels: the exact ops on native storage; NULL elsewhere (src/fused.c
      * then runs bias_add and the op's own kernel block by block) */
-#define RECT_NO_BIAS_KERNEL(op) t->bias_unary[RECT_OP_##op][RECT_F16] = t->bias_unary[RECT_OP_##op][RECT_F32] = \
+#define RECT_NO_BIAS_KERNEL(op) t->bias_unary[RECT_OP_##op][RECT_F16] = t->bias_unary[RECT_OP_##op][RECT_BF16] = \
+    t->bias_unary[RECT_OP_##op][RECT_F32] = \
     t->bias_unary[RECT_OP_##op][RECT_F64] = NULL;
 #define RECT_FILL_BIAS(op)                                                                        \
     t->bias_unary[RECT_OP_##op][RECT_F32] = RECT_KNAME(bias_##op, f32);                        \
@@ -274,6 +325,7 @@ void RECT_CAT(rect_fill_table_, RECT_ISA)(rect_kernel_table *t) {
     RECT_RANDOM_OPS(RECT_FILL_RANDOM)
     t->philox_groups = RECT_CAT(philox_groups_, RECT_ISA);
     t->reduce[RECT_F16] = RECT_KNAME(reduce, f16);
+    t->reduce[RECT_BF16] = RECT_KNAME(reduce, bf16);
     t->reduce[RECT_F32] = RECT_KNAME(reduce, f32);
     t->reduce[RECT_F64] = RECT_KNAME(reduce, f64);
 #define RECT_FILL_GATED(op)                                                                       \

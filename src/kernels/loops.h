@@ -180,3 +180,82 @@
         const f64_params_t p = f64_params(rp);                                                  \
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (const T *)gv, (T *)yv, &p);   \
     }
+
+/* ---- bfloat16 storage of the float64 route ----
+ * The float64 value d is rounded to float32 to odd, then to bfloat16 to nearest even: that is d
+ * rounded once. (Rounded to float32 to nearest, a d just off a bfloat16 midpoint can land on it
+ * and then go the wrong way: mish_grad did so at one of the 65536 inputs.) The float32 step is
+ * float32(d) moved one ULP toward d where it is inexact and even; dir, the sign of d - float32(d)
+ * per lane (0 where exact or NaN), is formed in float64 and narrowed exactly. The fix-up is
+ * integer arithmetic, the same on every path. */
+#ifndef RECT_STORE_BF16_ODD
+#define RECT_STORE_BF16_ODD
+static inline void rect_store_bf16_odd(rect_bf16 *p, f32_v rounded, f32_v dir, size_t n) {
+    float values[f32_LANES], signs[f32_LANES];
+    uint32_t bits[f32_LANES], dirs[f32_LANES];
+    rect_bf16 out[f32_LANES];
+    size_t k;
+    f32_store(values, rounded);
+    f32_store(signs, dir);
+    memcpy(bits, values, sizeof bits);
+    memcpy(dirs, signs, sizeof dirs);
+    /* integer operations only, over whole vectors: the compiler vectorizes the loop */
+    for (k = 0; k < f32_LANES; k++) {
+        /* dir is +-1.0f or +0.0f: move an even float32 one step away from zero where dir has
+         * its sign, else toward zero */
+        const uint32_t move = (dirs[k] != 0u) & ~bits[k] & 1u;
+        const uint32_t step = ((dirs[k] ^ bits[k]) >> 31) ? 0xffffffffu : 1u;
+        out[k] = rect_bits_to_bf16(bits[k] + (move ? step : 0u));
+    }
+    memcpy(p, out, n * sizeof(rect_bf16));
+}
+#define RECT_ODD_DIR(d, n) f64_sub(f64_keep(f64_gt(d, n), f64_set1(1.0)), f64_keep(f64_lt(d, n), f64_set1(1.0)))
+#if RECT_F64_PER_F32 == 2
+#define RECT_STORE_BF16_WIDE(p, lo, hi, r)                                                       \
+    do {                                                                                        \
+        const f32_v n_ = f64_narrow(lo, hi);                                                    \
+        rect_store_bf16_odd(p, n_, f64_narrow(RECT_ODD_DIR(lo, f32_widen_lo(n_)),               \
+                                              RECT_ODD_DIR(hi, f32_widen_hi(n_))), r);          \
+    } while (0)
+#define RECT_HI(v) f32_widen_hi(v)
+#else
+#define RECT_STORE_BF16_WIDE(p, lo, hi, r)                                                       \
+    do {                                                                                        \
+        const f32_v n_ = f64_narrow1(lo);                                                       \
+        (void)(hi);                                                                             \
+        rect_store_bf16_odd(p, n_, f64_narrow1(RECT_ODD_DIR(lo, f32_widen_lo(n_))), r);         \
+    } while (0)
+#define RECT_HI(v) f32_widen_lo(v)
+#endif
+#endif
+
+/* RECT_DEFINE_WIDE_UNARY_FN and RECT_DEFINE_WIDE_GRAD_FN for bfloat16 data */
+#define RECT_DEFINE_WIDE_UNARY_BF16(op, fn)                                                       \
+    RECT_STEP_INLINE void RECT_STEP(op, bf16)(const rect_bf16 *x, rect_bf16 *y,                  \
+                                              const f64_params_t *p, size_t i, size_t r) {      \
+        const f32_v xi = RECT_LOAD(f32_load_bf16, x + i, r);                                    \
+        const f64_v lo = RECT_CAT(RECT_CAT(f64_op_, fn), _pinned)(f32_widen_lo(xi), p);         \
+        const f64_v hi = RECT_F64_PER_F32 == 2 ? RECT_CAT(RECT_CAT(f64_op_, fn), _pinned)(RECT_HI(xi), p) : lo; \
+        RECT_STORE_BF16_WIDE(y + i, lo, hi, r);                                                 \
+    }                                                                                           \
+    static void RECT_KNAME(op, bf16)(size_t n, const void *xv, void *yv, const rect_params *rp) { \
+        const f64_params_t p = f64_params(rp);                                                  \
+        RECT_DRIVE(n, (rect_bf16 *)yv, RECT_STEP(op, bf16), (const rect_bf16 *)xv, (rect_bf16 *)yv, &p); \
+    }
+
+#define RECT_DEFINE_WIDE_GRAD_BF16(op, fn)                                                        \
+    static inline void RECT_STEP(op, bf16)(const rect_bf16 *x, const rect_bf16 *g, rect_bf16 *y, \
+                                           const f64_params_t *p, size_t i, size_t r) {         \
+        const f32_v xi = RECT_LOAD(f32_load_bf16, x + i, r);                                    \
+        const f32_v gi = g ? RECT_LOAD(f32_load_bf16, g + i, r) : f32_set1(1.0f);               \
+        const f64_v xlo = f32_widen_lo(xi), xhi = RECT_HI(xi);                                  \
+        const f64_v lo = f64_chain(xlo, RECT_CAT(f64_op_, fn)(xlo, p), f32_widen_lo(gi));       \
+        const f64_v hi = RECT_F64_PER_F32 == 2 ? f64_chain(xhi, RECT_CAT(f64_op_, fn)(xhi, p), RECT_HI(gi)) : lo; \
+        RECT_STORE_BF16_WIDE(y + i, lo, hi, r);                                                 \
+    }                                                                                           \
+    static void RECT_KNAME(op, bf16)(size_t n, const void *xv, const void *gv, void *yv,         \
+                                     const rect_params *rp) {                                   \
+        const f64_params_t p = f64_params(rp);                                                  \
+        RECT_DRIVE(n, (rect_bf16 *)yv, RECT_STEP(op, bf16), (const rect_bf16 *)xv,              \
+                   (const rect_bf16 *)gv, (rect_bf16 *)yv, &p);                                 \
+    }

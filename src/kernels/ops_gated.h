@@ -150,8 +150,10 @@ static inline V VT(gated_nan)(V a, V y) {
 /* reglu: native (relu(a) * b is one rounding of exact values) */
 RECT_DEFINE_GATED(reglu, f32, float, v_load, v_store)
 RECT_DEFINE_GATED(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_GATED(reglu, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_DEFINE_GATED_GRAD(reglu, f32, float, v_load, v_store)
 RECT_DEFINE_GATED_GRAD(reglu, f16, rect_f16, f32_load_f16, f32_store_f16)
+RECT_DEFINE_GATED_GRAD(reglu, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 
 /* the smooth units in float64, rounded once (loops.h's widening), a's NaN kept after it: geglu
  * and geglu_tanh throughout, glu and swiglu in the lanes their native kernels leave (below). The
@@ -384,7 +386,8 @@ RECT_DEFINE_GATED32_NATIVE(swiglu)
 
 #define RECT_GATED_F32(name)                                                                      \
     RECT_DEFINE_GATED32(name, f32, float, v_load, v_store)                                        \
-    RECT_DEFINE_GATED32(name, f16, rect_f16, f32_load_f16, f32_store_f16)
+    RECT_DEFINE_GATED32(name, f16, rect_f16, f32_load_f16, f32_store_f16)                         \
+    RECT_DEFINE_GATED32(name, bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_GATED_SMOOTH_OPS(RECT_GATED_F32)
 #undef RECT_GATED_F32
 #undef S

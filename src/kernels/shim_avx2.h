@@ -140,6 +140,32 @@ static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
     memcpy(p, buffer, n * sizeof(uint16_t));
 }
 
+/* bfloat16: the integer rounding of rect_bits_to_bf16 (f16_soft.h), lane by lane */
+static inline f32_v f32_load_bf16(const uint16_t *p) {
+    __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+}
+static inline void f32_store_bf16(uint16_t *p, f32_v v) {
+    const __m256i b = _mm256_castps_si256(v), top = _mm256_srli_epi32(b, 16);
+    const __m256i odd = _mm256_and_si256(top, _mm256_set1_epi32(1));
+    const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x7fff)), odd), 16);
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(b, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000));
+    const __m256i h = _mm256_blendv_epi8(rounded, _mm256_or_si256(top, _mm256_set1_epi32(0x40)), nan);
+    /* packus packs within each 128-bit half: words 0-3 and 4-7 land in 64-bit quarters 0 and 2 */
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(h, h), 0x08);
+    _mm_storeu_si128((__m128i *)p, _mm256_castsi256_si128(packed));
+}
+static inline f32_v f32_load_bf16_part(const uint16_t *p, size_t n) {
+    uint16_t buffer[8] = {0};
+    memcpy(buffer, p, n * sizeof(uint16_t));
+    return f32_load_bf16(buffer);
+}
+static inline void f32_store_bf16_part(uint16_t *p, f32_v v, size_t n) {
+    uint16_t buffer[8];
+    f32_store_bf16(buffer, v);
+    memcpy(p, buffer, n * sizeof(uint16_t));
+}
+
 /* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
  * u32_v holds as many 32-bit words as f32_v holds floats (8). */
 typedef __m256i u32_v;

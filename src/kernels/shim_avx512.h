@@ -129,6 +129,27 @@ static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
     _mm256_mask_storeu_epi16(p, rect_avx512_head16(n), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }
 
+/* bfloat16: the integer rounding of rect_bits_to_bf16 (f16_soft.h), not vcvtneps2bf16 (which
+ * flushes float32 subnormals to zero: see there) */
+static inline __m256i rect_avx512_to_bf16(f32_v v) {
+    const __m512i b = _mm512_castps_si512(v), top = _mm512_srli_epi32(b, 16);
+    const __m512i odd = _mm512_and_si512(top, _mm512_set1_epi32(1));
+    const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), odd), 16);
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(b, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+    return _mm512_cvtepi32_epi16(_mm512_mask_or_epi32(rounded, nan, top, _mm512_set1_epi32(0x40)));
+}
+static inline f32_v rect_avx512_from_bf16(__m256i h) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+static inline f32_v f32_load_bf16(const uint16_t *p) { return rect_avx512_from_bf16(_mm256_loadu_si256((const __m256i *)p)); }
+static inline void f32_store_bf16(uint16_t *p, f32_v v) { _mm256_storeu_si256((__m256i *)p, rect_avx512_to_bf16(v)); }
+static inline f32_v f32_load_bf16_part(const uint16_t *p, size_t n) {
+    return rect_avx512_from_bf16(_mm256_maskz_loadu_epi16(rect_avx512_head16(n), p));
+}
+static inline void f32_store_bf16_part(uint16_t *p, f32_v v, size_t n) {
+    _mm256_mask_storeu_epi16(p, rect_avx512_head16(n), rect_avx512_to_bf16(v));
+}
+
 /* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
  * u32_v holds as many 32-bit words as f32_v holds floats (16). */
 typedef __m512i u32_v;

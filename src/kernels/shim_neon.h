@@ -171,6 +171,26 @@ static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) {
     memcpy(p, buffer, n * sizeof(uint16_t));
 }
 
+/* bfloat16: the integer rounding of rect_bits_to_bf16 (f16_soft.h), lane by lane */
+static inline f32_v f32_load_bf16(const uint16_t *p) { return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16)); }
+static inline void f32_store_bf16(uint16_t *p, f32_v v) {
+    const uint32x4_t b = vreinterpretq_u32_f32(v), top = vshrq_n_u32(b, 16);
+    const uint32x4_t odd = vandq_u32(top, vdupq_n_u32(1));
+    const uint32x4_t rounded = vshrq_n_u32(vaddq_u32(vaddq_u32(b, vdupq_n_u32(0x7fff)), odd), 16);
+    const uint32x4_t nan = vcgtq_u32(vandq_u32(b, vdupq_n_u32(0x7fffffff)), vdupq_n_u32(0x7f800000));
+    vst1_u16(p, vmovn_u32(vbslq_u32(nan, vorrq_u32(top, vdupq_n_u32(0x40)), rounded)));
+}
+static inline f32_v f32_load_bf16_part(const uint16_t *p, size_t n) {
+    uint16_t buffer[4] = {0};
+    memcpy(buffer, p, n * sizeof(uint16_t));
+    return f32_load_bf16(buffer);
+}
+static inline void f32_store_bf16_part(uint16_t *p, f32_v v, size_t n) {
+    uint16_t buffer[4];
+    f32_store_bf16(buffer, v);
+    memcpy(p, buffer, n * sizeof(uint16_t));
+}
+
 /* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
  * u32_v holds as many 32-bit words as f32_v holds floats (4). */
 typedef uint32x4_t u32_v;

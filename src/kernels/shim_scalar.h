@@ -121,6 +121,10 @@ static inline f32_v f32_load_f16(const uint16_t *p) { return rect_soft_f16_to_f3
 static inline void f32_store_f16(uint16_t *p, f32_v v) { *p = rect_soft_f32_to_f16(v); }
 static inline f32_v f32_load_f16_part(const uint16_t *p, size_t n) { (void)n; return f32_load_f16(p); }
 static inline void f32_store_f16_part(uint16_t *p, f32_v v, size_t n) { (void)n; f32_store_f16(p, v); }
+static inline f32_v f32_load_bf16(const uint16_t *p) { return rect_soft_bf16_to_f32(*p); }
+static inline void f32_store_bf16(uint16_t *p, f32_v v) { *p = rect_soft_f32_to_bf16(v); }
+static inline f32_v f32_load_bf16_part(const uint16_t *p, size_t n) { (void)n; return f32_load_bf16(p); }
+static inline void f32_store_bf16_part(uint16_t *p, f32_v v, size_t n) { (void)n; f32_store_bf16(p, v); }
 
 /* ---- 32-bit integer lanes and the other operations of the random generator (random.h) ----
  * u32_v holds as many 32-bit words as f32_v holds floats (here one). */

@@ -7,7 +7,8 @@
 #define RECT_CAT_(a, b) a##b
 #define RECT_CAT(a, b) RECT_CAT_(a, b)
 
-enum rect_dtype { RECT_F16, RECT_F32, RECT_F64, RECT_NDTYPES };
+/* bfloat16 last: the other indices keep their values */
+enum rect_dtype { RECT_F16, RECT_F32, RECT_F64, RECT_BF16, RECT_NDTYPES };
 
 #define RECT_ENUM_ENTRY(op) RECT_OP_##op,
 enum rect_unary_op { RECT_UNARY_OPS(RECT_ENUM_ENTRY) RECT_N_UNARY };
@@ -19,7 +20,7 @@ enum rect_gated_op { RECT_GATED_OPS(RECT_GATED_ENTRY) RECT_N_GATED };
 #undef RECT_GATED_ENTRY
 #undef RECT_ENUM_ENTRY
 
-/* Type-erased kernel signatures (the pointers are rect_f16/float/double by dtype). */
+/* Type-erased kernel signatures (the pointers are rect_f16/float/double/rect_bf16 by dtype). */
 typedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p);
 typedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
                              const rect_params *p);

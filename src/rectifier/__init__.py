@@ -2,7 +2,8 @@
 chosen at import for this CPU (AVX-512 or AVX2 on x86-64, NEON on AArch64, portable C elsewhere).
 
 NumPy in, NumPy out: every function takes an array-like and returns an ndarray of x's shape and
-float dtype (float16 is computed in float32; integers and bool become float64), accepts ``out=``,
+float dtype (float16 and ml_dtypes' bfloat16 are computed in float32; integers and bool become
+float64), accepts ``out=``,
 and is also a real NumPy ufunc in `rectifier.ufuncs`, so dask/xarray/pandas inputs keep their type.
 """
 import os as _os

@@ -24,6 +24,7 @@ from libc.string cimport memcpy
 from libc.stdint cimport uintptr_t
 
 import os
+import sys
 
 import numpy as np
 
@@ -54,7 +55,7 @@ include "_operations_decl.pxi"
 
 cdef extern from "_glue.h":
     enum:
-        RECT_F16, RECT_F32, RECT_F64
+        RECT_F16, RECT_F32, RECT_F64, RECT_BF16
         RECT_KIND_UNARY, RECT_KIND_GRAD, RECT_KIND_PRELU, RECT_KIND_PRELU_GRAD
     ctypedef void (*rect_unary_fn)(size_t n, const void *x, void *y, const rect_params *p) noexcept nogil
     ctypedef void (*rect_grad_fn)(size_t n, const void *x, const void *grad, void *y,
@@ -142,7 +143,7 @@ _NOGIL_MIN_ELEMENTS = NOGIL_MIN_ELEMENTS   # read by the benchmark
 # release the GIL (at least NOGIL_MIN_ELEMENTS elements), so a small call costs what it did; the
 # pool then splits only calls of at least two thresholds' worth (rect_parallel_min elements per
 # thread). rectifier/_threads.py holds the user-facing controls.
-cdef size_t[3] _ESIZE = [2, 4, 8]   # storage bytes per element, by kernel dtype index
+cdef size_t[4] _ESIZE = [2, 4, 8, 2]   # storage bytes per element, by kernel dtype index
 
 
 def _get_num_threads():
@@ -226,3 +227,8 @@ def _reduce(int op, cnp.ndarray x, object grad, cnp.ndarray y, Py_ssize_t outer,
 
 include "_core_fused.pxi"
 include "_gated.pxi"
+
+# bfloat16 arrays made before rectifier was imported: their ufunc loops now (ml_dtypes is only
+# looked up here, never imported)
+if "ml_dtypes" in sys.modules and hasattr(sys.modules["ml_dtypes"], "bfloat16"):
+    _rules.result_dtype("rectifier", np.dtype(sys.modules["ml_dtypes"].bfloat16))

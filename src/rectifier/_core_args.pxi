@@ -6,6 +6,36 @@
 # ---------------------------------------------------------------------------------------------
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+# ml_dtypes' bfloat16 and its type number (NumPy numbers a user dtype when its module registers
+# it), once _use_bfloat16 has seen it; the kernel dtype index of a result dtype is _kernel_dtype.
+_BF16 = None
+cdef int _bf16_num = -1
+
+
+def _use_bfloat16(dt):
+    """Called by _rules.result_dtype for every bfloat16 dtype it meets: the first time, gives the
+    ufuncs their bfloat16 loops, after which the direct path takes bfloat16 arrays too."""
+    global _BF16, _bf16_num
+    if _BF16 is None:
+        _register_bfloat16_loops(dt.num)
+        _BF16, _bf16_num = dt, dt.num
+
+
+_rules.on_bfloat16 = _use_bfloat16
+
+
+cdef int _kernel_dtype(object dt) except -1:
+    """The kernel dtype index of a result dtype (of _rules.result_dtype)."""
+    if dt == _F32:
+        return RECT_F32
+    if dt == _F64:
+        return RECT_F64
+    return RECT_F16 if dt == _F16 else RECT_BF16
+
+
+cdef object _dtype_of(int kdt):
+    """The NumPy dtype of a kernel dtype index."""
+    return (_F16, _F32, _F64, _BF16)[kdt]
 _FLOAT32_OVERFLOW = float.fromhex("0x1.ffffffp127")   # the smallest double that rounds to float32 inf
 
 
@@ -25,6 +55,8 @@ cdef inline int _fast_dtype(object x) noexcept:
         return RECT_F64
     if t == NPY_HALF:
         return RECT_F16
+    if t == _bf16_num:
+        return RECT_BF16
     return -1
 
 
@@ -69,8 +101,8 @@ cdef inline object _fast_out(cnp.ndarray a, object out, object other):
 
 
 cdef inline bint _beyond_float32(double v) noexcept nogil:
-    """A finite parameter that rounds to infinity in float32, the compute type of float16 and
-    float32 data (the kernel would see inf: a slope of 1e300 would make -0.0 * inf = NaN)."""
+    """A finite parameter that rounds to infinity in float32, the compute type of float16,
+    bfloat16 and float32 data (the kernel would see inf: a slope of 1e300 would make -0.0 * inf = NaN)."""
     return isinf(<float>v) and not isinf(v)
 
 
@@ -107,7 +139,7 @@ cdef object _param_array(str fname, str pname, object value, bint finite=False, 
     if hasattr(value, "__array_ufunc__") and not isinstance(value, (np.ndarray, np.generic)):
         return value
     arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
+    if not _rules.is_real(arr.dtype):
         raise TypeError(f"{fname}: {pname} has unsupported dtype {arr.dtype}; expected real numbers")
     arr = arr.astype(np.float64, copy=False)
     if finite and not np.isfinite(arr).all():
@@ -134,7 +166,8 @@ cdef Py_ssize_t _normalize_axis(str fname, object axis, Py_ssize_t ndim) except 
 
 
 cdef tuple _float_input(str fname, object x, str pname="x"):
-    """(x, result dtype): float16/32/64 keep their dtype, integers and bool become float64."""
+    """(x, result dtype): float16/32/64 and bfloat16 keep their dtype, integers and bool become
+    float64."""
     if x is _PLAN:
         return x, None   # bias_act's probe passes through to the kernel choice (see _PLAN)
     if isinstance(x, np.ndarray):
@@ -163,7 +196,7 @@ cdef object _via_ufunc(object uf, str fname, object x, tuple args, str roles, ob
     if x is _PLAN:
         raise _NeedsComposition()   # array-valued parameters: bias_act composes
     x, dt = _float_input(fname, x)
-    pdt = _F32 if dt == _F16 else dt
+    pdt = _rules.compute_dtype(dt)
     letters = roles.replace("|", "")
     if names is None:
         names = _OPERAND_NAMES[uf.__name__][1:]
@@ -197,7 +230,7 @@ cdef _check_operands(str fname, object x, tuple args, str letters, tuple names, 
             except ValueError as error:
                 raise ValueError(f"{fname}: {name} is not a regular array: {error}") from error
         if isinstance(value, np.ndarray):
-            if value.dtype.kind not in "biuf":
+            if not _rules.is_real(value.dtype):
                 raise TypeError(f"{fname}: {name} has unsupported dtype {value.dtype!r}; "
                                 "expected real numbers")
             try:

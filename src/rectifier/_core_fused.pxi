@@ -88,7 +88,7 @@ cdef tuple _bias_values(str fname, object bias, object dt, Py_ssize_t channels, 
     """(the bias rounded to y's dtype, the same in the compute type, both contiguous 1-D, and
     whether it runs along the axis: False for a scalar, which is added everywhere)."""
     b = np.asarray(bias)
-    if b.dtype.kind not in "biuf":
+    if not _rules.is_real(b.dtype):
         raise TypeError(f"{fname}: bias has unsupported dtype {b.dtype}; expected real numbers")
     if b.ndim > 1:
         raise ValueError(f"{fname}: bias must be a scalar or 1-D, got shape {b.shape}")
@@ -98,7 +98,7 @@ cdef tuple _bias_values(str fname, object bias, object dt, Py_ssize_t channels, 
         raise ValueError(f"{fname}: bias has {b.shape[0]} values; y has {channels} features "
                          f"along axis {axis}")
     stored = b.astype(dt).reshape(-1)        # rounded to y's dtype first, as NumPy's y + b would
-    compute = stored if dt != _F16 else stored.astype(_F32)
+    compute = stored.astype(_rules.compute_dtype(dt), copy=False)
     return stored, compute, b.ndim == 1
 
 
@@ -108,11 +108,11 @@ cdef _check_plan_fits(str fname, _Plan plan, int dt):
     if plan is None or _params_fit(dt, &plan.p):
         return
     try:
-        plan.function(np.zeros(1, (_F16, _F32, _F64)[dt]), **plan.params)
+        plan.function(np.zeros(1, _dtype_of(dt)), **plan.params)
     except (TypeError, ValueError) as error:
         raise type(error)(f"{fname}: activation {plan.function.__name__!r}: {error}") from None
     raise ValueError(f"{fname}: the parameters of {plan.function.__name__!r} must be within "
-                     f"float32's range for {(_F16, _F32, _F64)[dt]} data, got {plan.params!r}")
+                     f"float32's range for {_dtype_of(dt)} data, got {plan.params!r}")
 
 
 cdef object _run_epilogue(str fname, cnp.ndarray work, object y, int dt, object compute_bias,
@@ -214,7 +214,7 @@ cdef object _bias_act(str fname, object y, object bias, object action, dict para
     # native copy, computed in place; its own result when there is no out
     f_order = ndim >= 2 and y_arr.flags.f_contiguous and not y_arr.flags.c_contiguous
     work = np.array(y_arr, dtype=dt, order="F" if f_order else "C", copy=True)
-    kdt = RECT_F16 if dt == _F16 else (RECT_F32 if dt == _F32 else RECT_F64)
+    kdt = _kernel_dtype(dt)
     _run_epilogue(fname, work, work, kdt, compute, per_axis, ax, action)
     if out is None:
         return work[()] if ndim == 0 else work
@@ -353,14 +353,15 @@ def linear(x, weight, bias=None, activation=None, **params):
         raise ValueError(f"linear: x has {in_features} input features (last axis of shape {xa.shape}); "
                          f"weight of shape {wa.shape} expects {wa.shape[1]}")
     dt = np.result_type(xa.dtype, wa.dtype)
-    if dt.kind != "f":
+    if dt.kind != "f" and not _rules.is_bfloat16(dt):
         dt = _F64
     if bias is not None:
         nb = np.ndim(bias)
         if nb > 1 or (nb == 1 and np.shape(bias)[0] != wa.shape[0]):
             raise ValueError(f"linear: bias must be a scalar or have {wa.shape[0]} values "
                              f"(out_features), got shape {np.shape(bias)}")
-    z = np.matmul(xa.astype(dt, copy=False), wa.astype(dt, copy=False).T)
+    # (bfloat16's matmul accumulates and returns float32: rounded once to bfloat16 here)
+    z = np.matmul(xa.astype(dt, copy=False), wa.astype(dt, copy=False).T).astype(dt, copy=False)
     if bias is None:
         if action is None:
             return z

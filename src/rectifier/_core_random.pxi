@@ -104,7 +104,7 @@ cdef object _run_random(int op, str fname, object xc, object sigma, object out, 
         _check_out(fname, out, dt, shape)
     y = out if out is not None and _writes_directly(out, xc, sigma) else np.empty(shape, dt)
     noise = np.empty(shape, dt) if return_noise else None
-    cdef int di = RECT_F16 if dt == _F16 else (RECT_F32 if dt == _F32 else RECT_F64)
+    cdef int di = _kernel_dtype(dt)
     cdef rect_random_fn fn = rect_random_kernel(op, di)
     cdef rect_params p = _params(a, b)
     cdef uint64_t k = key
@@ -153,7 +153,7 @@ def _random_block(str fname, object xb, object sigma, double a, double b, object
     for i in range(k, nd):
         run *= xc.shape[i]
     runs = n // run
-    cdef int di = RECT_F16 if dt == _F16 else (RECT_F32 if dt == _F32 else RECT_F64)
+    cdef int di = _kernel_dtype(dt)
     cdef rect_random_fn fn = rect_random_kernel(op, di)
     cdef rect_params p = _params(a, b)
     cdef uint64_t kk = key
@@ -427,7 +427,7 @@ cdef object _real_array(str fname, str pname, object value, bint dtype_repr=True
         a = np.asarray(value)
     except ValueError as error:   # a ragged nested sequence
         raise ValueError(f"{fname}: {pname} is not a regular array: {error}") from error
-    if a.dtype.kind not in "biuf":
+    if not _rules.is_real(a.dtype):
         shown = repr(a.dtype) if dtype_repr else str(a.dtype)
         raise TypeError(f"{fname}: {pname} has unsupported dtype {shown}; expected real numbers")
     return a
@@ -473,7 +473,7 @@ def noisy_relu_grad(x, noise, grad=None, out=None):
         return _lazy.noisy_relu_grad(x, noise, grad, out)
     x, dt = _float_input("noisy_relu_grad", x)
     xa = np.asarray(x)
-    ct = _F32 if dt == _F16 else dt
+    ct = _rules.compute_dtype(dt)
     noise_a = _real_array("noisy_relu_grad", "noise", noise)
     total = np.add(xa, noise_a, dtype=ct)
     passed = np.ones((), ct) if grad is None else _real_array("noisy_relu_grad", "grad", grad).astype(ct)

@@ -320,7 +320,7 @@ cdef int _prelu_blocks(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssiz
 cdef void _prelu_run(int dt, const char *x, char *y, Py_ssize_t outer, Py_ssize_t channels,
                      Py_ssize_t inner, const char *slopes, char *pattern,
                      Py_ssize_t pattern_len) noexcept nogil:
-    cdef size_t esize = 2 if dt == RECT_F16 else (8 if dt == RECT_F64 else 4)
+    cdef size_t esize = _ESIZE[dt]
     cdef size_t csize = 8 if dt == RECT_F64 else 4
     cdef Py_ssize_t total = outer * channels * inner, row = channels * inner
     cdef Py_ssize_t o, c, start, count

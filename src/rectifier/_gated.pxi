@@ -92,7 +92,7 @@ cdef tuple _gated_pair(str fname, object x, object b):
 
 
 cdef inline int _gated_dtype(object dt):
-    return RECT_F16 if dt.itemsize == 2 else (RECT_F32 if dt.itemsize == 4 else RECT_F64)
+    return _kernel_dtype(dt)
 
 
 cdef object _gated(str fname, int op, bint act_on_b, object x, object b, object axis, object out,

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+from . import _rules
 
 
 def is_dask(x):
@@ -121,7 +121,7 @@ def logsumexp(fname, x, axis, b, keepdims, return_sign, include_zero):
         return lse, _reduced_map(part(1), arrays, axes, keepdims, dt)
     # a tree: each block's logsumexp over its part of the axes (in the compute type, so that
     # float16 data keeps float32 partials), then logsumexp over the partials
-    ct = _F32 if dt == _F16 else dt
+    ct = _rules.compute_dtype(dt)
 
     def chunk(block, axis, keepdims):
         return np.asarray(_reduce.logsumexp(block.astype(ct, copy=False), axis=axis, keepdims=True))
@@ -214,7 +214,7 @@ def prelu_grad(x, w, grad, axes, dt, weight_shape):
     """w: the weight as the NumPy path shaped it (a float, or broadcast along the channel axis);
     axes: the axes its gradient sums over (None: all)."""
     from . import _core
-    pdt = _F32 if dt == _F16 else dt
+    pdt = _rules.compute_dtype(dt)
     da = _da()
     arrays = [x] if type(w) is float else [x, aligned(w, x)]
     if grad is not None:

@@ -8,18 +8,44 @@ import numpy as np
 F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _NATIVE = (F16, F32, F64)
 
+# Called with ml_dtypes' bfloat16 dtype each time result_dtype meets it: the kernel layer
+# (_core) sets it, to learn the dtype's number and give its ufuncs their bfloat16 loops.
+on_bfloat16 = None
+
+
+def is_bfloat16(dt):
+    """Whether dt is ml_dtypes' bfloat16 (JAX's, and most model files'), recognised by its name,
+    size and module, so that nothing imports ml_dtypes for an array of another dtype."""
+    return (dt.kind == "V" and dt.itemsize == 2 and dt.name == "bfloat16"
+            and getattr(dt.type, "__module__", "").partition(".")[0] == "ml_dtypes")
+
+
+def is_real(dt):
+    """Whether an operand of dtype dt holds real numbers (a parameter, a weight, a bias)."""
+    return dt.kind in "biuf" or is_bfloat16(dt)
+
+
+def compute_dtype(dt):
+    """The dtype the kernels compute a result dtype in, and parameters' dtype: float32 for the
+    2-byte floats (float16, bfloat16), else the dtype itself."""
+    return F32 if dt.itemsize == 2 else dt
+
 
 def result_dtype(fname, dt, pname="x"):
-    """The dtype computed for data of dtype dt: float16/32/64 keep theirs (in native byte
-    order), integers and bool give float64; anything else is a TypeError naming the dtype."""
+    """The dtype computed for data of dtype dt: float16/32/64 and bfloat16 keep theirs (in
+    native byte order), integers and bool give float64; anything else is a TypeError naming
+    the dtype."""
     if dt in _NATIVE:
+        return dt
+    if is_bfloat16(dt):
+        on_bfloat16(dt)
         return dt
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
         return dt.newbyteorder("=")
     if dt.kind in "biu":
         return F64
     raise TypeError(f"{fname}: {pname} has unsupported dtype {dt} ({dt!r}); "
-                    "expected float16, float32, float64, an integer or bool")
+                    "expected float16, float32, float64, bfloat16, an integer or bool")
 
 
 def check_out(fname, out, dtype, shape):

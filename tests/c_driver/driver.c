@@ -5,7 +5,7 @@
  *   PATH    a path of rectifier/capabilities.h's table: scalar, avx2, avx512, neon (the only path
  *           left enabled; exit status 3 if this CPU lacks it)
  *   OP      relu relu6 hardtanh threshold leaky_relu, their *_grad, prelu, prelu_grad
- *   DTYPE   f16 | f32 | f64 (f16: IEEE binary16 bit patterns, computed in float32)
+ *   DTYPE   f16 | f32 | f64 | bf16 (f16, bf16: binary16 / bfloat16 bit patterns, computed in float32)
  *   X_FILE  the input x: raw little-endian elements of DTYPE
  *   OUT_FILE the output y (grad_x for prelu_grad), same layout as x
  *
@@ -81,16 +81,17 @@ struct op {
     rect_random_fn random[RECT_NDTYPES];
 };
 
-#define UNARY_ENTRY(op) {#op, KIND_UNARY, .unary = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
-#define GRAD_ENTRY(op) {#op, KIND_GRAD, .grad = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
-#define RANDOM_ENTRY(op) {#op, KIND_RANDOM, .random = {call_##op##_f16, call_##op##_f32, call_##op##_f64}},
+/* the functions of an op for each dtype, in enum rect_dtype's order */
+#define BY_DTYPE(name) {call_##name##_f16, call_##name##_f32, call_##name##_f64, call_##name##_bf16}
+#define UNARY_ENTRY(op) {#op, KIND_UNARY, .unary = BY_DTYPE(op)},
+#define GRAD_ENTRY(op) {#op, KIND_GRAD, .grad = BY_DTYPE(op)},
+#define RANDOM_ENTRY(op) {#op, KIND_RANDOM, .random = BY_DTYPE(op)},
 static const struct op ops[] = {
     RECT_UNARY_OPS(UNARY_ENTRY)
     RECT_GRAD_OPS(GRAD_ENTRY)
     RECT_RANDOM_OPS(RANDOM_ENTRY)
-    {"prelu", KIND_PRELU, .prelu = {call_prelu_f16, call_prelu_f32, call_prelu_f64}},
-    {"prelu_grad", KIND_PRELU_GRAD,
-     .prelu_grad = {call_prelu_grad_f16, call_prelu_grad_f32, call_prelu_grad_f64}},
+    {"prelu", KIND_PRELU, .prelu = BY_DTYPE(prelu)},
+    {"prelu_grad", KIND_PRELU_GRAD, .prelu_grad = BY_DTYPE(prelu_grad)},
 };
 
 struct dtype {
@@ -102,6 +103,7 @@ static const struct dtype dtypes[RECT_NDTYPES] = {
     [RECT_F16] = {"f16", sizeof(rect_f16), sizeof(float)},
     [RECT_F32] = {"f32", sizeof(float), sizeof(float)},
     [RECT_F64] = {"f64", sizeof(double), sizeof(double)},
+    [RECT_BF16] = {"bf16", sizeof(rect_bf16), sizeof(float)},
 };
 
 /* ---- helpers --------------------------------------------------------------------------------- */
@@ -230,22 +232,27 @@ static int check_flags(void) {
     double x64[N], g64[N], w64[N], y64[N], gw64[N];
     float x32[N], g32[N], w32[N], y32[N], gw32[N];
     rect_f16 x16[N], g16[N], y16[N];
+    rect_bf16 xb[N], gb[N], yb[N];
     size_t i, k, n;
     int problems = 0, d, with_grad;
     for (i = 0; i < N; i++) {
         x64[i] = values[i], g64[i] = 1.5, w64[i] = 0.5;
         x32[i] = (float)(fabs(values[i]) > 1e30 ? values[i] / 1e280 : values[i]), g32[i] = 1.5f, w32[i] = 0.5f;
         x16[i] = rect_f32_to_f16(half_values[i]), g16[i] = rect_f32_to_f16(1.5f);
+        xb[i] = rect_f32_to_bf16(x32[i]), gb[i] = rect_f32_to_bf16(1.5f); /* float32's range */
     }
     for (k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         const struct op *op = &ops[k];
         for (d = 0; d < RECT_NDTYPES; d++) {
-            const void *x = d == RECT_F64 ? (const void *)x64 : d == RECT_F32 ? (const void *)x32 : (const void *)x16;
-            const void *g = d == RECT_F64 ? (const void *)g64 : d == RECT_F32 ? (const void *)g32 : (const void *)g16;
+            const void *x = d == RECT_F64 ? (const void *)x64 : d == RECT_F32 ? (const void *)x32
+                          : d == RECT_BF16 ? (const void *)xb : (const void *)x16;
+            const void *g = d == RECT_F64 ? (const void *)g64 : d == RECT_F32 ? (const void *)g32
+                          : d == RECT_BF16 ? (const void *)gb : (const void *)g16;
             /* rrelu_grad's x is rrelu's noise, a multiplier: huge values times grad overflow for real */
             if (strcmp(op->name, "rrelu_grad") == 0) x = g;
             const void *w = d == RECT_F64 ? (const void *)w64 : (const void *)w32;
-            void *y = d == RECT_F64 ? (void *)y64 : d == RECT_F32 ? (void *)y32 : (void *)y16;
+            void *y = d == RECT_F64 ? (void *)y64 : d == RECT_F32 ? (void *)y32
+                    : d == RECT_BF16 ? (void *)yb : (void *)y16;
             void *gw = d == RECT_F64 ? (void *)gw64 : (void *)gw32;
             for (with_grad = 0; with_grad < 2; with_grad++) {
                 if (with_grad && (op->kind == KIND_UNARY || op->kind == KIND_PRELU)) continue;

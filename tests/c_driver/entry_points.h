@@ -27,16 +27,16 @@
     }
 
 #define WRAP_UNARY(op) WRAP_UNARY_DT(op, f16, rect_f16, float) WRAP_UNARY_DT(op, f32, float, float) \
-    WRAP_UNARY_DT(op, f64, double, double)
+    WRAP_UNARY_DT(op, f64, double, double) WRAP_UNARY_DT(op, bf16, rect_bf16, float)
 #define WRAP_GRAD(op) WRAP_GRAD_DT(op, f16, rect_f16, float) WRAP_GRAD_DT(op, f32, float, float)  \
-    WRAP_GRAD_DT(op, f64, double, double)
+    WRAP_GRAD_DT(op, f64, double, double) WRAP_GRAD_DT(op, bf16, rect_bf16, float)
 #define WRAP_RANDOM_DT(op, dt, T, C)                                                              \
     static void call_##op##_##dt(size_t n, const void *x, const void *sigma, void *y, void *noise, \
                                  const rect_params *p, uint64_t key, uint64_t first) {           \
         rect_##op##_##dt(n, (const T *)x, (const C *)sigma, (T *)y, (T *)noise, p, key, first);  \
     }
 #define WRAP_RANDOM(op) WRAP_RANDOM_DT(op, f16, rect_f16, float) WRAP_RANDOM_DT(op, f32, float, float) \
-    WRAP_RANDOM_DT(op, f64, double, double)
+    WRAP_RANDOM_DT(op, f64, double, double) WRAP_RANDOM_DT(op, bf16, rect_bf16, float)
 RECT_RANDOM_OPS(WRAP_RANDOM)
 RECT_UNARY_OPS(WRAP_UNARY)
 RECT_GRAD_OPS(WRAP_GRAD)

@@ -33,6 +33,7 @@ static double next_value(void) {
 
 static void store(int dtype, void *base, size_t i, double v) {
     if (dtype == RECT_F16) ((rect_f16 *)base)[i] = rect_f32_to_f16((float)v);
+    else if (dtype == RECT_BF16) ((rect_bf16 *)base)[i] = rect_f32_to_bf16((float)v);
     else if (dtype == RECT_F32) ((float *)base)[i] = (float)v;
     else ((double *)base)[i] = v;
 }
@@ -51,7 +52,7 @@ static int guard_intact(const unsigned char *p) {
 }
 
 int main(int argc, char **argv) {
-    static const size_t esize[RECT_NDTYPES] = {2, 4, 8};
+    static const size_t esize[RECT_NDTYPES] = {2, 4, 8, 2};
     const size_t total = 3 * 2 * N_MAX;
     unsigned char *a = malloc(total * 8), *b = malloc(total * 8), *g = malloc(total * 8);
     unsigned char *y = malloc(total * 8 + GUARD), *ya = malloc(total * 8 + GUARD), *yb = malloc(total * 8 + GUARD);

@@ -7,7 +7,7 @@
  *   PATH       a path of rectifier/capabilities.h's table (the only path left enabled; exit
  *              status 3 if this CPU lacks it)
  *   CASES_FILE one call per line: OP DTYPE OUTER N INNER INCLUDE_ZERO X_OFFSET G_OFFSET Y_OFFSET
- *              (OP a number of enum rect_reduce_op; DTYPE f16 | f32 | f64; offsets in bytes into
+ *              (OP a number of enum rect_reduce_op; DTYPE f16 | f32 | f64 | bf16; offsets in bytes into
  *              DATA_FILE, G_OFFSET -1 for no grad; the output goes to OUT_FILE at Y_OFFSET, which
  *              starts as a copy of DATA_FILE so that in-place calls can be expressed)
  *   DATA_FILE  the inputs, raw little-endian
@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
         if (sscanf(op_line, "%d %7s %llu %llu %llu %d %lld %lld %lld", &op, dt, &outer, &n, &inner,
                    &include_zero, &xo, &go, &yo) != 9)
             return EXIT_USAGE;
-        esize = !strcmp(dt, "f16") ? 2 : !strcmp(dt, "f32") ? 4 : 8;
+        esize = !strcmp(dt, "f16") || !strcmp(dt, "bf16") ? 2 : !strcmp(dt, "f32") ? 4 : 8;
         count = op == RECT_RED_logsumexp ? outer * inner : outer * n * inner;
         if ((size_t)yo + count * esize > out_size) return EXIT_USAGE;
         memcpy(guard, out + yo + count * esize, 64);
@@ -79,7 +79,8 @@ int main(int argc, char **argv) {
         const void *x = (xo == yo) ? (const void *)(out + xo) : (const void *)(data + xo);
         const void *g = go < 0 ? NULL : (go == yo) ? (const void *)(out + go) : (const void *)(data + go);
         feclearexcept(FE_ALL_EXCEPT);
-        if (esize == 2) rect_reduce_f16(op, outer, n, inner, x, g, (void *)(out + yo), &p);
+        if (!strcmp(dt, "bf16")) rect_reduce_bf16(op, outer, n, inner, x, g, (void *)(out + yo), &p);
+        else if (esize == 2) rect_reduce_f16(op, outer, n, inner, x, g, (void *)(out + yo), &p);
         else if (esize == 4) rect_reduce_f32(op, outer, n, inner, x, g, (void *)(out + yo), &p);
         else rect_reduce_f64(op, outer, n, inner, x, g, (void *)(out + yo), &p);
         printf("%d\n", fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO));

@@ -34,21 +34,22 @@
 
 #include "../../tests/c_driver/entry_points.h" /* call_<op>_<dtype> */
 
-#define UNARY_ROW(op) {call_##op##_f16, call_##op##_f32, call_##op##_f64},
-#define GRAD_ROW(op) {call_##op##_f16, call_##op##_f32, call_##op##_f64},
+#define UNARY_ROW(op) {call_##op##_f16, call_##op##_f32, call_##op##_f64, call_##op##_bf16},
+#define GRAD_ROW(op) {call_##op##_f16, call_##op##_f32, call_##op##_f64, call_##op##_bf16},
 #define NAME(op) #op,
 static const rect_unary_fn unary_entry[][RECT_NDTYPES] = {RECT_UNARY_OPS(UNARY_ROW)};
 static const rect_grad_fn grad_entry[][RECT_NDTYPES] = {RECT_GRAD_OPS(GRAD_ROW)};
 static const char *const unary_name[] = {RECT_UNARY_OPS(NAME)};
 static const char *const grad_name[] = {RECT_GRAD_OPS(NAME)};
-static const rect_prelu_fn prelu_entry[RECT_NDTYPES] = {call_prelu_f16, call_prelu_f32, call_prelu_f64};
+static const rect_prelu_fn prelu_entry[RECT_NDTYPES] = {call_prelu_f16, call_prelu_f32, call_prelu_f64,
+                                                        call_prelu_bf16};
 static const rect_prelu_grad_fn prelu_grad_entry[RECT_NDTYPES] = {call_prelu_grad_f16, call_prelu_grad_f32,
-                                                                  call_prelu_grad_f64};
+                                                                  call_prelu_grad_f64, call_prelu_grad_bf16};
 enum { N_UNARY = sizeof unary_name / sizeof *unary_name, N_GRAD = sizeof grad_name / sizeof *grad_name };
 
-static const size_t esize[RECT_NDTYPES] = {2, 4, 8}; /* stored element */
-static const size_t csize[RECT_NDTYPES] = {4, 4, 8}; /* compute type: slopes, grad_w, parameters */
-static const char *const dtype_name[RECT_NDTYPES] = {"f16", "f32", "f64"};
+static const size_t esize[RECT_NDTYPES] = {2, 4, 8, 2}; /* stored element */
+static const size_t csize[RECT_NDTYPES] = {4, 4, 8, 4}; /* compute type: slopes, grad_w, parameters */
+static const char *const dtype_name[RECT_NDTYPES] = {"f16", "f32", "f64", "bf16"};
 
 /* ---- helpers ------------------------------------------------------------------------------------ */
 
