@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import rectifier
+from test_reduce import ref_logsumexp, ref_softmax
 from rectifier import _operations
 import reference
 from conftest import TESTED_PATHS, assert_same_bits, require_module, require_other_paths
@@ -226,20 +227,26 @@ def test_dtype_rules_and_errors():
 
 
 def test_gated_units(cpu_path):
+    from test_gated import _act, _reference
     rng = np.random.default_rng(3)
     x = rng.normal(0, 3, (64, 2 * 33)).astype(BF16)
+    a64, b64 = x[:, :33].astype(np.float64), x[:, 33:].astype(np.float64)
     for unit in ("glu", "swiglu", "geglu", "reglu"):
         got = getattr(rectifier, unit)(x)
-        want = getattr(rectifier, unit)(x.astype(np.float32)).astype(BF16)
         assert got.dtype == BF16
-        # act(a) * b in float64, rounded to float32 then to bfloat16: off only at float32 ties
-        assert np.abs(got.astype(np.float32) - want.astype(np.float32)).max() <= \
-            np.abs(want.astype(np.float32)).max() * 2.0 ** -8
+        # act(a) * b rounded to float32 (within 0.53 float32 ULP), then to bfloat16
+        err = ulp_error(got, _reference(unit, a64, b64))
+        assert err.max() <= 0.5 + 2.0 ** -14, (unit, err.max())
+        # the gradient of sum(act(a) * b): b act'(a) and act(a) (glu: a's and b's roles swapped),
+        # each within 0.5 + 2^-3 float32 ULP before the bfloat16 rounding
         g = getattr(rectifier, unit + "_grad")(x)
         assert g.dtype == BF16 and g.shape == x.shape
-        want = getattr(rectifier, unit + "_grad")(x.astype(np.float32)).astype(BF16)
-        assert np.abs(g.astype(np.float32) - want.astype(np.float32)).max() <= \
-            np.abs(want.astype(np.float32)).max() * 2.0 ** -8
+        t, w = (b64, a64) if unit == "glu" else (a64, b64)
+        value, slope = _act(unit, t)
+        d_t, d_w = w * slope, value
+        want = np.concatenate([d_w, d_t] if unit == "glu" else [d_t, d_w], axis=1)
+        err = ulp_error(g, want)
+        assert err.max() <= 0.5 + 2.0 ** -10, (unit, err.max())
     a, b = x[:, :33], x[:, 33:]
     assert_same_bits(rectifier.reglu(x), to_bfloat16(np.maximum(a.astype(np.float64), 0) * b.astype(np.float64)))
 
@@ -265,16 +272,20 @@ def test_reductions(name, cpu_path):
     x = rng.normal(0, 5, (7, 129)).astype(BF16)
     x[2, 3] = -np.inf
     f = getattr(rectifier, name)
+    x32 = x.astype(np.float32)
+    # softmin takes -x, so that every function sees the logits x (and the -inf entry)
+    arg = -x if name == "softmin" else x
     for axis in (-1, 0):
-        got = f(x, axis=axis)
+        got = f(arg, axis=axis)
         assert got.dtype == BF16
-        # computed in float32: the float32 result of the same data, rounded once (the kernels
-        # differ for float32 only in storing exp between passes, the same values)
-        want = f(x.astype(np.float32), axis=axis)
-        got, want = got.astype(np.float64), want.astype(np.float64)
-        with np.errstate(invalid="ignore"):   # inf - inf where both are infinite
-            close = np.abs(got - want) <= np.abs(want) * 2.0 ** -8 + 2.0 ** -133
-        assert (close | (got == want) | (np.isnan(got) & np.isnan(want))).all(), name
+        # the float32 computation is within 0.51 float32 ULP before the one bfloat16 rounding
+        lse = ref_logsumexp(x32, axis)
+        want = {"softmax": lambda: ref_softmax(x32, axis), "softmin": lambda: ref_softmax(x32, axis),
+                "log_softmax": lambda: x32 - np.expand_dims(lse, axis), "logsumexp": lambda: lse}[name]()
+        want = np.asarray(want, np.float64)
+        err = ulp_error(got, want)
+        assert err.max() <= 0.5 + 2.0 ** -14, (name, axis, err.max())
+        assert (np.isinf(want) == np.isinf(got.astype(np.float64))).all(), name
     # gradients
     y = f(x, axis=-1)
     g = rng.normal(0, 1, y.shape).astype(BF16)
