@@ -264,7 +264,8 @@ VM32_INLINE V OPF(gelu_native)(V x, const P *p) {
     /* x >= 0: z (1 - q - q_lo) with q + q_lo = Phi(-z) <= 1/2, 1 - q = w + w_lo exactly (Fast2Sum);
      * x = -0.0 here too: its sign comes from xs = x (clamped at 6) */
     V q = vm32_scalef(Q, s), q_lo = vm32_scalef(Q_lo, s), one = v_set1(1.0f), w = v_sub(one, q);
-    V w_lo = v_sub(v_sub(v_sub(one, w), q), q_lo), xs = v_select(big, v_set1(6.0f), x);
+    /* the negative lanes multiply +0 here (-inf times w_lo = 0 would raise "invalid") */
+    V w_lo = v_sub(v_sub(v_sub(one, w), q), q_lo), xs = v_select(big, v_set1(6.0f), v_clear(negative, x));
     (void)p;
     return v_select(negative, below, v_select(big, x, f32_fma(xs, w, v_mul(xs, w_lo))));
 }
