@@ -6,7 +6,7 @@ error on the same inputs, and draws one picture: speed against accuracy, one poi
     python bench/bench_smooth.py [--sizes 64K,1M,16M] [--functions sigmoid,gelu,...]
                                  [--peers torch,onnxruntime,jax,numexpr,numpy] [--quick]
                                  [--stride 4099] [--markdown bench/peers_results.md]
-                                 [--png docs/_static/peers_speed_accuracy.png] [--json out.json]
+                                 [--png docs/peers_speed_accuracy.png] [--json out.json]
 
     ATEN_CPU_CAPABILITY=avx2 RECTIFIER_DISABLE=avx512 python bench/bench_smooth.py ...  # AVX2 view
 
