@@ -2,7 +2,7 @@
 the batch is a dask array chunked by rows, each worker process runs rectifier's kernels on its
 blocks, and the result is checked against the single-process computation.
 
-    pip install "rectifier[test]"          # dask[array] and distributed, never runtime dependencies
+    pip install "rectifier[test]"          # dask[array,distributed], never a runtime dependency
     python examples/distributed_mlp.py --rows 20000 --workers 2
 
 Forward: h = linear(x, W1, b1, "gelu") (per block of rows: BLAS matmul, then the bias and the
