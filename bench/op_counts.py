@@ -11,8 +11,11 @@ stores is the count per vector: 16 floats on avx512, 8 on avx2. For PyTorch it t
 float loop of `<name>_kernel` (its `VectorizedLoop2d` callback) and adds the length of every function
 that loop calls (Sleef's, straight-line code) to the loop's own length, then divides by the loop's
 stores. Functions PyTorch computes elsewhere (tanh and gelu go through other loops, or MKL) are left
-out ("-"). Counts are instructions, not cycles: a division or a permute costs more than an add, so
-read them beside the speeds of bench_smooth.py.
+out ("-"). Two counts per kernel: every instruction, and the vector arithmetic alone (instructions
+on vector registers other than plain register moves, loads and stores: what occupies the FP pipes,
+which is what bounds these loops on a machine like this one, where every 512-bit operation takes
+both 256-bit halves of a pipe). Counts are instructions, not cycles: read them beside the speeds
+of bench_smooth.py.
 """
 from __future__ import annotations
 
@@ -80,9 +83,19 @@ def vector_stores(body, register):
                if op.startswith("vmov") and re.match(rf"%{register}\d+,[^%]*\(", args) and "%rsp" not in args and "%rbp" not in args)
 
 
-def per_vector(body, register, extra=0):
+def vector_arithmetic(body, register):
+    """Instructions on vector registers but plain moves between registers and memory."""
+    return sum(1 for _, op, args in body
+               if f"%{register}" in args and not (re.match(r"vmov(aps|ups|apd|upd|dqa|dqu)", op) and "{" not in args)
+               and not op.startswith("vbroadcast"))
+
+
+def per_vector(body, register, extra=(0, 0)):
+    """(instructions, vector arithmetic) per vector stored, extra adding the callees' counts."""
     stores = vector_stores(body, register)
-    return (len(body) + extra) / stores if stores else None
+    if not stores:
+        return None
+    return (len(body) + extra[0]) / stores, (vector_arithmetic(body, register) + extra[1]) / stores
 
 
 def rectifier_counts(functions, paths):
@@ -120,7 +133,7 @@ def torch_counts(functions):
             continue
         best = None
         for body in binary.loops(starts[0]):
-            extra = 0
+            extra = [0, 0]
             for _, op, args in body:
                 m = re.match(r"([0-9a-f]+)", args)
                 if op.startswith("call") and m:
@@ -129,7 +142,10 @@ def torch_counts(functions):
                     if target is None:  # through the PLT: the name in the disassembly's <...@plt>
                         plt = re.search(r"<(\w+)@plt>", args)
                         callee = binary.names.get(plt.group(1)) if plt else None
-                    extra += len(binary.instructions(callee)) if callee else 0
+                    if callee:
+                        code = binary.instructions(callee)
+                        extra[0] += len(code)
+                        extra[1] += vector_arithmetic(code, "zmm")
             if vector_stores(body, "zmm") and (best is None or vector_stores(body, "zmm") > best[1]):
                 best = (per_vector(body, "zmm", extra), vector_stores(body, "zmm"))
         counts[name] = best[0] if best else None
@@ -148,9 +164,11 @@ def main(argv=None):
     ours = rectifier_counts(functions, paths)
     theirs = {} if args.no_torch else torch_counts(functions)
     head = [f"rectifier {p} (per {16 if p == 'avx512' else 8} floats)" for p in paths]
+    print("Instructions / vector arithmetic per vector, float32, the unrolled main loop")
+    print()
     print("| function | " + " | ".join(head) + " | torch AVX-512 (per 16 floats) |")
     print("|---" * (len(paths) + 2) + "|")
-    fmt = lambda v: "-" if v is None else f"{v:.1f}"
+    fmt = lambda v: "-" if v is None else f"{v[0]:.1f} / {v[1]:.1f}"
     for name in functions:
         cells = [fmt(ours.get((name, p))) for p in paths]
         print(f"| {name} | " + " | ".join(cells) + f" | {fmt(theirs.get(name))} |")
