@@ -162,20 +162,70 @@ VM32_INLINE V OPF(silu_native)(V x, const P *p) {
     return v_select(big, x, vm32_scalef(f32_fma(xc, q, v_mul(v_mul(xc, c), rcp)), s));
 }
 
-/* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) as hi + lo (vmath_f32.h's table form),
- * 2 + m summed exactly (Fast2Sum: 2 >= |m|), the quotient by sm32_divide: no cancellation (2 + m
- * >= 1; t = |x| to float32 precision for a tiny x). 0.6032 ULP at most over all 2^32 inputs:
- * the table's lo part is not multiplied by 1 + m (2^-31.5 absolute), which counts where |m| is
- * near 0.011. |x| clamped at 9.1 (within expm1's domain; above 9.02 float32 tanh is +-1, and so is
- * t). The sign of a zero kept. */
+/* ---- tanh(x) = sign(x) t, z = |x|, without an exponential (tools/fit_tanh_f32.py):
+ * z < 1/2: t = z + z^3 P(z^2), P of degree 5 (z^3 P is at most 8.2% of t, so its roundings
+ * count that much less than the last one). 1/2 <= z < 8: 4 binades of 8 intervals, slot j =
+ * bits(z) >> 20 mod 32 (the exponent's low 2 bits and the significand's top 3; vpermt2ps on
+ * AVX-512), centre c = bits(z) with its low 20 bits replaced by 0x80000, r = z - c exact, t =
+ * c0 + (r q(r) + c0_lo) with tanh(c) = c0 + c0_lo and q of degree 4 (|r q| <= 0.06 t). z is
+ * clamped at 9.5 (float32 tanh is 1 from 9.0109 on), the index at the float below 8: the last
+ * interval, centre 7.75, is fitted up to 9.5. The polynomials are within 0.016 ULP before the
+ * float32 evaluation; the sign of a zero kept, +-1 exactly from 9.0109 on. ---- */
+#define SM32_TANH_CLAMP 9.5f
+#define SM32_TANH_INDEX_MAX 0x1.fffffep2f /* the float below 8 */
+
+/* rows c0, c0_lo, c1..c5 by slot */
+static const float SM32_TANH_TABLE[7][32] = {
+    {0x1.f1994ep-1f, 0x1.f73776p-1f, 0x1.faa794p-1f, 0x1.fcc04cp-1f, 0x1.fe06ecp-1f, 0x1.fecd6cp-1f, 0x1.ff45f6p-1f, 0x1.ff8f22p-1f,
+     0x1.ffcaacp-1f, 0x1.ffec62p-1f, 0x1.fff8c8p-1f, 0x1.fffd58p-1f, 0x1.ffff06p-1f, 0x1.ffffa4p-1f, 0x1.ffffdep-1f, 0x1.fffff4p-1f,
+     0x1.f20212p-2f, 0x1.10af48p-1f, 0x1.26d77p-1f, 0x1.3b75f8p-1f, 0x1.4e8d8ap-1f, 0x1.60260ap-1f, 0x1.704bb2p-1f, 0x1.7f0e1ap-1f,
+     0x1.92bfb4p-1f, 0x1.a8dbccp-1f, 0x1.bad50ap-1f, 0x1.c950a4p-1f, 0x1.d4e6f4p-1f, 0x1.de1eb6p-1f, 0x1.e56b7p-1f, 0x1.eb2dfep-1f},
+    {-0x1.1b607p-30f, 0x1.65545cp-26f, -0x1.691428p-26f, 0x1.b79b8ap-26f, -0x1.f2efbep-26f, -0x1.02b9dap-26f, 0x1.a6c268p-26f, -0x1.92aacep-28f,
+     0x1.f90732p-28f, -0x1.b0cb8cp-26f, 0x1.c6dc34p-29f, 0x1.80a412p-28f, -0x1.72ce6ep-29f, -0x1.bb1efap-34f, 0x1.3b052p-28f, -0x1.ce2666p-27f,
+     -0x1.726e28p-28f, -0x1.f409fp-29f, -0x1.19b988p-26f, 0x1.796e86p-26f, -0x1.49fde4p-26f, -0x1.5460f8p-27f, -0x1.200d2p-27f, 0x1.33611cp-27f,
+     -0x1.1e4c92p-26f, -0x1.e73b42p-28f, 0x1.29a2fp-27f, -0x1.97e6e8p-26f, 0x1.90a1acp-27f, -0x1.b22b9cp-27f, -0x1.820a8p-26f, 0x1.babd92p-26f},
+    {0x1.c65b1cp-5f, 0x1.16a7fcp-5f, 0x1.5452p-6f, 0x1.9e87dp-7f, 0x1.f81bd8p-8f, 0x1.3238b8p-8f, 0x1.73cecp-9f, 0x1.c34706p-10f,
+     0x1.aa87dp-11f, 0x1.39e782p-12f, 0x1.cdf5a2p-14f, 0x1.53e714p-15f, 0x1.f42dep-17f, 0x1.700356p-18f, 0x1.0ec4f2p-19f, 0x1.8ed1b8p-21f,
+     0x1.86e67ep-1f, 0x1.6ec588p-1f, 0x1.56363cp-1f, 0x1.3da23cp-1f, 0x1.25653p-1f, 0x1.0dcbbp-1f, 0x1.ee264ap-2f, 0x1.c2d4ccp-2f,
+     0x1.86616p-2f, 0x1.3ee73p-2f, 0x1.01fba8p-2f, 0x1.9e1ep-3f, 0x1.4a4584p-3f, 0x1.06129cp-3f, 0x1.9e3efep-4f, 0x1.465a2p-4f},
+    {-0x1.b99364p-5f, -0x1.11e018p-5f, -0x1.50c438p-6f, -0x1.9be628p-7f, -0x1.f62a2ap-8f, -0x1.31811cp-8f, -0x1.734758p-9f, -0x1.c2e32ap-10f,
+     -0x1.aa5582p-11f, -0x1.39d71ep-12f, -0x1.cde8aep-14f, -0x1.53e092p-15f, -0x1.f425fp-17f, -0x1.6ffdfp-18f, -0x1.0ec118p-19f, -0x1.9004bp-21f,
+     -0x1.7c37c4p-2f, -0x1.86adp-2f, -0x1.8a2244p-2f, -0x1.8769p-2f, -0x1.7f6c3ap-2f, -0x1.732028p-2f, -0x1.637494p-2f, -0x1.514a9ap-2f,
+     -0x1.3314a6p-2f, -0x1.08a06p-2f, -0x1.be4338p-3f, -0x1.71e306p-3f, -0x1.2e788ap-3f, -0x1.e97634p-4f, -0x1.88bd98p-4f, -0x1.3914cp-4f},
+    {0x1.15b43ap-5f, 0x1.60959p-6f, 0x1.b79f4cp-7f, 0x1.0f1c04p-7f, 0x1.4c31cap-8f, 0x1.956ee6p-9f, 0x1.eda22ap-10f, 0x1.2c1308p-10f,
+     0x1.1c000ep-11f, 0x1.a2576cp-13f, 0x1.33ea3cp-14f, 0x1.c52a58p-16f, 0x1.4d7004p-17f, 0x1.eaab24p-19f, 0x1.690428p-20f, 0x1.0099dp-21f,
+     -0x1.2ebf18p-4f, -0x1.23904ap-5f, -0x1.2ca382p-10f, 0x1.d67cbp-6f, 0x1.b7866cp-5f, 0x1.2d9238p-4f, 0x1.6be3a4p-4f, 0x1.9846a6p-4f,
+     0x1.bdb6d6p-4f, 0x1.c5255ap-4f, 0x1.abf932p-4f, 0x1.80aec2p-4f, 0x1.4dd6e2p-4f, 0x1.1a5ba2p-4f, 0x1.d48a08p-5f, 0x1.7f21a2p-5f},
+    {-0x1.eb29fep-7f, -0x1.4864aap-7f, -0x1.a5dbc8p-8f, -0x1.08c2c6p-8f, -0x1.47d33p-9f, -0x1.929e42p-10f, -0x1.ec1014p-11f, -0x1.2bcdb6p-11f,
+     -0x1.1e7b48p-12f, -0x1.a67598p-14f, -0x1.371236p-15f, -0x1.c9e0d4p-17f, -0x1.50ec7p-18f, -0x1.efceeep-20f, -0x1.6cccf4p-21f, -0x1.910738p-23f,
+     0x1.46fcaap-3f, 0x1.2b31e8p-3f, 0x1.081088p-3f, 0x1.c16116p-4f, 0x1.6fa646p-4f, 0x1.1f7822p-4f, 0x1.a88624p-5f, 0x1.20b7f8p-5f,
+     0x1.d9c10ep-7f, -0x1.6d81a4p-8f, -0x1.218c4ap-6f, -0x1.834dd4p-6f, -0x1.9fed0cp-6f, -0x1.91d84cp-6f, -0x1.6cad8cp-6f, -0x1.3da5a8p-6f},
+    {0x1.25d47ep-8f, 0x1.c0043p-9f, 0x1.33e4e6p-9f, 0x1.9140bp-10f, 0x1.fbb294p-11f, 0x1.3bc34ap-11f, 0x1.84daap-12f, 0x1.dc018ep-13f,
+     0x1.c78058p-14f, 0x1.508e5p-15f, 0x1.f0041ap-17f, 0x1.6d27fcp-18f, 0x1.0cb924p-19f, 0x1.8b7622p-21f, 0x1.22f8f8p-22f, 0x1.16adap-25f,
+     -0x1.273264p-5f, -0x1.99a688p-5f, -0x1.e3452cp-5f, -0x1.0383cep-4f, -0x1.05383ep-4f, -0x1.f45932p-5f, -0x1.cbeb4ap-5f, -0x1.97dd12p-5f,
+     -0x1.40527ap-5f, -0x1.9e2a1ap-6f, -0x1.c7ea78p-7f, -0x1.744588p-8f, -0x1.57372p-12f, 0x1.6b27e2p-9f, 0x1.18b6cep-8f, 0x1.390abep-8f},
+};
+
+/* P(w), highest degree first */
+static const float SM32_TANH_SMALL[6] = {0x1.71a3d4p-9f, -0x1.1e7a22p-7f, 0x1.66752p-6f, -0x1.ba248ep-5f, 0x1.111144p-3f, -0x1.555556p-2f};
+
+VM32_INLINE V sm32_from_bits(uint32_t u) {
+    union { uint32_t u; float f; } b = {u};
+    return v_set1(b.f);
+}
+
 VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
-    V z = v_abs(x), m_lo, c, rcp;
-    V m = vm32_expm1_table(v_mul(v_set1(-2.0f), v_select(v_gt(z, v_set1(9.1f)), v_set1(9.1f), z)), &m_lo);
-    V d = v_add(v_set1(2.0f), m), d_lo = v_add(v_add(v_sub(v_set1(2.0f), d), m), m_lo);
-    V q = sm32_divide(v_sub(v_zero(), m), v_sub(v_zero(), m_lo), d, d_lo, &c, &rcp);
-    V t = f32_fma(c, rcp, q);
+    /* bit minimums: z >= +0, and a NaN (pinned by SM32_PINNED) becomes 9.5, raising nothing */
+    V z = f32_min_bits(v_abs(x), v_set1(SM32_TANH_CLAMP)), k = f32_min_bits(z, v_set1(SM32_TANH_INDEX_MAX));
+    V j = f32_shr_bits(k, 20), c = f32_bitselect(sm32_from_bits(0xFFF00000u), k, sm32_from_bits(0x00080000u));
+    V r = v_sub(z, c), q = f32_lookup32(SM32_TANH_TABLE[6], j), w = v_mul(z, z), s = v_set1(SM32_TANH_SMALL[0]);
+    int i;
+    for (i = 5; i >= 2; i--) q = f32_fma(q, r, f32_lookup32(SM32_TANH_TABLE[i], j));
+    for (i = 1; i < 6; i++) s = f32_fma(s, w, v_set1(SM32_TANH_SMALL[i]));
+    V big = v_add(f32_lookup32(SM32_TANH_TABLE[0], j), f32_fma(r, q, f32_lookup32(SM32_TANH_TABLE[1], j)));
+    V t = v_select(v_lt(z, v_set1(0.5f)), f32_fma(v_mul(w, z), s, z), big);
     (void)p;
-    return v_select(v_eq(z, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
+    return f32_bitselect(v_set1(-0.0f), x, t);
 }
 
 /* ---- gelu (erf form): x Phi(x) through the normal tail Phi(-z) = e^(-z^2/2) R(z), z = |x| clamped

@@ -1,0 +1,137 @@
+"""Polynomials for the native float32 tanh (src/kernels/ops_smooth_f32.h), z = |x|, no exponential:
+
+- z < 1/2: tanh z = z + z^3 P(z^2), P a fit of (tanh z - z) / z^3 in w = z^2 on [0, 1/4]
+  (z^3 P is at most 8.2% of the result, so its roundings are scaled down).
+- 1/2 <= z < 8: 4 binades of 8 intervals each, picked by the float's bits (bits(z) >> 20: the
+  exponent's low 2 bits and the top 3 bits of the significand; vpermt2ps on AVX-512), centre c =
+  the interval's midpoint (bits(z) with the low 20 bits replaced by 0x80000), r = z - c exact:
+  tanh z = c0 + c0_lo + r q(r), c0 + c0_lo = tanh(c) in two floats, q of degree Q_DEGREE. The
+  last interval, [7.5, 8), is fitted up to Z_MAX (z is clamped there; float32 tanh is 1 from
+  9.0109 on). Table slot j = bits(c) >> 20 mod 32.
+
+Fits interpolate at Chebyshev points (mpmath, 100 bits), the coefficients are rounded to float32,
+and the error of the rounded polynomial in exact arithmetic is printed in ULPs of the result
+(the kernel's float32 evaluation adds its roundings to that: see the exhaustive sweep).
+
+    python tools/fit_tanh_f32.py     # the C tables and each interval's error
+"""
+import struct
+
+from mpmath import cos, lu_solve, matrix, mp, mpf, pi, qr_solve, tanh
+
+mp.prec = 100
+P_DEGREE = 5  # P's degree in w
+Q_DEGREE = 4  # q's degree in r
+Z_MAX = mpf(9.5)
+SAMPLES = 400
+
+
+def f32(v):
+    return struct.unpack("<f", struct.pack("<f", float(v)))[0]
+
+
+def bits(v):
+    return struct.unpack("<I", struct.pack("<f", v))[0]
+
+
+def ulp(v):
+    """the float32 ULP at |v| (normal range)"""
+    e = mp.floor(mp.log(abs(v), 2))
+    return mpf(2) ** (e - 23)
+
+
+def c_hex(v):
+    if v == 0:
+        return "0.0f"
+    mant, exp = float(v).hex().split("p")
+    return mant.rstrip("0").rstrip(".") + "p" + exp + "f"
+
+
+def cheb_fit(f, a, b, degree, var=lambda t: t):
+    """coefficients (lowest first) of the polynomial in var(t) interpolating f at degree + 1
+    Chebyshev points of t in [a, b]"""
+    n = degree + 1
+    ts = [(a + b) / 2 + (b - a) / 2 * cos(pi * (j + mpf(1) / 2) / n) for j in range(n)]
+    c = lu_solve(matrix([[var(t) ** k for k in range(n)] for t in ts]), matrix([f(t) for t in ts]))
+    return [c[k] for k in range(n)]
+
+
+def horner(c, t):
+    s = mpf(0)
+    for ck in reversed(c):
+        s = s * t + mpf(ck)
+    return s
+
+
+def small():
+    def p_of_z(z):
+        if z < mpf(1) / 64:  # the series, no cancellation: tanh z = z - z^3/3 + 2z^5/15 - ...
+            w = z * z
+            return -mpf(1) / 3 + w * (mpf(2) / 15 + w * (mpf(-17) / 315 + w * (mpf(62) / 2835 + w * mpf(-1382) / 155925)))
+        return (tanh(z) - z) / z ** 3
+
+    # rounded to float32 one coefficient at a time, lowest degree first, each time refitting the
+    # ones not yet rounded (least squares weighted by z^3 / ulp(tanh z), the error's size in ULPs)
+    zs = [(1 + cos(pi * (j + mpf(1) / 2) / SAMPLES)) / 4 for j in range(SAMPLES)]
+    wts = [z ** 3 / ulp(tanh(z)) for z in zs]
+    target = [p_of_z(z) for z in zs]
+    c = []
+    for k in range(P_DEGREE + 1):
+        rest = [t - horner(c, z * z) for t, z in zip(target, zs)]
+        A = matrix([[wt * (z * z) ** i for i in range(k, P_DEGREE + 1)] for wt, z in zip(wts, zs)])
+        sol = qr_solve(A, matrix([wt * v for wt, v in zip(wts, rest)]))[0]
+        c.append(f32(sol[0]))
+    worst = max(abs(z + z ** 3 * horner(c, z * z) - tanh(z)) / ulp(tanh(z))
+                for z in (mpf(j + 1) / (2 * SAMPLES) for j in range(SAMPLES)))
+    return c, worst
+
+
+def intervals():
+    """(slot, lo, hi, centre) of the 32 intervals"""
+    out = []
+    for e in range(-1, 3):
+        for m in range(8):
+            lo, width = mpf(2) ** e * (1 + mpf(m) / 8), mpf(2) ** e / 8
+            centre = f32(lo + width / 2)
+            hi = Z_MAX if (e, m) == (2, 7) else lo + width
+            out.append(((bits(centre) >> 20) & 31, lo, hi, centre))
+    return out
+
+
+def table():
+    rows = [[None] * 32 for _ in range(Q_DEGREE + 3)]
+    worst = []
+    for slot, lo, hi, centre in intervals():
+        c = mpf(centre)
+        t0 = tanh(c)
+        hi0 = f32(t0)
+        lo0 = f32(t0 - mpf(hi0))
+
+        def q(r):
+            # (tanh(c + r) - tanh c) / r by the addition formula, without cancellation
+            tr = tanh(r)
+            return (tr / r if abs(r) > mpf(2) ** -40 else 1 - r * r / 3) * (1 - t0 * t0) / (1 + t0 * tr)
+
+        qc = [f32(v) for v in cheb_fit(q, lo - c, hi - c, Q_DEGREE)]
+        for k, v in enumerate([hi0, lo0] + qc):
+            rows[k][slot] = v
+        err = max(abs(mpf(hi0) + mpf(lo0) + r * horner(qc, r) - tanh(c + r)) / ulp(tanh(c + r))
+                  for r in ((lo - c) + (hi - lo) * j / SAMPLES for j in range(SAMPLES + 1)))
+        worst.append((float(err), float(lo), float(hi)))
+    return rows, worst
+
+
+if __name__ == "__main__":
+    import math
+    p, err = small()
+    print(f"/* P, highest degree first: {float(err):.2e} ULP before the float32 evaluation */")
+    print(", ".join(c_hex(v) for v in reversed(p)))
+    rows, worst = table()
+    for e, lo, hi in worst:
+        print(f"[{lo:.4f}, {hi:.4f}]: {e:.2e} ULP (2^{math.log2(e) if e else -99:.1f})")
+    print(f"/* rows c0, c0_lo, c1..c{Q_DEGREE + 1}, slot j = bits(centre) >> 20 mod 32 */")
+    print("{")
+    for row in rows:
+        vals = [c_hex(v) for v in row]
+        print("    {" + ",\n     ".join(", ".join(vals[i:i + 8]) for i in range(0, 32, 8)) + "},")
+    print("};")
