@@ -17,6 +17,8 @@ and the error of the rounded polynomial in exact arithmetic is printed in ULPs o
 """
 import struct
 
+import numpy as np
+
 from mpmath import cos, lu_solve, matrix, mp, mpf, pi, qr_solve, tanh
 
 mp.prec = 100
@@ -86,15 +88,30 @@ def small():
     return c, worst
 
 
+def good_centre(lo, hi):
+    """the float c in [lo, hi) nearest its middle whose tanh is within 2^-11 ULP of a float32 (so
+    c0 = tanh(c) rounded needs no low part; r = z - c stays exact by Sterbenz's lemma)"""
+    mid = f32((lo + hi) / 2)
+    cands = np.arange(bits(f32(lo)), bits(f32(hi)), dtype=np.uint32).view(np.float32)
+    cands = cands[np.argsort(np.abs(cands - np.float32(mid)), kind="stable")]
+    t = np.tanh(cands.astype(np.float64))
+    frac = np.abs(t - t.astype(np.float32)) / np.spacing(t.astype(np.float32))
+    for i in np.nonzero(frac < 2.0 ** -11)[0]:  # float64's tanh screens, mpmath decides
+        c = float(cands[i])
+        t0 = tanh(mpf(c))
+        if abs(t0 - mpf(f32(t0))) < ulp(t0) * mpf(2) ** -11:
+            return c
+    raise ValueError("no centre")
+
+
 def intervals():
     """(slot, lo, hi, centre) of the 32 intervals"""
     out = []
     for e in range(-1, 3):
         for m in range(8):
             lo, width = mpf(2) ** e * (1 + mpf(m) / 8), mpf(2) ** e / 8
-            centre = f32(lo + width / 2)
             hi = Z_MAX if (e, m) == (2, 7) else lo + width
-            out.append(((bits(centre) >> 20) & 31, lo, hi, centre))
+            out.append(((bits(f32(lo)) >> 20) & 31, lo, hi, good_centre(lo, lo + width)))
     return out
 
 
@@ -104,8 +121,7 @@ def table():
     for slot, lo, hi, centre in intervals():
         c = mpf(centre)
         t0 = tanh(c)
-        hi0 = f32(t0)
-        lo0 = f32(t0 - mpf(hi0))
+        c0 = f32(t0)
 
         def q(r):
             # (tanh(c + r) - tanh c) / r by the addition formula, without cancellation
@@ -113,9 +129,9 @@ def table():
             return (tr / r if abs(r) > mpf(2) ** -40 else 1 - r * r / 3) * (1 - t0 * t0) / (1 + t0 * tr)
 
         qc = [f32(v) for v in cheb_fit(q, lo - c, hi - c, Q_DEGREE)]
-        for k, v in enumerate([hi0, lo0] + qc):
+        for k, v in enumerate([centre, c0] + qc):
             rows[k][slot] = v
-        err = max(abs(mpf(hi0) + mpf(lo0) + r * horner(qc, r) - tanh(c + r)) / ulp(tanh(c + r))
+        err = max(abs(mpf(c0) + r * horner(qc, r) - tanh(c + r)) / ulp(tanh(c + r))
                   for r in ((lo - c) + (hi - lo) * j / SAMPLES for j in range(SAMPLES + 1)))
         worst.append((float(err), float(lo), float(hi)))
     return rows, worst
@@ -129,7 +145,7 @@ if __name__ == "__main__":
     rows, worst = table()
     for e, lo, hi in worst:
         print(f"[{lo:.4f}, {hi:.4f}]: {e:.2e} ULP (2^{math.log2(e) if e else -99:.1f})")
-    print(f"/* rows c0, c0_lo, c1..c{Q_DEGREE + 1}, slot j = bits(centre) >> 20 mod 32 */")
+    print(f"/* rows centre c, c0 = tanh(c), c1..c{Q_DEGREE + 1}, slot j = bits(z) >> 20 mod 32 */")
     print("{")
     for row in rows:
         vals = [c_hex(v) for v in row]

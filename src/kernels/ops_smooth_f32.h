@@ -166,64 +166,59 @@ VM32_INLINE V OPF(silu_native)(V x, const P *p) {
  * z < 1/2: t = z + z^3 P(z^2), P of degree 5 (z^3 P is at most 8.2% of t, so its roundings
  * count that much less than the last one). 1/2 <= z < 8: 4 binades of 8 intervals, slot j =
  * bits(z) >> 20 mod 32 (the exponent's low 2 bits and the significand's top 3; vpermt2ps on
- * AVX-512), centre c = bits(z) with its low 20 bits replaced by 0x80000, r = z - c exact, t =
- * c0 + (r q(r) + c0_lo) with tanh(c) = c0 + c0_lo and q of degree 4 (|r q| <= 0.06 t). z is
- * clamped at 9.5 (float32 tanh is 1 from 9.0109 on), the index at the float below 8: the last
- * interval, centre 7.75, is fitted up to 9.5. The polynomials are within 0.016 ULP before the
- * float32 evaluation; the sign of a zero kept, +-1 exactly from 9.0109 on. ---- */
+ * AVX-512); in each a centre c whose tanh is within 2^-11 ULP of a float32 c0, r = z - c exact
+ * (Sterbenz), t = c0 + r q(r) in one FMA, q of degree 4 (|r q| <= 0.06 t). z is clamped at 9.5
+ * (float32 tanh is 1 from 9.0109 on) and the index at the float below 8: the last interval's
+ * polynomial covers [7.5, 9.5]. The polynomials are within 0.02 ULP before the float32
+ * evaluation; the sign of a zero kept, +-1 exactly from 9.0109 on. ---- */
 #define SM32_TANH_CLAMP 9.5f
 #define SM32_TANH_INDEX_MAX 0x1.fffffep2f /* the float below 8 */
 
-/* rows c0, c0_lo, c1..c5 by slot */
+/* rows c, c0 = tanh(c) rounded, c1..c5, by slot */
 static const float SM32_TANH_TABLE[7][32] = {
-    {0x1.f1994ep-1f, 0x1.f73776p-1f, 0x1.faa794p-1f, 0x1.fcc04cp-1f, 0x1.fe06ecp-1f, 0x1.fecd6cp-1f, 0x1.ff45f6p-1f, 0x1.ff8f22p-1f,
-     0x1.ffcaacp-1f, 0x1.ffec62p-1f, 0x1.fff8c8p-1f, 0x1.fffd58p-1f, 0x1.ffff06p-1f, 0x1.ffffa4p-1f, 0x1.ffffdep-1f, 0x1.fffff4p-1f,
-     0x1.f20212p-2f, 0x1.10af48p-1f, 0x1.26d77p-1f, 0x1.3b75f8p-1f, 0x1.4e8d8ap-1f, 0x1.60260ap-1f, 0x1.704bb2p-1f, 0x1.7f0e1ap-1f,
-     0x1.92bfb4p-1f, 0x1.a8dbccp-1f, 0x1.bad50ap-1f, 0x1.c950a4p-1f, 0x1.d4e6f4p-1f, 0x1.de1eb6p-1f, 0x1.e56b7p-1f, 0x1.eb2dfep-1f},
-    {-0x1.1b607p-30f, 0x1.65545cp-26f, -0x1.691428p-26f, 0x1.b79b8ap-26f, -0x1.f2efbep-26f, -0x1.02b9dap-26f, 0x1.a6c268p-26f, -0x1.92aacep-28f,
-     0x1.f90732p-28f, -0x1.b0cb8cp-26f, 0x1.c6dc34p-29f, 0x1.80a412p-28f, -0x1.72ce6ep-29f, -0x1.bb1efap-34f, 0x1.3b052p-28f, -0x1.ce2666p-27f,
-     -0x1.726e28p-28f, -0x1.f409fp-29f, -0x1.19b988p-26f, 0x1.796e86p-26f, -0x1.49fde4p-26f, -0x1.5460f8p-27f, -0x1.200d2p-27f, 0x1.33611cp-27f,
-     -0x1.1e4c92p-26f, -0x1.e73b42p-28f, 0x1.29a2fp-27f, -0x1.97e6e8p-26f, 0x1.90a1acp-27f, -0x1.b22b9cp-27f, -0x1.820a8p-26f, 0x1.babd92p-26f},
-    {0x1.c65b1cp-5f, 0x1.16a7fcp-5f, 0x1.5452p-6f, 0x1.9e87dp-7f, 0x1.f81bd8p-8f, 0x1.3238b8p-8f, 0x1.73cecp-9f, 0x1.c34706p-10f,
-     0x1.aa87dp-11f, 0x1.39e782p-12f, 0x1.cdf5a2p-14f, 0x1.53e714p-15f, 0x1.f42dep-17f, 0x1.700356p-18f, 0x1.0ec4f2p-19f, 0x1.8ed1b8p-21f,
-     0x1.86e67ep-1f, 0x1.6ec588p-1f, 0x1.56363cp-1f, 0x1.3da23cp-1f, 0x1.25653p-1f, 0x1.0dcbbp-1f, 0x1.ee264ap-2f, 0x1.c2d4ccp-2f,
-     0x1.86616p-2f, 0x1.3ee73p-2f, 0x1.01fba8p-2f, 0x1.9e1ep-3f, 0x1.4a4584p-3f, 0x1.06129cp-3f, 0x1.9e3efep-4f, 0x1.465a2p-4f},
-    {-0x1.b99364p-5f, -0x1.11e018p-5f, -0x1.50c438p-6f, -0x1.9be628p-7f, -0x1.f62a2ap-8f, -0x1.31811cp-8f, -0x1.734758p-9f, -0x1.c2e32ap-10f,
-     -0x1.aa5582p-11f, -0x1.39d71ep-12f, -0x1.cde8aep-14f, -0x1.53e092p-15f, -0x1.f425fp-17f, -0x1.6ffdfp-18f, -0x1.0ec118p-19f, -0x1.9004bp-21f,
-     -0x1.7c37c4p-2f, -0x1.86adp-2f, -0x1.8a2244p-2f, -0x1.8769p-2f, -0x1.7f6c3ap-2f, -0x1.732028p-2f, -0x1.637494p-2f, -0x1.514a9ap-2f,
-     -0x1.3314a6p-2f, -0x1.08a06p-2f, -0x1.be4338p-3f, -0x1.71e306p-3f, -0x1.2e788ap-3f, -0x1.e97634p-4f, -0x1.88bd98p-4f, -0x1.3914cp-4f},
-    {0x1.15b43ap-5f, 0x1.60959p-6f, 0x1.b79f4cp-7f, 0x1.0f1c04p-7f, 0x1.4c31cap-8f, 0x1.956ee6p-9f, 0x1.eda22ap-10f, 0x1.2c1308p-10f,
-     0x1.1c000ep-11f, 0x1.a2576cp-13f, 0x1.33ea3cp-14f, 0x1.c52a58p-16f, 0x1.4d7004p-17f, 0x1.eaab24p-19f, 0x1.690428p-20f, 0x1.0099dp-21f,
-     -0x1.2ebf18p-4f, -0x1.23904ap-5f, -0x1.2ca382p-10f, 0x1.d67cbp-6f, 0x1.b7866cp-5f, 0x1.2d9238p-4f, 0x1.6be3a4p-4f, 0x1.9846a6p-4f,
-     0x1.bdb6d6p-4f, 0x1.c5255ap-4f, 0x1.abf932p-4f, 0x1.80aec2p-4f, 0x1.4dd6e2p-4f, 0x1.1a5ba2p-4f, 0x1.d48a08p-5f, 0x1.7f21a2p-5f},
-    {-0x1.eb29fep-7f, -0x1.4864aap-7f, -0x1.a5dbc8p-8f, -0x1.08c2c6p-8f, -0x1.47d33p-9f, -0x1.929e42p-10f, -0x1.ec1014p-11f, -0x1.2bcdb6p-11f,
-     -0x1.1e7b48p-12f, -0x1.a67598p-14f, -0x1.371236p-15f, -0x1.c9e0d4p-17f, -0x1.50ec7p-18f, -0x1.efceeep-20f, -0x1.6cccf4p-21f, -0x1.910738p-23f,
-     0x1.46fcaap-3f, 0x1.2b31e8p-3f, 0x1.081088p-3f, 0x1.c16116p-4f, 0x1.6fa646p-4f, 0x1.1f7822p-4f, 0x1.a88624p-5f, 0x1.20b7f8p-5f,
-     0x1.d9c10ep-7f, -0x1.6d81a4p-8f, -0x1.218c4ap-6f, -0x1.834dd4p-6f, -0x1.9fed0cp-6f, -0x1.91d84cp-6f, -0x1.6cad8cp-6f, -0x1.3da5a8p-6f},
-    {0x1.25d47ep-8f, 0x1.c0043p-9f, 0x1.33e4e6p-9f, 0x1.9140bp-10f, 0x1.fbb294p-11f, 0x1.3bc34ap-11f, 0x1.84daap-12f, 0x1.dc018ep-13f,
-     0x1.c78058p-14f, 0x1.508e5p-15f, 0x1.f0041ap-17f, 0x1.6d27fcp-18f, 0x1.0cb924p-19f, 0x1.8b7622p-21f, 0x1.22f8f8p-22f, 0x1.16adap-25f,
-     -0x1.273264p-5f, -0x1.99a688p-5f, -0x1.e3452cp-5f, -0x1.0383cep-4f, -0x1.05383ep-4f, -0x1.f45932p-5f, -0x1.cbeb4ap-5f, -0x1.97dd12p-5f,
-     -0x1.40527ap-5f, -0x1.9e2a1ap-6f, -0x1.c7ea78p-7f, -0x1.744588p-8f, -0x1.57372p-12f, 0x1.6b27e2p-9f, 0x1.18b6cep-8f, 0x1.390abep-8f},
+    {0x1.0ffa5ep+1f, 0x1.300306p+1f, 0x1.4fff6p+1f, 0x1.6fffap+1f, 0x1.900638p+1f, 0x1.afffbp+1f, 0x1.d001c8p+1f, 0x1.effefap+1f,
+     0x1.0fffdap+2f, 0x1.2ffe1ep+2f, 0x1.4fff82p+2f, 0x1.6ffdbep+2f, 0x1.9002fp+2f, 0x1.b00038p+2f, 0x1.cfdb16p+2f, 0x1.f12dc8p+2f,
+     0x1.10067p-1f, 0x1.3002f2p-1f, 0x1.4fffbcp-1f, 0x1.6ff1b4p-1f, 0x1.8ffd6ap-1f, 0x1.b00214p-1f, 0x1.d00148p-1f, 0x1.f00048p-1f,
+     0x1.100146p+0f, 0x1.3000eep+0f, 0x1.5003c4p+0f, 0x1.6ff9acp+0f, 0x1.900062p+0f, 0x1.affc02p+0f, 0x1.cffe8cp+0f, 0x1.f0015ap+0f},
+    {0x1.f1980ep-1f, 0x1.f737ep-1f, 0x1.faa786p-1f, 0x1.fcc048p-1f, 0x1.fe071cp-1f, 0x1.fecd6ap-1f, 0x1.ff45fcp-1f, 0x1.ff8f2p-1f,
+     0x1.ffcaacp-1f, 0x1.ffec6p-1f, 0x1.fff8c8p-1f, 0x1.fffd58p-1f, 0x1.ffff06p-1f, 0x1.ffffa4p-1f, 0x1.ffffdep-1f, 0x1.fffff4p-1f,
+     0x1.f20be6p-2f, 0x1.10b164p-1f, 0x1.26d742p-1f, 0x1.3b6d1ap-1f, 0x1.4e8c0ep-1f, 0x1.602722p-1f, 0x1.704c5p-1f, 0x1.7f0e3ap-1f,
+     0x1.92c0acp-1f, 0x1.a8dc6p-1f, 0x1.bad6fp-1f, 0x1.c94e14p-1f, 0x1.d4e714p-1f, 0x1.de1dbp-1f, 0x1.e56b24p-1f, 0x1.eb2e36p-1f},
+    {0x1.c681fap-5f, 0x1.169b0cp-5f, 0x1.54554ap-6f, 0x1.9e8a3ap-7f, 0x1.f7eb1p-8f, 0x1.323a36p-8f, 0x1.73c46cp-9f, 0x1.c34e3cp-10f,
+     0x1.aa89cap-11f, 0x1.39f9fap-12f, 0x1.cdfcbep-14f, 0x1.53ff1p-15f, 0x1.f3fff8p-17f, 0x1.7000d2p-18f, 0x1.0ffdfep-19f, 0x1.805fd4p-21f,
+     0x1.86e1b6p-1f, 0x1.6ec348p-1f, 0x1.56367p-1f, 0x1.3dad2ap-1f, 0x1.25672p-1f, 0x1.0dca2ep-1f, 0x1.ee2484p-2f, 0x1.c2d46ep-2f,
+     0x1.865e52p-2f, 0x1.3ee544p-2f, 0x1.01f516p-2f, 0x1.9e304ap-3f, 0x1.4a449cp-3f, 0x1.061a3ep-3f, 0x1.9e4374p-4f, 0x1.4656d2p-4f},
+    {-0x1.b9b81p-5f, -0x1.11d39ap-5f, -0x1.50c772p-6f, -0x1.9be88ap-7f, -0x1.f5f9cp-8f, -0x1.318298p-8f, -0x1.733d0ap-9f, -0x1.c2ea5cp-10f,
+     -0x1.aa577ap-11f, -0x1.39e994p-12f, -0x1.cdefcap-14f, -0x1.53f88ep-15f, -0x1.f3f808p-17f, -0x1.6ffb6cp-18f, -0x1.0ffa24p-19f, -0x1.81e58ep-21f,
+     -0x1.7c3aap-2f, -0x1.86adap-2f, -0x1.8a2244p-2f, -0x1.876b76p-2f, -0x1.7f6d1p-2f, -0x1.731f3ep-2f, -0x1.6373e6p-2f, -0x1.514a7p-2f,
+     -0x1.3312fcp-2f, -0x1.089f24p-2f, -0x1.be39c6p-3f, -0x1.71f148p-3f, -0x1.2e77cap-3f, -0x1.e9836ap-4f, -0x1.88c196p-4f, -0x1.3911b6p-4f},
+    {0x1.15c9d8p-5f, 0x1.60860ep-6f, 0x1.b7a36ap-7f, 0x1.0f1d9p-7f, 0x1.4c11f6p-8f, 0x1.9570dep-9f, 0x1.ed947ap-10f, 0x1.2c17d2p-10f,
+     0x1.1c016p-11f, 0x1.a27038p-13f, 0x1.33efp-14f, 0x1.c54a94p-16f, 0x1.4d512cp-17f, 0x1.eaa7c4p-19f, 0x1.6aa8d4p-20f, 0x1.f1876p-22f,
+     -0x1.2e9e34p-4f, -0x1.2374cp-5f, -0x1.2ce9a8p-10f, 0x1.d5b3e2p-6f, 0x1.b7779p-5f, 0x1.2d96e2p-4f, 0x1.6be5c4p-4f, 0x1.9846f8p-4f,
+     0x1.bdb802p-4f, 0x1.c52504p-4f, 0x1.abf4eep-4f, 0x1.80b856p-4f, 0x1.4dd642p-4f, 0x1.1a61e8p-4f, 0x1.d48e2cp-5f, 0x1.7f1e48p-5f},
+    {-0x1.eb4a52p-7f, -0x1.48576ep-7f, -0x1.a5df8ap-8f, -0x1.08c43ep-8f, -0x1.47b45cp-9f, -0x1.92a03p-10f, -0x1.ec028ep-11f, -0x1.2bd278p-11f,
+     -0x1.1e7c9ap-12f, -0x1.a68e58p-14f, -0x1.3716fap-15f, -0x1.ca010ap-17f, -0x1.50cd9cp-18f, -0x1.efcb8ep-20f, -0x1.6e70d6p-21f, -0x1.88ccp-23f,
+     0x1.46f806p-3f, 0x1.2b2ef6p-3f, 0x1.0810d8p-3f, 0x1.c18552p-4f, 0x1.6facdep-4f, 0x1.1f731p-4f, 0x1.a88062p-5f, 0x1.20b6d8p-5f,
+     0x1.d9a13p-7f, -0x1.6d9fb8p-8f, -0x1.219d0ep-6f, -0x1.834252p-6f, -0x1.9fed18p-6f, -0x1.91dbd6p-6f, -0x1.6caf8ap-6f, -0x1.3da396p-6f},
+    {0x1.25d61ep-8f, 0x1.c001d2p-9f, 0x1.33e54ep-9f, 0x1.914108p-10f, 0x1.fbaae2p-11f, 0x1.3bc388p-11f, 0x1.84d8dep-12f, 0x1.dc02cep-13f,
+     0x1.c780bp-14f, 0x1.50919ap-15f, 0x1.f0056p-17f, 0x1.6d2c44p-18f, 0x1.0cb50ap-19f, 0x1.8b75bp-21f, 0x1.2330d8p-22f, 0x1.14b188p-25f,
+     -0x1.2736eap-5f, -0x1.99a7f8p-5f, -0x1.e34518p-5f, -0x1.03831cp-4f, -0x1.05385p-4f, -0x1.f458d8p-5f, -0x1.cbeafap-5f, -0x1.97dcfcp-5f,
+     -0x1.4051bp-5f, -0x1.9e2916p-6f, -0x1.c7e42ap-7f, -0x1.745402p-8f, -0x1.572e88p-12f, 0x1.6b21e4p-9f, 0x1.18b65ap-8f, 0x1.390acep-8f},
 };
 
 /* P(w), highest degree first */
 static const float SM32_TANH_SMALL[6] = {0x1.71a3d4p-9f, -0x1.1e7a22p-7f, 0x1.66752p-6f, -0x1.ba248ep-5f, 0x1.111144p-3f, -0x1.555556p-2f};
 
-VM32_INLINE V sm32_from_bits(uint32_t u) {
-    union { uint32_t u; float f; } b = {u};
-    return v_set1(b.f);
-}
-
 VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
     /* bit minimums: z >= +0, and a NaN (pinned by SM32_PINNED) becomes 9.5, raising nothing */
-    V z = f32_min_bits(v_abs(x), v_set1(SM32_TANH_CLAMP)), k = f32_min_bits(z, v_set1(SM32_TANH_INDEX_MAX));
-    V j = f32_shr_bits(k, 20), c = f32_bitselect(sm32_from_bits(0xFFF00000u), k, sm32_from_bits(0x00080000u));
-    V r = v_sub(z, c), q = f32_lookup32(SM32_TANH_TABLE[6], j), w = v_mul(z, z), s = v_set1(SM32_TANH_SMALL[0]);
+    V z = f32_min_bits(v_abs(x), v_set1(SM32_TANH_CLAMP));
+    V j = f32_shr_bits(f32_min_bits(z, v_set1(SM32_TANH_INDEX_MAX)), 20);
+    V r = v_sub(z, f32_lookup32(SM32_TANH_TABLE[0], j)), q = f32_lookup32(SM32_TANH_TABLE[6], j);
+    V w = v_mul(z, z), s = v_set1(SM32_TANH_SMALL[0]);
     int i;
     for (i = 5; i >= 2; i--) q = f32_fma(q, r, f32_lookup32(SM32_TANH_TABLE[i], j));
     for (i = 1; i < 6; i++) s = f32_fma(s, w, v_set1(SM32_TANH_SMALL[i]));
-    V big = v_add(f32_lookup32(SM32_TANH_TABLE[0], j), f32_fma(r, q, f32_lookup32(SM32_TANH_TABLE[1], j)));
-    V t = v_select(v_lt(z, v_set1(0.5f)), f32_fma(v_mul(w, z), s, z), big);
+    V t = v_select(v_lt(z, v_set1(0.5f)), f32_fma(v_mul(w, z), s, z), f32_fma(r, q, f32_lookup32(SM32_TANH_TABLE[1], j)));
     (void)p;
     return f32_bitselect(v_set1(-0.0f), x, t);
 }
