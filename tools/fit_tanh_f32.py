@@ -23,7 +23,8 @@ from mpmath import cos, lu_solve, matrix, mp, mpf, pi, qr_solve, tanh
 
 mp.prec = 100
 P_DEGREE = 5  # P's degree in w
-Q_DEGREE = 4  # q's degree in r
+Q_DEGREE = 4  # q's degree in r (and g's, tanhshrink's)
+S_DEGREE = 5  # tanhshrink's Q's degree in w
 Z_MAX = mpf(9.5)
 SAMPLES = 400
 
@@ -88,30 +89,39 @@ def small():
     return c, worst
 
 
-def good_centre(lo, hi):
-    """the float c in [lo, hi) nearest its middle whose tanh is within 2^-11 ULP of a float32 (so
-    c0 = tanh(c) rounded needs no low part; r = z - c stays exact by Sterbenz's lemma)"""
+def good_centre(lo, hi, f_np=np.tanh, f_mp=tanh, d_mp=None):
+    """a float c in [lo, hi) where f is within 2^-11 ULP of a float32 (so c0 =
+    f(c) rounded needs no low part; r = z - c stays exact by Sterbenz's lemma): the one nearest
+    the middle, or with d_mp (f's derivative) given, the one of the first 64 whose f'(c) is
+    nearest a float32 (the rounding of c1 r counts where |c1 r| is large against f)"""
     mid = f32((lo + hi) / 2)
     cands = np.arange(bits(f32(lo)), bits(f32(hi)), dtype=np.uint32).view(np.float32)
     cands = cands[np.argsort(np.abs(cands - np.float32(mid)), kind="stable")]
-    t = np.tanh(cands.astype(np.float64))
+    t = f_np(cands.astype(np.float64))
     frac = np.abs(t - t.astype(np.float32)) / np.spacing(t.astype(np.float32))
-    for i in np.nonzero(frac < 2.0 ** -11)[0]:  # float64's tanh screens, mpmath decides
+    found = []
+    for i in np.nonzero(frac < 2.0 ** -11)[0]:  # float64 screens, mpmath decides
         c = float(cands[i])
-        t0 = tanh(mpf(c))
+        t0 = f_mp(mpf(c))
         if abs(t0 - mpf(f32(t0))) < ulp(t0) * mpf(2) ** -11:
-            return c
-    raise ValueError("no centre")
+            if d_mp is None:
+                return c
+            found.append(c)
+            if len(found) == 64:
+                break
+    if not found:
+        raise ValueError("no centre")
+    return min(found, key=lambda c: abs(d_mp(mpf(c)) - mpf(f32(d_mp(mpf(c))))) / ulp(d_mp(mpf(c))))
 
 
-def intervals():
-    """(slot, lo, hi, centre) of the 32 intervals"""
+def intervals(f_np=np.tanh, f_mp=tanh, d_mp=None):
+    """(slot, lo, hi, centre) of the 32 intervals, the centres chosen for f"""
     out = []
     for e in range(-1, 3):
         for m in range(8):
             lo, width = mpf(2) ** e * (1 + mpf(m) / 8), mpf(2) ** e / 8
             hi = Z_MAX if (e, m) == (2, 7) else lo + width
-            out.append(((bits(f32(lo)) >> 20) & 31, lo, hi, good_centre(lo, lo + width)))
+            out.append(((bits(f32(lo)) >> 20) & 31, lo, hi, good_centre(lo, lo + width, f_np, f_mp, d_mp)))
     return out
 
 
@@ -137,6 +147,45 @@ def table():
     return rows, worst
 
 
+def shrink_small():
+    """tanhshrink z - tanh z = z^3 (1/3 + w Q(w)) below 1/2: Q's coefficients, lowest first, and
+    the error of 1/3 + w Q relative to (z - tanh z) / z^3, in exact arithmetic"""
+    def big_p(z):
+        if z < mpf(1) / 64:
+            w = z * z
+            return mpf(1) / 3 + w * (mpf(-2) / 15 + w * (mpf(17) / 315 + w * (mpf(-62) / 2835 + w * mpf(1382) / 155925)))
+        return (z - tanh(z)) / z ** 3
+
+    q = [f32(v) for v in cheb_fit(lambda z: (big_p(z) - mpf(1) / 3) / (z * z), mpf(0), mpf(1) / 2, S_DEGREE,
+                                  var=lambda z: z * z)]
+    worst = max(abs(mpf(1) / 3 + z * z * horner(q, z * z) - big_p(z)) / big_p(z)
+                for z in (mpf(j + 1) / (2 * SAMPLES) for j in range(SAMPLES)))
+    return q, worst
+
+
+def shrink_table():
+    """tanhshrink's rows as tanh's: centre c (where c - tanh c is within 2^-11 ULP of a float32
+    d0), d0, g1..g5, z - tanh z = d0 + r g(r)"""
+    rows = [[None] * 32 for _ in range(Q_DEGREE + 3)]
+    worst = []
+    for slot, lo, hi, centre in intervals(lambda c: c - np.tanh(c), lambda c: c - tanh(c), lambda c: tanh(c) ** 2):
+        c = mpf(centre)
+        t0 = tanh(c)
+        d0 = f32(c - t0)
+
+        def g(r):  # 1 - (tanh(c + r) - tanh c) / r, by the addition formula
+            tr = tanh(r)
+            return 1 - (tr / r if abs(r) > mpf(2) ** -40 else 1 - r * r / 3) * (1 - t0 * t0) / (1 + t0 * tr)
+
+        g1 = f32(t0 * t0)  # g's constant term: the derivative, rounded; the rest fitted to what is left
+        gc = [g1] + [f32(v) for v in cheb_fit(lambda r: (g(r) - g1) / r if r else -mpf("nan"), lo - c, hi - c, Q_DEGREE - 1)]
+        for k, v in enumerate([centre, d0] + gc):
+            rows[k][slot] = v
+        err = max(abs(mpf(d0) + r * horner(gc, r) - (c + r - tanh(c + r))) / ulp(c + r - tanh(c + r))
+                  for r in ((lo - c) + (hi - lo) * j / SAMPLES for j in range(SAMPLES + 1)))
+        worst.append((float(err), float(lo), float(hi)))
+    return rows, worst
+
 if __name__ == "__main__":
     import math
     p, err = small()
@@ -148,6 +197,18 @@ if __name__ == "__main__":
     print(f"/* rows centre c, c0 = tanh(c), c1..c{Q_DEGREE + 1}, slot j = bits(z) >> 20 mod 32 */")
     print("{")
     for row in rows:
+        vals = [c_hex(v) for v in row]
+        print("    {" + ",\n     ".join(", ".join(vals[i:i + 8]) for i in range(0, 32, 8)) + "},")
+    print("};")
+    q, err = shrink_small()
+    print(f"/* tanhshrink: Q, highest degree first: {float(err):.2e} relative */")
+    print(", ".join(c_hex(v) for v in reversed(q)))
+    srows, sworst = shrink_table()
+    for e, lo, hi in sworst:
+        print(f"tanhshrink [{lo:.4f}, {hi:.4f}]: {e:.2e} ULP")
+    print("/* tanhshrink: rows c, d0, g1..g5 */")
+    print("{")
+    for row in srows:
         vals = [c_hex(v) for v in row]
         print("    {" + ",\n     ".join(", ".join(vals[i:i + 8]) for i in range(0, 32, 8)) + "},")
     print("};")
