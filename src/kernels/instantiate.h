@@ -105,11 +105,10 @@ RECT_DEFINE_COUNT_POSITIVE(bf16, rect_bf16, f32_load_bf16)
  * in exactly one list (the table at the end fails to compile for an op in neither, the kernels
  * for an op in both). Computed in float64 by a variant sized for float32 results
  * (ops_smooth_wide.h) and rounded once: */
-#define RECT_F32_WIDE_LITE_SMOOTH_OPS(X) X(gelu_tanh) X(softplus) X(log_sigmoid) X(mish) \
-    X(tanhshrink)
+#define RECT_F32_WIDE_LITE_SMOOTH_OPS(X) X(gelu_tanh) X(softplus) X(log_sigmoid) X(mish)
 /* ... natively in float32 (ops_smooth_f32.h): */
 #define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(sigmoid) X(silu) X(tanh) X(hardsigmoid) X(hardswish) \
-    X(gelu) X(selu)
+    X(gelu) X(selu) X(tanhshrink)
 /* The derivatives, likewise (every op of RECT_SMOOTH_GRAD_OPS in one list): */
 #define RECT_F32_WIDE_LITE_GRAD_OPS(X) X(sigmoid_grad) X(silu_grad) X(tanh_grad) X(elu_grad) X(celu_grad) \
     X(selu_grad) X(softplus_grad) X(log_sigmoid_grad) X(mish_grad) X(gelu_tanh_grad) X(tanhshrink_grad)

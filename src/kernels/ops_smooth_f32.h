@@ -162,20 +162,131 @@ VM32_INLINE V OPF(silu_native)(V x, const P *p) {
     return v_select(big, x, vm32_scalef(f32_fma(xc, q, v_mul(v_mul(xc, c), rcp)), s));
 }
 
-/* tanh(x) = sign(x) t, t = -m / (2 + m), m = expm1(-2|x|) as hi + lo (vmath_f32.h's table form),
- * 2 + m summed exactly (Fast2Sum: 2 >= |m|), the quotient by sm32_divide: no cancellation (2 + m
- * >= 1; t = |x| to float32 precision for a tiny x). 0.6032 ULP at most over all 2^32 inputs:
- * the table's lo part is not multiplied by 1 + m (2^-31.5 absolute), which counts where |m| is
- * near 0.011. |x| clamped at 9.1 (within expm1's domain; above 9.02 float32 tanh is +-1, and so is
- * t). The sign of a zero kept. */
+/* ---- tanh(x) = sign(x) t, z = |x|, without an exponential (tools/fit_tanh_f32.py):
+ * z < 1/2: t = z + z^3 P(z^2), P of degree 5 (z^3 P is at most 8.2% of t, so its roundings
+ * count that much less than the last one). 1/2 <= z < 8: 4 binades of 8 intervals, slot j =
+ * bits(z) >> 20 mod 32 (the exponent's low 2 bits and the significand's top 3; vpermt2ps on
+ * AVX-512); in each a centre c whose tanh is within 2^-11 ULP of a float32 c0, r = z - c exact
+ * (Sterbenz), t = c0 + r q(r) in one FMA, q of degree 4 (|r q| <= 0.06 t). z is clamped at 9.5
+ * (float32 tanh is 1 from 9.0109 on) and the index at the float below 8: the last interval's
+ * polynomial covers [7.5, 9.5]. The polynomials are within 0.02 ULP before the float32
+ * evaluation; the sign of a zero kept, +-1 exactly from 9.0109 on. ---- */
+#define SM32_TANH_CLAMP 9.5f
+#define SM32_TANH_INDEX_MAX 0x1.fffffep2f /* the float below 8 */
+
+/* rows c, c0 = tanh(c) rounded, c1..c5, by slot */
+static const float SM32_TANH_TABLE[7][32] = {
+    {0x1.0ffa5ep+1f, 0x1.300306p+1f, 0x1.4fff6p+1f, 0x1.6fffap+1f, 0x1.900638p+1f, 0x1.afffbp+1f, 0x1.d001c8p+1f, 0x1.effefap+1f,
+     0x1.0fffdap+2f, 0x1.2ffe1ep+2f, 0x1.4fff82p+2f, 0x1.6ffdbep+2f, 0x1.9002fp+2f, 0x1.b00038p+2f, 0x1.cfdb16p+2f, 0x1.f12dc8p+2f,
+     0x1.10067p-1f, 0x1.3002f2p-1f, 0x1.4fffbcp-1f, 0x1.6ff1b4p-1f, 0x1.8ffd6ap-1f, 0x1.b00214p-1f, 0x1.d00148p-1f, 0x1.f00048p-1f,
+     0x1.100146p+0f, 0x1.3000eep+0f, 0x1.5003c4p+0f, 0x1.6ff9acp+0f, 0x1.900062p+0f, 0x1.affc02p+0f, 0x1.cffe8cp+0f, 0x1.f0015ap+0f},
+    {0x1.f1980ep-1f, 0x1.f737ep-1f, 0x1.faa786p-1f, 0x1.fcc048p-1f, 0x1.fe071cp-1f, 0x1.fecd6ap-1f, 0x1.ff45fcp-1f, 0x1.ff8f2p-1f,
+     0x1.ffcaacp-1f, 0x1.ffec6p-1f, 0x1.fff8c8p-1f, 0x1.fffd58p-1f, 0x1.ffff06p-1f, 0x1.ffffa4p-1f, 0x1.ffffdep-1f, 0x1.fffff4p-1f,
+     0x1.f20be6p-2f, 0x1.10b164p-1f, 0x1.26d742p-1f, 0x1.3b6d1ap-1f, 0x1.4e8c0ep-1f, 0x1.602722p-1f, 0x1.704c5p-1f, 0x1.7f0e3ap-1f,
+     0x1.92c0acp-1f, 0x1.a8dc6p-1f, 0x1.bad6fp-1f, 0x1.c94e14p-1f, 0x1.d4e714p-1f, 0x1.de1dbp-1f, 0x1.e56b24p-1f, 0x1.eb2e36p-1f},
+    {0x1.c681fap-5f, 0x1.169b0cp-5f, 0x1.54554ap-6f, 0x1.9e8a3ap-7f, 0x1.f7eb1p-8f, 0x1.323a36p-8f, 0x1.73c46cp-9f, 0x1.c34e3cp-10f,
+     0x1.aa89cap-11f, 0x1.39f9fap-12f, 0x1.cdfcbep-14f, 0x1.53ff1p-15f, 0x1.f3fff8p-17f, 0x1.7000d2p-18f, 0x1.0ffdfep-19f, 0x1.805fd4p-21f,
+     0x1.86e1b6p-1f, 0x1.6ec348p-1f, 0x1.56367p-1f, 0x1.3dad2ap-1f, 0x1.25672p-1f, 0x1.0dca2ep-1f, 0x1.ee2484p-2f, 0x1.c2d46ep-2f,
+     0x1.865e52p-2f, 0x1.3ee544p-2f, 0x1.01f516p-2f, 0x1.9e304ap-3f, 0x1.4a449cp-3f, 0x1.061a3ep-3f, 0x1.9e4374p-4f, 0x1.4656d2p-4f},
+    {-0x1.b9b81p-5f, -0x1.11d39ap-5f, -0x1.50c772p-6f, -0x1.9be88ap-7f, -0x1.f5f9cp-8f, -0x1.318298p-8f, -0x1.733d0ap-9f, -0x1.c2ea5cp-10f,
+     -0x1.aa577ap-11f, -0x1.39e994p-12f, -0x1.cdefcap-14f, -0x1.53f88ep-15f, -0x1.f3f808p-17f, -0x1.6ffb6cp-18f, -0x1.0ffa24p-19f, -0x1.81e58ep-21f,
+     -0x1.7c3aap-2f, -0x1.86adap-2f, -0x1.8a2244p-2f, -0x1.876b76p-2f, -0x1.7f6d1p-2f, -0x1.731f3ep-2f, -0x1.6373e6p-2f, -0x1.514a7p-2f,
+     -0x1.3312fcp-2f, -0x1.089f24p-2f, -0x1.be39c6p-3f, -0x1.71f148p-3f, -0x1.2e77cap-3f, -0x1.e9836ap-4f, -0x1.88c196p-4f, -0x1.3911b6p-4f},
+    {0x1.15c9d8p-5f, 0x1.60860ep-6f, 0x1.b7a36ap-7f, 0x1.0f1d9p-7f, 0x1.4c11f6p-8f, 0x1.9570dep-9f, 0x1.ed947ap-10f, 0x1.2c17d2p-10f,
+     0x1.1c016p-11f, 0x1.a27038p-13f, 0x1.33efp-14f, 0x1.c54a94p-16f, 0x1.4d512cp-17f, 0x1.eaa7c4p-19f, 0x1.6aa8d4p-20f, 0x1.f1876p-22f,
+     -0x1.2e9e34p-4f, -0x1.2374cp-5f, -0x1.2ce9a8p-10f, 0x1.d5b3e2p-6f, 0x1.b7779p-5f, 0x1.2d96e2p-4f, 0x1.6be5c4p-4f, 0x1.9846f8p-4f,
+     0x1.bdb802p-4f, 0x1.c52504p-4f, 0x1.abf4eep-4f, 0x1.80b856p-4f, 0x1.4dd642p-4f, 0x1.1a61e8p-4f, 0x1.d48e2cp-5f, 0x1.7f1e48p-5f},
+    {-0x1.eb4a52p-7f, -0x1.48576ep-7f, -0x1.a5df8ap-8f, -0x1.08c43ep-8f, -0x1.47b45cp-9f, -0x1.92a03p-10f, -0x1.ec028ep-11f, -0x1.2bd278p-11f,
+     -0x1.1e7c9ap-12f, -0x1.a68e58p-14f, -0x1.3716fap-15f, -0x1.ca010ap-17f, -0x1.50cd9cp-18f, -0x1.efcb8ep-20f, -0x1.6e70d6p-21f, -0x1.88ccp-23f,
+     0x1.46f806p-3f, 0x1.2b2ef6p-3f, 0x1.0810d8p-3f, 0x1.c18552p-4f, 0x1.6facdep-4f, 0x1.1f731p-4f, 0x1.a88062p-5f, 0x1.20b6d8p-5f,
+     0x1.d9a13p-7f, -0x1.6d9fb8p-8f, -0x1.219d0ep-6f, -0x1.834252p-6f, -0x1.9fed18p-6f, -0x1.91dbd6p-6f, -0x1.6caf8ap-6f, -0x1.3da396p-6f},
+    {0x1.25d61ep-8f, 0x1.c001d2p-9f, 0x1.33e54ep-9f, 0x1.914108p-10f, 0x1.fbaae2p-11f, 0x1.3bc388p-11f, 0x1.84d8dep-12f, 0x1.dc02cep-13f,
+     0x1.c780bp-14f, 0x1.50919ap-15f, 0x1.f0056p-17f, 0x1.6d2c44p-18f, 0x1.0cb50ap-19f, 0x1.8b75bp-21f, 0x1.2330d8p-22f, 0x1.14b188p-25f,
+     -0x1.2736eap-5f, -0x1.99a7f8p-5f, -0x1.e34518p-5f, -0x1.03831cp-4f, -0x1.05385p-4f, -0x1.f458d8p-5f, -0x1.cbeafap-5f, -0x1.97dcfcp-5f,
+     -0x1.4051bp-5f, -0x1.9e2916p-6f, -0x1.c7e42ap-7f, -0x1.745402p-8f, -0x1.572e88p-12f, 0x1.6b21e4p-9f, 0x1.18b65ap-8f, 0x1.390acep-8f},
+};
+
+/* P(w), highest degree first */
+static const float SM32_TANH_SMALL[6] = {0x1.71a3d4p-9f, -0x1.1e7a22p-7f, 0x1.66752p-6f, -0x1.ba248ep-5f, 0x1.111144p-3f, -0x1.555556p-2f};
+
+/* c0 + r q(r) from a table of rows c, c0, c1..c5 by slot, for 1/2 <= z <= 9.5 (any value below) */
+VM32_INLINE V sm32_tanh_table(const float (*table)[32], V z) {
+    V j = f32_shr_bits(f32_min_bits(z, v_set1(SM32_TANH_INDEX_MAX)), 20);
+    V r = v_sub(z, f32_lookup32(table[0], j)), q = f32_lookup32(table[6], j);
+    int i;
+    for (i = 5; i >= 2; i--) q = f32_fma(q, r, f32_lookup32(table[i], j));
+    return f32_fma(r, q, f32_lookup32(table[1], j));
+}
+
 VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
-    V z = v_abs(x), m_lo, c, rcp;
-    V m = vm32_expm1_table(v_mul(v_set1(-2.0f), v_select(v_gt(z, v_set1(9.1f)), v_set1(9.1f), z)), &m_lo);
-    V d = v_add(v_set1(2.0f), m), d_lo = v_add(v_add(v_sub(v_set1(2.0f), d), m), m_lo);
-    V q = sm32_divide(v_sub(v_zero(), m), v_sub(v_zero(), m_lo), d, d_lo, &c, &rcp);
-    V t = f32_fma(c, rcp, q);
+    /* a bit minimum: z >= +0, and a NaN (pinned by SM32_PINNED) becomes 9.5, raising nothing */
+    V z = f32_min_bits(v_abs(x), v_set1(SM32_TANH_CLAMP)), w = v_mul(z, z), s = v_set1(SM32_TANH_SMALL[0]);
+    int i;
+    for (i = 1; i < 6; i++) s = f32_fma(s, w, v_set1(SM32_TANH_SMALL[i]));
+    V t = v_select(v_lt(z, v_set1(0.5f)), f32_fma(v_mul(w, z), s, z), sm32_tanh_table(SM32_TANH_TABLE, z));
     (void)p;
-    return v_select(v_eq(z, v_zero()), x, v_select(v_lt(x, v_zero()), v_sub(v_zero(), t), t));
+    return f32_bitselect(v_set1(-0.0f), x, t);
+}
+
+/* ---- tanhshrink(x) = sign(x) s, s = z - tanh z, with tanh's evaluator (tools/fit_tanh_f32.py):
+ * 1/2 <= z <= 9.5: the same intervals, centres c where c - tanh c is within 2^-11 ULP of a float32
+ * d0 (and tanh(c)^2, g's constant term, near a float32), s = d0 + r g(r) in one FMA (|r g| <= 0.2
+ * s, no cancellation: d0 holds it). Above 9.5, z - 1 (tanh z is within 2^-27 of 1). Below 1/2,
+ * s = z^3 (1/3 + w Q(w)), w = z^2, Q of degree 5 (within 2^-27.5), carried in two parts: w +
+ * w_lo = z^2 exactly, h + h_lo = 1/3 + w Q (Fast2Sum), u + u_lo = w (h + h_lo), s = z (u + u_lo)
+ * rounded once, formed at 2^30 times its size and scaled back (a subnormal result rounds a second
+ * time there, instead of z u_lo underflowing). ---- */
+
+/* rows c, d0 = c - tanh c rounded, g1..g5, by slot */
+static const float SM32_TANHSHRINK_TABLE[7][32] = {
+    {0x1.0f6c6ep+1f, 0x1.2f2b92p+1f, 0x1.4f59bp+1f, 0x1.70fd88p+1f, 0x1.8f60eep+1f, 0x1.b04752p+1f, 0x1.d0c52p+1f, 0x1.f1085p+1f,
+     0x1.0efe44p+2f, 0x1.30f9cep+2f, 0x1.50fb9p+2f, 0x1.6f9dd6p+2f, 0x1.8f40a6p+2f, 0x1.aea3d2p+2f, 0x1.d1c9fcp+2f, 0x1.e7fd42p+2f,
+     0x1.0fe3acp-1f, 0x1.2f67bcp-1f, 0x1.4ffecap-1f, 0x1.712728p-1f, 0x1.8fa2bap-1f, 0x1.b0689cp-1f, 0x1.cf8392p-1f, 0x1.f0c64ep-1f,
+     0x1.105602p+0f, 0x1.2f3fccp+0f, 0x1.4fa136p+0f, 0x1.70a33ep+0f, 0x1.90106cp+0f, 0x1.b01096p+0f, 0x1.cf1d12p+0f, 0x1.efc0e4p+0f},
+    {0x1.261ca6p+0f, 0x1.62c9f4p+0f, 0x1.a16688p+0f, 0x1.e3948cp+0f, 0x1.0fe06ep+1f, 0x1.3093a2p+1f, 0x1.50f314p+1f, 0x1.712414p+1f,
+     0x1.9e0a4ap+1f, 0x1.e1f85ep+1f, 0x1.10fc7p+2f, 0x1.2f9e2cp+2f, 0x1.4f40c6p+2f, 0x1.6ea3dep+2f, 0x1.91cap+2f, 0x1.a7fd44p+2f,
+     0x1.6f8448p-5f, 0x1.f2598cp-5f, 0x1.49414ep-4f, 0x1.a7d2a4p-4f, 0x1.052aa8p-3f, 0x1.402deap-3f, 0x1.7dcfdap-3f, 0x1.c583fap-3f,
+     0x1.1b559cp-2f, 0x1.6c379cp-2f, 0x1.c93a68p-2f, 0x1.17b3fap-1f, 0x1.4b3498p-1f, 0x1.81fe38p-1f, 0x1.b8fcc2p-1f, 0x1.f45ddap-1f},
+    {0x1.e35a66p-1f, 0x1.ee5c54p-1f, 0x1.f541f4p-1f, 0x1.f99f2ep-1f, 0x1.fc05fcp-1f, 0x1.fd9e36p-1f, 0x1.fe90a2p-1f, 0x1.ff21f8p-1f,
+     0x1.ff91f6p-1f, 0x1.ffd9fp-1f, 0x1.fff2p-1f, 0x1.fffaap-1f, 0x1.fffep-1f, 0x1.ffff4p-1f, 0x1.ffffcp-1f, 0x1.ffffep-1f,
+     0x1.e411e2p-3f, 0x1.218c9cp-2f, 0x1.5391acp-2f, 0x1.867eb2p-2f, 0x1.b4a9e8p-2f, 0x1.e5003ep-2f, 0x1.08967p-1f, 0x1.1f1826p-1f,
+     0x1.3d3668p-1f, 0x1.5fc55ap-1f, 0x1.7eaf78p-1f, 0x1.98ee34p-1f, 0x1.ad7852p-1f, 0x1.be8346p-1f, 0x1.cbe0d2p-1f, 0x1.d7216cp-1f},
+    {0x1.bd57c6p-5f, 0x1.155338p-5f, 0x1.542156p-6f, 0x1.95a76ap-7f, 0x1.fb06dp-8f, 0x1.302f1ep-8f, 0x1.6ed9ecp-9f, 0x1.bbb0dep-10f,
+     0x1.b7f804p-11f, 0x1.3083d2p-12f, 0x1.bfff4p-14f, 0x1.57fc5cp-15f, 0x1.fffc36p-17f, 0x1.7fef5p-18f, 0x1.ff5b04p-20f, 0x1.fc8824p-21f,
+     0x1.7c2b32p-2f, 0x1.868c2cp-2f, 0x1.8a2242p-2f, 0x1.873544p-2f, 0x1.7f8a2ep-2f, 0x1.72f1ep-2f, 0x1.63b6d4p-2f, 0x1.50d3ep-2f,
+     0x1.32a448p-2f, 0x1.099f9ap-2f, 0x1.bf3104p-3f, 0x1.707386p-3f, 0x1.2e586ap-3f, 0x1.e93f52p-4f, 0x1.8b2e44p-4f, 0x1.39a28ap-4f},
+    {-0x1.17ec62p-5f, -0x1.64dddcp-6f, -0x1.bbeac2p-7f, -0x1.0b0e98p-7f, -0x1.4f6256p-8f, -0x1.93b47p-9f, -0x1.e7d01ep-10f, -0x1.26ebe4p-10f,
+     -0x1.2543a2p-11f, -0x1.901448p-13f, -0x1.29437ep-14f, -0x1.caae54p-16f, -0x1.555a5ap-17f, -0x1.fde092p-19f, -0x1.61a88ep-20f, -0x1.3e2c48p-21f,
+     0x1.2f4f74p-4f, 0x1.291fc4p-5f, 0x1.2e4e56p-10f, -0x1.e6a5bap-6f, -0x1.b562c8p-5f, -0x1.2e7c16p-4f, -0x1.6b1312p-4f, -0x1.99288cp-4f,
+     -0x1.be04bep-4f, -0x1.c5678p-4f, -0x1.ac6426p-4f, -0x1.7fb78ap-4f, -0x1.4dbb76p-4f, -0x1.1a42ecp-4f, -0x1.d70efap-5f, -0x1.7fbe7p-5f},
+    {0x1.ee664ep-7f, 0x1.4beb4ep-7f, 0x1.a99e22p-8f, 0x1.04d154p-8f, 0x1.4ac4aep-9f, 0x1.90b98ep-10f, 0x1.e629cp-11f, 0x1.255726p-11f,
+     0x1.2696dap-12f, 0x1.8d9894p-14f, 0x1.2a6118p-15f, 0x1.ce641ep-17f, 0x1.581e0ep-18f, 0x1.0520bap-19f, 0x1.87d5ccp-21f, 0x1.e10fcp-23f,
+     -0x1.4716e2p-3f, -0x1.2bd016p-3f, -0x1.08142cp-3f, -0x1.be695ap-4f, -0x1.708308p-4f, -0x1.1e7802p-4f, -0x1.aa9fccp-5f, -0x1.1d6d4ep-5f,
+     -0x1.d0c472p-7f, 0x1.565edap-8f, 0x1.201bfap-6f, 0x1.849d02p-6f, 0x1.a00474p-6f, 0x1.91d6f8p-6f, 0x1.6dfd16p-6f, 0x1.3e06bp-6f},
+    {-0x1.25b37p-8f, -0x1.bed18ep-9f, -0x1.35579cp-9f, -0x1.8a87aap-10f, -0x1.ff169ep-11f, -0x1.36b244p-11f, -0x1.74cfe4p-12f, -0x1.4bd76p-12f,
+     -0x1.b6859ap-14f, -0x1.5f8efap-14f, -0x1.4ab60cp-16f, -0x1.6c8afp-18f, -0x1.0e9134p-19f, -0x1.1185dcp-20f, 0x1.1c89ep-21f, -0x1.435974p-25f,
+     0x1.2a7294p-5f, 0x1.a0677ap-5f, 0x1.d5e72ep-5f, 0x1.093ec8p-4f, 0x1.ddafc6p-5f, 0x1.ef1b68p-5f, 0x1.be2e54p-5f, 0x1.b3fe8p-5f,
+     0x1.3e94a8p-5f, 0x1.9ca026p-6f, 0x1.c7a034p-7f, 0x1.7794bcp-8f, 0x1.332c1cp-13f, -0x1.40edbcp-9f, -0x1.2eb8fap-8f, -0x1.3852bp-8f},
+};
+
+/* Q(w), highest degree first */
+static const float SM32_TANHSHRINK_SMALL[6] = {0x1.32464p-10f, -0x1.cffd9ep-9f, 0x1.224eap-7f, -0x1.664ee8p-6f, 0x1.ba1ba2p-5f, -0x1.111112p-3f};
+
+VM32_INLINE V OPF(tanhshrink_native)(V x, const P *p) {
+    V a = v_abs(x), z = f32_min_bits(a, v_set1(SM32_TANH_CLAMP)), w = v_mul(z, z);
+    V w_lo = f32_fma(z, z, v_sub(v_zero(), w)), q = v_set1(SM32_TANHSHRINK_SMALL[0]);
+    int i;
+    for (i = 1; i < 6; i++) q = f32_fma(q, w, v_set1(SM32_TANHSHRINK_SMALL[i]));
+    V wq = v_mul(w, q), h = v_add(v_set1(SM32_THIRD), wq);
+    V h_lo = v_add(v_add(v_sub(v_set1(SM32_THIRD), h), wq), v_set1(SM32_THIRD_LO));
+    V u = v_mul(w, h), u_lo = v_add(f32_fma(w, h, v_sub(v_zero(), u)), f32_fma(w_lo, h, v_mul(w, h_lo)));
+    V zb = v_mul(z, v_set1(0x1p30f));
+    V small = v_mul(f32_fma(zb, u, v_mul(zb, u_lo)), v_set1(0x1p-30f));
+    M huge = v_gt(a, v_set1(SM32_TANH_CLAMP)); /* z - 1 on +0 elsewhere: a NaN raises nothing */
+    V s = v_select(v_lt(z, v_set1(0.5f)), small,
+                   v_select(huge, v_sub(v_keep(huge, a), v_set1(1.0f)), sm32_tanh_table(SM32_TANHSHRINK_TABLE, z)));
+    (void)p;
+    return f32_bitselect(v_set1(-0.0f), x, s);
 }
 
 /* ---- gelu (erf form): x Phi(x) through the normal tail Phi(-z) = e^(-z^2/2) R(z), z = |x| clamped

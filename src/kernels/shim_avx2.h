@@ -86,6 +86,14 @@ static inline f64_v f64_pow2i(f64_v n) {
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return _mm256_fmadd_ps(a, b, c); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return _mm256_div_ps(a, b); }
 static inline f32_v f32_abs(f32_v a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+/* bit-pattern operations (see shim_scalar.h) */
+static inline f32_v f32_min_bits(f32_v a, f32_v b) {
+    return _mm256_castsi256_ps(_mm256_min_epu32(_mm256_castps_si256(a), _mm256_castps_si256(b)));
+}
+static inline f32_v f32_shr_bits(f32_v a, int n) { return _mm256_castsi256_ps(_mm256_srli_epi32(_mm256_castps_si256(a), n)); }
+static inline f32_v f32_bitselect(f32_v m, f32_v a, f32_v b) {
+    return _mm256_or_ps(_mm256_and_ps(m, a), _mm256_andnot_ps(m, b));
+}
 /* a > b ? a : b (b when either is NaN). Not maxps, which has this result but raises "invalid" on
  * a quiet NaN: a quiet compare and a blend. */
 static inline f32_v f32_max(f32_v a, f32_v b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }

@@ -83,6 +83,15 @@ static inline f64_v f64_pow2i(f64_v n) { return _mm512_scalef_pd(_mm512_set1_pd(
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return _mm512_fmadd_ps(a, b, c); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return _mm512_div_ps(a, b); }
 static inline f32_v f32_abs(f32_v a) { return _mm512_andnot_ps(_mm512_set1_ps(-0.0f), a); }
+/* bit-pattern operations (see shim_scalar.h); the select is one vpternlogd (m ? a : b) */
+static inline f32_v f32_min_bits(f32_v a, f32_v b) {
+    return _mm512_castsi512_ps(_mm512_min_epu32(_mm512_castps_si512(a), _mm512_castps_si512(b)));
+}
+static inline f32_v f32_shr_bits(f32_v a, int n) { return _mm512_castsi512_ps(_mm512_srli_epi32(_mm512_castps_si512(a), (unsigned)n)); }
+static inline f32_v f32_bitselect(f32_v m, f32_v a, f32_v b) {
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(m), _mm512_castps_si512(a),
+                                                         _mm512_castps_si512(b), 0xCA));
+}
 static inline f32_v f32_max(f32_v a, f32_v b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), b, a); }
 /* 2^n for n a whole number in [-126, 127]: vscalefps(1, n) */
 static inline f32_v f32_pow2i(f32_v n) { return _mm512_scalef_ps(_mm512_set1_ps(1.0f), n); }

@@ -117,6 +117,14 @@ static inline f64_v f64_pow2i(f64_v n) {
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return vfmaq_f32(c, a, b); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return vdivq_f32(a, b); }
 static inline f32_v f32_abs(f32_v a) { return vabsq_f32(a); }
+/* bit-pattern operations (see shim_scalar.h) */
+static inline f32_v f32_min_bits(f32_v a, f32_v b) {
+    return vreinterpretq_f32_u32(vminq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)));
+}
+static inline f32_v f32_shr_bits(f32_v a, int n) {
+    return vreinterpretq_f32_u32(vshlq_u32(vreinterpretq_u32_f32(a), vdupq_n_s32(-n)));
+}
+static inline f32_v f32_bitselect(f32_v m, f32_v a, f32_v b) { return vbslq_f32(vreinterpretq_u32_f32(m), a, b); }
 /* a > b ? a : b (b when either is NaN), as x86's maxps: FMAX would return the NaN */
 static inline f32_v f32_max(f32_v a, f32_v b) { return vbslq_f32(f32_gt(a, b), a, b); }
 static inline f32_m f32_or(f32_m a, f32_m b) { return vorrq_u32(a, b); }

@@ -63,6 +63,19 @@ static inline f64_v f64_pow2i(f64_v n) {
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return fmaf(a, b, c); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return a / b; }
 static inline f32_v f32_abs(f32_v a) { return fabsf(a); }
+/* bit-pattern operations on float32 lanes (table indices and interval centres from a float's
+ * bits): the unsigned minimum of the patterns (for floats >= +0: the smaller, a NaN never), the
+ * pattern shifted right by n (0 < n < 32), and the bits of a where m's are set, of b elsewhere */
+static inline uint32_t rect_f32_bits(f32_v a) { uint32_t u; memcpy(&u, &a, 4); return u; }
+static inline f32_v rect_f32_from_bits(uint32_t u) { f32_v a; memcpy(&a, &u, 4); return a; }
+static inline f32_v f32_min_bits(f32_v a, f32_v b) {
+    return rect_f32_bits(a) < rect_f32_bits(b) ? a : b;
+}
+static inline f32_v f32_shr_bits(f32_v a, int n) { return rect_f32_from_bits(rect_f32_bits(a) >> n); }
+static inline f32_v f32_bitselect(f32_v m, f32_v a, f32_v b) {
+    uint32_t mm = rect_f32_bits(m);
+    return rect_f32_from_bits((rect_f32_bits(a) & mm) | (rect_f32_bits(b) & ~mm));
+}
 /* a > b ? a : b, so b when either is NaN: x86's maxps, which NEON and this path imitate */
 static inline f32_v f32_max(f32_v a, f32_v b) { return isgreater(a, b) ? a : b; }
 static inline f32_m f32_or(f32_m a, f32_m b) { return a | b; }
