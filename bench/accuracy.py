@@ -126,13 +126,14 @@ def ref_sigmoid_grad(x):
 
 
 def ref_silu_grad(x):
-    # sigmoid(x) + x sigmoid'(x) (1 at +inf, -0.0 at -inf: the negative tail's sign). Near the root
-    # x0 = -1.2785 the sum cancels: a float32 input there can lie within 2^-30 of x0, so those inputs
-    # are computed again in np.longdouble (2^-64)
+    # sigmoid(x) + x sigmoid'(x) (1 at +inf; -0.0 where the negative tail underflows, at -inf too).
+    # Near the root x0 = -1.2785 the sum cancels: a float32 input there can lie within 2^-30 of x0,
+    # so those inputs are computed again in np.longdouble (2^-64)
     def f(v):
         with np.errstate(invalid="ignore"):
             y = ref_sigmoid(v) + np.clip(v, -1e10, 1e10) * ref_sigmoid_grad(v)
         y[np.isposinf(v)] = 1
+        y[(v < -2) & (y == 0)] = -0.0
         return _fix_neginf(v, y, -0.0)
     y = f(x)
     near = np.abs(x + _c(x, "1.2784645")) < _c(x, "0.01")
