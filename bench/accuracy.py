@@ -19,6 +19,8 @@ independently here from the functions' definitions:
   float64 results: the same formulas in np.longdouble (x87 80-bit on x86-64: 64-bit significand)
       with the constants parsed at that precision; gelu (both forms) against mpmath at 120 bits,
       on a smaller sample (--mp-sample, default 10**5).
+  sigmoid_grad, silu_grad: the derivative itself (grad=None), sigmoid' as e / (1 + e)^2 and
+      silu' as sigmoid + x sigmoid' (in np.longdouble next to silu''s root, where it cancels).
 
 ULP error: |y - ref| / ulp(ref), where ulp(ref) is the spacing of the result type at |ref| rounded
 to that type (2**(e - p) for |ref| in [2**(e-1), 2**e), p = 24 / 11 / 53 / 8 significand bits), never

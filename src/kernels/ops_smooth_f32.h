@@ -352,7 +352,8 @@ VM32_INLINE V sm32_slope_sigmoid(V t, const sm32_logistic *l, V d, V *N_lo, V *F
 }
 VM32_INLINE V sm32_slope_silu(V t, const sm32_logistic *l, V d, V *N_lo, V *F, V *F_lo, V *sc) {
     M negative = v_lt(t, v_zero());
-    V tc = v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), t);
+    /* t clamped to [-160, 160] (e is clamped there): no inf - inf for t = +inf */
+    V tc = v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), v_select(v_gt(t, v_set1(160.0f)), v_set1(160.0f), t));
     V u_lo, u = sm32_two_product(tc, v_select(negative, v_set1(1.0f), l->e), &u_lo);
     V N = v_add(d, u), back = v_sub(N, d);
     u_lo = f32_fma(tc, v_clear(negative, l->e_lo), u_lo);
@@ -392,13 +393,14 @@ VM32_INLINE V OPF(sigmoid_grad_native)(V x, const P *p, V *lo, V *s) {
     return Y;
 }
 
-/* silu': 0 (for the kernel's float64 route) beyond |x| = 160, where e is clamped, and for NaN */
+/* silu': 0 (for the kernel's float64 route) below x = -160, where e is clamped, and for NaN;
+ * above 160 it is 1 to float32 precision, as computed */
 VM32_INLINE V OPF(silu_grad_native)(V x, const P *p, V *lo, V *s) {
     sm32_logistic l;
     V d = sm32_logistic_denominator(x, &l), N_lo, F, F_lo, N = sm32_slope_silu(x, &l, d, &N_lo, &F, &F_lo, s);
     V Y = sm32_slope_over_d2(F, F_lo, N, N_lo, d, l.d_lo, v_div(v_set1(1.0f), d), lo);
     (void)p;
-    return v_keep(v_le(v_abs(x), v_set1(160.0f)), Y);
+    return v_keep(v_ge(x, v_set1(-160.0f)), Y);
 }
 
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */
