@@ -19,6 +19,8 @@ independently here from the functions' definitions:
   float64 results: the same formulas in np.longdouble (x87 80-bit on x86-64: 64-bit significand)
       with the constants parsed at that precision; gelu (both forms) against mpmath at 120 bits,
       on a smaller sample (--mp-sample, default 10**5).
+  sigmoid_grad, silu_grad: the derivative itself (grad=None), sigmoid' as e / (1 + e)^2 and
+      silu' as sigmoid + x sigmoid' (in np.longdouble next to silu''s root, where it cancels).
 
 ULP error: |y - ref| / ulp(ref), where ulp(ref) is the spacing of the result type at |ref| rounded
 to that type (2**(e - p) for |ref| in [2**(e-1), 2**e), p = 24 / 11 / 53 / 8 significand bits), never
@@ -117,6 +119,29 @@ def ref_sigmoid(x):
     e = np.exp(-np.abs(x))                      # in (0, 1]: no overflow
     one = _c(x, "1")
     return np.where(x >= 0, one / (one + e), e / (one + e))
+
+
+def ref_sigmoid_grad(x):
+    e = np.exp(-np.abs(x))
+    one = _c(x, "1")
+    return e / ((one + e) * (one + e))
+
+
+def ref_silu_grad(x):
+    # sigmoid(x) + x sigmoid'(x) (1 at +inf; -0.0 where the negative tail underflows, at -inf too).
+    # Near the root x0 = -1.2785 the sum cancels: a float32 input there can lie within 2^-30 of x0,
+    # so those inputs are computed again in np.longdouble (2^-64)
+    def f(v):
+        with np.errstate(invalid="ignore"):
+            y = ref_sigmoid(v) + np.clip(v, -1e10, 1e10) * ref_sigmoid_grad(v)
+        y[np.isposinf(v)] = 1
+        y[(v < -2) & (y == 0)] = -0.0
+        return _fix_neginf(v, y, -0.0)
+    y = f(x)
+    near = np.abs(x + _c(x, "1.2784645")) < _c(x, "0.01")
+    if near.any() and x.dtype != np.longdouble:
+        y[near] = f(x[near].astype(np.longdouble)).astype(x.dtype)
+    return y
 
 
 def ref_log_sigmoid(x):
@@ -274,6 +299,8 @@ FUNCS = {f.name: f for f in [
     Func("selu", "selu", {}, ref_selu),
     Func("softplus", "softplus", {}, ref_softplus, params=("beta", "threshold")),
     Func("sigmoid", "sigmoid", {}, ref_sigmoid),
+    Func("sigmoid_grad", "sigmoid_grad", {}, ref_sigmoid_grad),
+    Func("silu_grad", "silu_grad", {}, ref_silu_grad),
     Func("log_sigmoid", "log_sigmoid", {}, ref_log_sigmoid),
     Func("silu", "silu", {}, ref_silu),
     Func("mish", "mish", {}, ref_mish),

@@ -257,6 +257,29 @@ def test_derivatives_against_the_analytic_derivative(name, params, dtype, cpu_pa
 
 
 
+@pytest.mark.parametrize("name", ["sigmoid_grad", "silu_grad"])
+def test_float32_gradient_products_over_every_binade_of_grad(name, cpu_path):
+    """grad * f'(x) for grads over every binade (subnormal to the largest) and x into the tails
+    where f' underflows: the lanes computed natively in float32 (f' in two parts times grad,
+    rounded once) and those left to the float64 route (tiny, subnormal and overflowing products)
+    are both within 1 ULP of the exact product (silu': away from its root, where the bound is
+    relative to its terms, as above). At finite x, a zero grad gives a zero with the product's
+    sign, an infinite one +-inf."""
+    rng = np.random.default_rng(5)
+    n = 100_000
+    # |x| <= 150: both routes clamp e^-|x| at |x| = 160, which only a grad above 2^100 can see
+    x = np.concatenate([rng.uniform(-150, 150, n), rng.standard_normal(n) * 4]).astype(np.float32)
+    g = (rng.choice([-1.0, 1.0], x.size) * 2.0 ** rng.uniform(-149, 128, x.size)).astype(np.float32)
+    err = ulp_error(call(name, x, g), reference.smooth_expected(name, x, grad=g), np.float32)
+    if name == "silu_grad":
+        err = err[np.abs(x + 1.2784645) > 0.01]
+    assert err.max() <= 1.0, f"{name}: {err.max():.3f} ULP"
+    x = np.concatenate([x[:1000], np.array([0.0, -0.0, -1.2784646], np.float32)])
+    for fill in (0.0, -0.0, np.inf, -np.inf):
+        gf = np.full_like(x, fill)
+        assert_same_bits(call(name, x, gf), reference.smooth_expected(name, x, grad=gf).astype(np.float32))
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_piecewise_derivatives_at_the_kinks_as_pytorch(dtype, cpu_path):
     """PyTorch's values where hardswish and hardsigmoid bend: hardswish' is 0 at -3 and 1 at 3 (the

@@ -110,11 +110,14 @@ RECT_DEFINE_COUNT_POSITIVE(bf16, rect_bf16, f32_load_bf16)
 #define RECT_F32_NATIVE_SMOOTH_OPS(X) X(elu) X(celu) X(sigmoid) X(silu) X(tanh) X(hardsigmoid) X(hardswish) \
     X(gelu) X(selu) X(tanhshrink)
 /* The derivatives, likewise (every op of RECT_SMOOTH_GRAD_OPS in one list): */
-#define RECT_F32_WIDE_LITE_GRAD_OPS(X) X(sigmoid_grad) X(silu_grad) X(tanh_grad) X(elu_grad) X(celu_grad) \
+#define RECT_F32_WIDE_LITE_GRAD_OPS(X) X(tanh_grad) X(elu_grad) X(celu_grad) \
     X(selu_grad) X(softplus_grad) X(log_sigmoid_grad) X(mish_grad) X(gelu_tanh_grad) X(tanhshrink_grad)
 #define RECT_F32_NATIVE_GRAD_OPS(X) X(hardsigmoid_grad) X(hardswish_grad)
 /* ... natively, the derivative returned with a separate power of two (RECT_DEFINE_GRAD_SCALED_FN): */
 #define RECT_F32_NATIVE_SCALED_GRAD_OPS(X) X(gelu_grad)
+/* ... natively as a pair times a power of two, rounded once with the gradient (RECT_DEFINE_GRAD_PAIR_FN;
+ * bfloat16 data through the float64 route, which rounds to bfloat16 once): */
+#define RECT_F32_NATIVE_PAIR_GRAD_OPS(X) X(sigmoid_grad) X(silu_grad)
 
 /* ---- float64: every op, the smooth ones through the vector math ---- */
 #define VPFX f64
@@ -200,6 +203,11 @@ RECT_F32_NATIVE_GRAD_OPS(RECT_NATIVE32_GRAD)
     RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), f16, rect_f16, f32_load_f16, f32_store_f16) \
     RECT_DEFINE_GRAD_SCALED_FN(op, RECT_CAT(op, _native), bf16, rect_bf16, f32_load_bf16, f32_store_bf16)
 RECT_F32_NATIVE_SCALED_GRAD_OPS(RECT_NATIVE32_SCALED_GRAD)
+#define RECT_NATIVE32_PAIR_GRAD(op)                                                               \
+    RECT_DEFINE_GRAD_PAIR_FN(op, RECT_CAT(op, _native), RECT_CAT(op, _for_float32), f32, float, v_load, v_store) \
+    RECT_DEFINE_GRAD_PAIR_FN(op, RECT_CAT(op, _native), RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16) \
+    RECT_DEFINE_WIDE_GRAD_BF16(op, RECT_CAT(op, _for_float32))
+RECT_F32_NATIVE_PAIR_GRAD_OPS(RECT_NATIVE32_PAIR_GRAD)
 #define RECT_WIDE_LITE_UNARY(op)                                                                  \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f32, float, v_load, v_store)      \
     RECT_DEFINE_WIDE_UNARY_FN(op, RECT_CAT(op, _for_float32), f16, rect_f16, f32_load_f16, f32_store_f16) \

@@ -90,6 +90,39 @@
     }                                                                                           \
     RECT_DEFINE_GRAD_KERNEL(op, dt, T)
 
+/* As RECT_DEFINE_GRAD_FN for a float32 fn that returns f'(x) = 2^floor(s) (d + d_lo) (d_lo and s
+ * through its last two arguments): grad (d + d_lo) is formed from both parts and rounded once,
+ * then scaled (exact where the result is normal), so the product has one rounding, not the two of
+ * f' rounded and then multiplied. A lane whose result is below 2^-100, infinite or NaN takes the
+ * float64 derivative `wide` (ops_smooth_wide.h) times grad, rounded once: a subnormal result, an
+ * underflow or overflow of grad d, an infinite or NaN grad (inf d + inf d_lo can be NaN), a
+ * marker 0 or NaN from fn. A zero grad gives grad d (a zero with the sign of the product). Rare lanes, so the float64 route costs nothing in
+ * the common case; float32 instantiation only. */
+#define RECT_DEFINE_GRAD_PAIR_FN(op, fn, wide, dt, T, LOAD, STORE)                                \
+    static inline f64_v RECT_CAT(RECT_KNAME(op, dt), _wide)(f64_v x, f64_v g, const f64_params_t *p) { \
+        return f64_chain(x, RECT_CAT(f64_op_, wide)(x, p), g);                                  \
+    }                                                                                           \
+    RECT_STEP_INLINE void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const P *p,           \
+                                            const f64_params_t *pw, size_t i, size_t r) {       \
+        V xi = RECT_LOAD(LOAD, x + i, r), lo, s;                                                \
+        V gi = g ? RECT_LOAD(LOAD, g + i, r) : VT(one)();                                       \
+        V d = OPF(fn)(xi, p, &lo, &s);                                                          \
+        M zero = v_eq(gi, v_zero());                                                            \
+        V yi = v_select(zero, v_mul(gi, d), vm32_scalef(f32_fma(gi, d, v_mul(gi, lo)), s));      \
+        V check = v_abs(v_select(zero, d, yi));                                                 \
+        M wide_ = v_or(v_or(v_lt(check, v_set1(0x1p-100f)), v_gt(check, v_set1(0x1.fffffep127f))), \
+                       v_isnan(check));                                                         \
+        if (f32_any(wide_))                                                                     \
+            yi = v_select(wide_, RECT_WIDE2(RECT_CAT(RECT_KNAME(op, dt), _wide), xi, gi, pw), yi); \
+        RECT_STORE(STORE, y + i, v_select(v_isnan(xi), xi, yi), r);                             \
+    }                                                                                           \
+    static void RECT_KNAME(op, dt)(size_t n, const void *xv, const void *gv, void *yv,           \
+                                   const rect_params *rp) {                                     \
+        const P p = VT(params)(rp);                                                             \
+        const f64_params_t pw = f64_params(rp);                                                 \
+        RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (const T *)gv, (T *)yv, &p, &pw); \
+    }
+
 /* y = fn(x, w) with one w per element, w stored in the compute type S: prelu (fn = sloped, w the
  * slopes) and the bias of bias_act (fn = add, w the bias pattern) */
 #define RECT_DEFINE_PER_ELEMENT(name, fn, dt, T, LOAD, STORE)                                      \

@@ -257,13 +257,6 @@ RECT_DEFINE_GATED32_ALL_WIDE(geglu_tanh)
  * route depends on its own a and b only: every path gives the same bits. ---- */
 #define GATED32_Y_MIN 0x1p-100f
 
-/* x y = p + *lo exactly (where x y does not underflow) */
-VM32_INLINE f32_v gated32_two_product(f32_v x, f32_v y, f32_v *lo) {
-    f32_v p = f32_mul(x, y);
-    *lo = f32_fma(x, y, f32_sub(f32_zero(), p));
-    return p;
-}
-
 /* w + *w_lo = the factor of sigmoid(t), exactly */
 VM32_INLINE f32_v gated32_factor_glu(f32_v t, f32_v v, f32_v *w_lo) {
     (void)t;
@@ -271,7 +264,7 @@ VM32_INLINE f32_v gated32_factor_glu(f32_v t, f32_v v, f32_v *w_lo) {
     return v;
 }
 VM32_INLINE f32_v gated32_factor_swiglu(f32_v t, f32_v v, f32_v *w_lo) {
-    return gated32_two_product(t, v, w_lo);
+    return sm32_two_product(t, v, w_lo);
 }
 
 /* y where it is inside the domain above, else NaN */
@@ -287,70 +280,12 @@ VM32_INLINE f32_v gated32_times_sigmoid(f32_v w, f32_v w_lo, f32_v q, f32_v c, f
 }
 
 /* ---- their gradients. grad_b = g act(t) is the unit above with g for v (the same bits as the
- * forward call). grad_a = g v act'(t) = 2^S (w + w_lo) F N / d^2, w + w_lo = g v exactly, from the
- * same e = e^-|t| = 2^s (E + E_lo) and d + d_lo = 1 + e (ops_smooth_f32.h):
- *   glu:    sigmoid'(t) = e / d^2                    F = E, S = s, N = 1
- *   swiglu: silu'(t) = sigmoid(t) (1 + t sigmoid(-t))
- *                    = (1 + e (1 + t)) / d^2, t >= 0: F = 1, S = 0, N = d + t e
- *                    = e (1 + e + t) / d^2, t < 0:    F = E, S = s, N = d + t
- * N + N_lo by TwoSum; 1 / d^2 = rcp^2 (1 + 2 c1), c1 = 1 - rcp (d + d_lo) (c1^2, left out, is
- * below 2^-46); rcp^2, F N and the products after it carried with their errors by FMAs and
- * rounded once: the roundings before the last are within 2^-44 of the result. What remains is
- * e's own error, 2^-29 relative: through F and d it costs 2^-28 (glu, and swiglu for t >= 0:
- * within 0.5 + 2^-3.4 ULP); through N, 2^-29 e / |N|, where 1 + e + t cancels near silu's minimum
- * at t0 = -1.2785. Within 3/16 of t0, N comes from the expansion at t0 instead (2^-40), and
- * outside e / |N| <= 1.372, so grad_a is within 0.5 + 2^-29 (2 + 1.372) 2^24 < 0.61 ULP. The domain
- * is that of the forward units (|w| >= |grad_a| / 1.1: silu' <= 1.0998) and t >= -160, where e
- * is clamped. ---- */
-
-/* 1 + e^t + t near its root t0 = -1.27846454 (t0 + 1 + e^t0 = 0; t0 in three floats, E0 = e^t0 =
- * -1 - t0): with h = t - t0, 1 + e^t + t = (1 + E0) h + E0 (e^h - 1 - h). h exactly as H + *lo'
- * (t - T0_HI is exact there, then Fast2Sum), (1 + E0) H with its error by an FMA, e^h - 1 - h by
- * its Taylor series to h^7 (the rest below 2^-35 of the sum for |h| <= 3/16): the sum as
- * returned + *lo within 2^-40 of itself, also where it vanishes. */
-#define GATED32_T0_HI -0x1.474974p+0f
-#define GATED32_T0_MID 0x1.bdf6fap-27f
-#define GATED32_T0_LO 0x1.03945ap-53f
-#define GATED32_E0 0x1.1d25d0p-2f
-#define GATED32_NEAR_T0 0.1875f
-VM32_INLINE f32_v gated32_silu_slope_near_root(f32_v t, f32_v *lo) {
-    f32_v h_hi = f32_sub(t, f32_set1(GATED32_T0_HI)), H = f32_sub(h_hi, f32_set1(GATED32_T0_MID));
-    f32_v H_lo = f32_sub(f32_sub(f32_sub(h_hi, H), f32_set1(GATED32_T0_MID)), f32_set1(GATED32_T0_LO));
-    f32_v q = f32_fma(H, f32_set1(1.0f / 5040.0f), f32_set1(1.0f / 720.0f));
-    q = f32_fma(q, H, f32_set1(1.0f / 120.0f));
-    q = f32_fma(q, H, f32_set1(1.0f / 24.0f));
-    q = f32_fma(q, H, f32_set1(1.0f / 6.0f));
-    q = f32_fma(q, H, f32_set1(0.5f));
-    f32_v M_lo, M = gated32_two_product(f32_set1(-GATED32_T0_HI), H, &M_lo);
-    f32_v rest = f32_fma(f32_set1(-GATED32_T0_HI), H_lo, f32_mul(f32_set1(-GATED32_T0_MID), H));
-    *lo = f32_add(f32_add(M_lo, rest), f32_mul(f32_set1(GATED32_E0), f32_mul(f32_mul(H, H), q)));
-    return M;
-}
-
-/* F, F_lo, S (as sc) and N, N_lo of the table above */
-VM32_INLINE f32_v gated32_slope_glu(f32_v t, const sm32_logistic *l, f32_v d, f32_v *N_lo, f32_v *F,
-                                    f32_v *F_lo, f32_v *sc) {
-    (void)t, (void)d;
-    *F = l->E, *F_lo = l->E_lo, *sc = l->s, *N_lo = f32_zero();
-    return f32_set1(1.0f);
-}
-VM32_INLINE f32_v gated32_slope_swiglu(f32_v t, const sm32_logistic *l, f32_v d, f32_v *N_lo, f32_v *F,
-                                       f32_v *F_lo, f32_v *sc) {
-    f32_m negative = f32_lt(t, f32_zero());
-    f32_v tc = f32_select(f32_lt(t, f32_set1(-160.0f)), f32_set1(-160.0f), t);
-    f32_v u_lo, u = gated32_two_product(tc, f32_select(negative, f32_set1(1.0f), l->e), &u_lo);
-    f32_v N = f32_add(d, u), back = f32_sub(N, d);
-    u_lo = f32_fma(tc, f32_clear(negative, l->e_lo), u_lo);
-    *N_lo = f32_add(f32_add(f32_sub(d, f32_sub(N, back)), f32_sub(u, back)), f32_add(l->d_lo, u_lo));
-    *F = f32_select(negative, l->E, f32_set1(1.0f)), *F_lo = f32_keep(negative, l->E_lo);
-    *sc = f32_keep(negative, l->s);
-    f32_m near = f32_lt(f32_abs(f32_sub(t, f32_set1(GATED32_T0_HI))), f32_set1(GATED32_NEAR_T0));
-    if (f32_any(near)) {
-        f32_v root_lo, root = gated32_silu_slope_near_root(t, &root_lo);
-        N = f32_select(near, root, N), *N_lo = f32_select(near, root_lo, *N_lo);
-    }
-    return N;
-}
+ * forward call). grad_a = g v act'(t) = 2^S (w + w_lo) (Y + Y_lo), w + w_lo = g v exactly and
+ * act'(t) = 2^S (Y + Y_lo) from sigmoid's parts (ops_smooth_f32.h: sigmoid' and silu'), rounded
+ * once: within 0.61 ULP. The domain is that of the forward units (|w| >= |grad_a| / 1.1: silu' <=
+ * 1.0998) and t >= -160, where e is clamped. ---- */
+#define gated32_slope_glu sm32_slope_sigmoid
+#define gated32_slope_swiglu sm32_slope_silu
 
 #define RECT_DEFINE_GATED32_NATIVE(name)                                                          \
     VM32_INLINE f32_v gated32_y_##name(f32_v t, f32_v v) {                                        \
@@ -365,19 +300,14 @@ VM32_INLINE f32_v gated32_slope_swiglu(f32_v t, const sm32_logistic *l, f32_v d,
         w = gated32_factor_##name(t, g, &w_lo);                                                   \
         *db = gated32_times_sigmoid(w, w_lo, q, c, rcp, s);                                       \
         N = gated32_slope_##name(t, &l, d, &N_lo, &F, &F_lo, &sc);                                 \
-        w = gated32_two_product(g, v, &w_lo);                                                     \
+        w = sm32_two_product(g, v, &w_lo);                                                     \
         *da = gated32_times_slope(t, w, w_lo, F, F_lo, N, N_lo, sc, d, l.d_lo, rcp);          \
     }
 
 /* 2^S (w + w_lo) (F + F_lo) (N + N_lo) / (d + d_lo)^2 rounded once, NaN outside the domain */
 VM32_INLINE f32_v gated32_times_slope(f32_v t, f32_v w, f32_v w_lo, f32_v F, f32_v F_lo, f32_v N,
                                       f32_v N_lo, f32_v sc, f32_v d, f32_v d_lo, f32_v rcp) {
-    f32_v c1 = f32_fma(f32_sub(f32_zero(), rcp), d_lo, f32_fma(f32_sub(f32_zero(), rcp), d, f32_set1(1.0f)));
-    f32_v rr_lo, rr = gated32_two_product(rcp, rcp, &rr_lo);
-    f32_v X_lo, X = gated32_two_product(F, N, &X_lo);
-    f32_v Y_lo, Y = gated32_two_product(X, rr, &Y_lo);
-    X_lo = f32_add(X_lo, f32_fma(F, N_lo, f32_mul(F_lo, N)));
-    Y_lo = f32_add(Y_lo, f32_fma(X_lo, rr, f32_mul(X, f32_fma(f32_add(c1, c1), rr, rr_lo))));
+    f32_v Y_lo, Y = sm32_slope_over_d2(F, F_lo, N, N_lo, d, d_lo, rcp, &Y_lo);
     f32_v y = gated32_inside(vm32_scalef(f32_fma(w, Y, f32_fma(w_lo, Y, f32_mul(w, Y_lo))), sc));
     return f32_select(f32_lt(t, f32_set1(-160.0f)), f32_set1(NAN), y);
 }

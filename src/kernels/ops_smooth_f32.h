@@ -409,6 +409,111 @@ VM32_INLINE V OPF(selu_native)(V x, const P *p) {
                     f32_fma(x, v_set1(SM32_SELU_SCALE_M1), x));
 }
 
+/* ---- sigmoid' and silu' from sigmoid's parts (shared with glu's and swiglu's gradients,
+ * ops_gated.h): f'(x) = 2^S (F + F_lo) (N + N_lo) / (d + d_lo)^2, from e = e^-|x| = 2^s (E + E_lo)
+ * and d + d_lo = 1 + e:
+ *   sigmoid'(x) = e / d^2                                 F = E, S = s, N = 1
+ *   silu'(x) = sigmoid(x) (1 + x sigmoid(-x))
+ *            = (1 + e (1 + x)) / d^2, x >= 0:             F = 1, S = 0, N = d + x e
+ *            = e (1 + e + x) / d^2, x < 0:                F = E, S = s, N = d + x
+ * N + N_lo by TwoSum; 1 / d^2 = rcp^2 (1 + 2 c1), rcp = 1 / d rounded, c1 = 1 - rcp (d + d_lo)
+ * (c1^2, left out, is below 2^-46); rcp^2, F N and the product carried with their errors by FMAs:
+ * Y + Y_lo within 2^-44 of (F + F_lo) (N + N_lo) / (d + d_lo)^2. What remains is e's own error,
+ * 2^-29 relative: through F and d it costs 2^-28; through N, 2^-29 e / |N|, where 1 + e + x
+ * cancels near silu's minimum at x0 = -1.2785. Within 3/16 of x0, N comes from the expansion at
+ * x0 instead (2^-40), and outside e / |N| <= 1.372: g (Y + Y_lo) 2^S rounded once is within
+ * 0.5 + 2^-29 (2 + 1.372) 2^24 < 0.61 ULP of g f' (0.5 + 2^-3.4 for sigmoid'). ---- */
+
+/* x y = p + *lo exactly (where x y does not underflow) */
+VM32_INLINE V sm32_two_product(V x, V y, V *lo) {
+    V p = v_mul(x, y);
+    *lo = f32_fms(x, y, p);
+    return p;
+}
+
+/* 1 + e^x + x near its root x0 = -1.27846454 (x0 + 1 + e^x0 = 0; x0 in three floats, E0 = e^x0 =
+ * -1 - x0): with h = x - x0, 1 + e^x + x = (1 + E0) h + E0 (e^h - 1 - h). h exactly as H + *lo'
+ * (x - X0_HI is exact there, then Fast2Sum), (1 + E0) H with its error by an FMA, e^h - 1 - h by
+ * its Taylor series to h^7 (the rest below 2^-35 of the sum for |h| <= 3/16): the sum as
+ * returned + *lo within 2^-40 of itself, also where it vanishes. */
+#define SM32_X0_HI -0x1.474974p+0f
+#define SM32_X0_MID 0x1.bdf6fap-27f
+#define SM32_X0_LO 0x1.03945ap-53f
+#define SM32_E0 0x1.1d25d0p-2f
+#define SM32_NEAR_X0 0.1875f
+VM32_INLINE V sm32_silu_slope_near_root(V t, V *lo) {
+    V h_hi = v_sub(t, v_set1(SM32_X0_HI)), H = v_sub(h_hi, v_set1(SM32_X0_MID));
+    V H_lo = v_sub(v_sub(v_sub(h_hi, H), v_set1(SM32_X0_MID)), v_set1(SM32_X0_LO));
+    V q = f32_fma(H, v_set1(1.0f / 5040.0f), v_set1(1.0f / 720.0f));
+    q = f32_fma(q, H, v_set1(1.0f / 120.0f));
+    q = f32_fma(q, H, v_set1(1.0f / 24.0f));
+    q = f32_fma(q, H, v_set1(1.0f / 6.0f));
+    q = f32_fma(q, H, v_set1(0.5f));
+    V M_lo, Mh = sm32_two_product(v_set1(-SM32_X0_HI), H, &M_lo);
+    V rest = f32_fma(v_set1(-SM32_X0_HI), H_lo, v_mul(v_set1(-SM32_X0_MID), H));
+    *lo = v_add(v_add(M_lo, rest), v_mul(v_set1(SM32_E0), v_mul(v_mul(H, H), q)));
+    return Mh;
+}
+
+/* F, F_lo, S (as sc) and N, N_lo of the table above */
+VM32_INLINE V sm32_slope_sigmoid(V t, const sm32_logistic *l, V d, V *N_lo, V *F, V *F_lo, V *sc) {
+    (void)t, (void)d;
+    *F = l->E, *F_lo = l->E_lo, *sc = l->s, *N_lo = v_zero();
+    return v_set1(1.0f);
+}
+VM32_INLINE V sm32_slope_silu(V t, const sm32_logistic *l, V d, V *N_lo, V *F, V *F_lo, V *sc) {
+    M negative = v_lt(t, v_zero());
+    /* t clamped to [-160, 160] (e is clamped there): no inf - inf for t = +inf */
+    V tc = v_select(v_lt(t, v_set1(-160.0f)), v_set1(-160.0f), v_select(v_gt(t, v_set1(160.0f)), v_set1(160.0f), t));
+    V u_lo, u = sm32_two_product(tc, v_select(negative, v_set1(1.0f), l->e), &u_lo);
+    V N = v_add(d, u), back = v_sub(N, d);
+    u_lo = f32_fma(tc, v_clear(negative, l->e_lo), u_lo);
+    *N_lo = v_add(v_add(v_sub(d, v_sub(N, back)), v_sub(u, back)), v_add(l->d_lo, u_lo));
+    *F = v_select(negative, l->E, v_set1(1.0f)), *F_lo = v_keep(negative, l->E_lo);
+    *sc = v_keep(negative, l->s);
+    M near = v_lt(v_abs(v_sub(t, v_set1(SM32_X0_HI))), v_set1(SM32_NEAR_X0));
+    if (f32_any(near)) {
+        V root_lo, root = sm32_silu_slope_near_root(t, &root_lo);
+        N = v_select(near, root, N), *N_lo = v_select(near, root_lo, *N_lo);
+    }
+    return N;
+}
+
+/* (F + F_lo) (N + N_lo) / (d + d_lo)^2 as Y + *Y_lo, rcp = 1 / d rounded */
+VM32_INLINE V sm32_slope_over_d2(V F, V F_lo, V N, V N_lo, V d, V d_lo, V rcp, V *Y_lo) {
+    V c1 = f32_fnma(rcp, d_lo, f32_fnma(rcp, d, v_set1(1.0f)));
+    V rr_lo, rr = sm32_two_product(rcp, rcp, &rr_lo);
+    V X_lo, X = sm32_two_product(F, N, &X_lo);
+    V Y = sm32_two_product(X, rr, Y_lo);
+    X_lo = v_add(X_lo, f32_fma(F, N_lo, v_mul(F_lo, N)));
+    *Y_lo = v_add(*Y_lo, f32_fma(X_lo, rr, v_mul(X, f32_fma(v_add(c1, c1), rr, rr_lo))));
+    return Y;
+}
+
+/* f'(x) = 2^floor(*s) (returned + *lo) for RECT_DEFINE_GRAD_PAIR_FN (loops.h). sigmoid': N = 1,
+ * so F N / d^2 is E rcp^2 (1 + 2 c1) + E_lo rcp^2 directly (the general form's F N product left
+ * out: seven operations fewer per vector). */
+VM32_INLINE V OPF(sigmoid_grad_native)(V x, const P *p, V *lo, V *s) {
+    sm32_logistic l;
+    V d = sm32_logistic_denominator(x, &l), rcp = v_div(v_set1(1.0f), d);
+    V c1 = f32_fnma(rcp, l.d_lo, f32_fnma(rcp, d, v_set1(1.0f)));
+    V rr_lo, rr = sm32_two_product(rcp, rcp, &rr_lo), Y = sm32_two_product(l.E, rr, lo);
+    *lo = v_add(*lo, f32_fma(l.E, f32_fma(v_add(c1, c1), rr, rr_lo), v_mul(l.E_lo, rr)));
+    *s = l.s;
+    (void)p;
+    return Y;
+}
+
+/* silu': 0 (for the kernel's float64 route) below x = -160, where e is clamped, and for NaN;
+ * above 160 it is 1 to float32 precision, as computed */
+VM32_INLINE V OPF(silu_grad_native)(V x, const P *p, V *lo, V *s) {
+    sm32_logistic l;
+    V d = sm32_logistic_denominator(x, &l), N_lo, F, F_lo, N = sm32_slope_silu(x, &l, d, &N_lo, &F, &F_lo, s);
+    V Y = sm32_slope_over_d2(F, F_lo, N, N_lo, d, l.d_lo, v_div(v_set1(1.0f), d), lo);
+    (void)p;
+    return v_keep(v_ge(x, v_set1(-160.0f)), Y);
+}
+
 /* NaN in, that same NaN out (see ops_smooth.h's SM_PINNED) */
 #define SM32_PINNED(op)                                                                           \
     VM32_INLINE V OPF(RECT_CAT(op, _native_pinned))(V x, const P *p) {                             \

@@ -84,6 +84,8 @@ static inline f64_v f64_pow2i(f64_v n) {
 
 /* ---- float32 math support (vmath_f32.h) ---- */
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return _mm256_fmadd_ps(a, b, c); }
+static inline f32_v f32_fms(f32_v a, f32_v b, f32_v c) { return _mm256_fmsub_ps(a, b, c); }
+static inline f32_v f32_fnma(f32_v a, f32_v b, f32_v c) { return _mm256_fnmadd_ps(a, b, c); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return _mm256_div_ps(a, b); }
 static inline f32_v f32_abs(f32_v a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
 /* bit-pattern operations (see shim_scalar.h) */

@@ -115,6 +115,8 @@ static inline f64_v f64_pow2i(f64_v n) {
 
 /* ---- float32 math support (vmath_f32.h) ---- */
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return vfmaq_f32(c, a, b); }
+static inline f32_v f32_fms(f32_v a, f32_v b, f32_v c) { return vfmaq_f32(vnegq_f32(c), a, b); }
+static inline f32_v f32_fnma(f32_v a, f32_v b, f32_v c) { return vfmsq_f32(c, a, b); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return vdivq_f32(a, b); }
 static inline f32_v f32_abs(f32_v a) { return vabsq_f32(a); }
 /* bit-pattern operations (see shim_scalar.h) */

@@ -61,6 +61,9 @@ static inline f64_v f64_pow2i(f64_v n) {
 /* ---- float32 math support (vmath_f32.h): fused multiply-add and friends. fmaf is the one IEEE
  * fused operation, so this path returns the same bits as AVX2's vfmadd and NEON's fmla. ---- */
 static inline f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return fmaf(a, b, c); }
+/* a b - c and c - a b, one rounding each */
+static inline f32_v f32_fms(f32_v a, f32_v b, f32_v c) { return fmaf(a, b, -c); }
+static inline f32_v f32_fnma(f32_v a, f32_v b, f32_v c) { return fmaf(-a, b, c); }
 static inline f32_v f32_div(f32_v a, f32_v b) { return a / b; }
 static inline f32_v f32_abs(f32_v a) { return fabsf(a); }
 /* bit-pattern operations on float32 lanes (table indices and interval centres from a float's
