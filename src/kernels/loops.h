@@ -198,11 +198,13 @@
         RECT_DRIVE(n, (T *)yv, RECT_STEP(op, dt), (const T *)xv, (T *)yv, &p);                  \
     }
 
+/* (always inlined, as the unary steps: GCC called the float64 halves out of line, each call a
+ * vzeroupper and every constant reloaded) */
 #define RECT_DEFINE_WIDE_GRAD_FN(op, fn, dt, T, LOAD, STORE)                                      \
-    static inline f64_v RECT_CAT(RECT_KNAME(op, dt), _half)(f64_v x, f64_v g, const f64_params_t *p) { \
+    RECT_STEP_INLINE f64_v RECT_CAT(RECT_KNAME(op, dt), _half)(f64_v x, f64_v g, const f64_params_t *p) { \
         return f64_chain(x, RECT_CAT(f64_op_, fn)(x, p), g);                                    \
     }                                                                                           \
-    static inline void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const f64_params_t *p,    \
+    RECT_STEP_INLINE void RECT_STEP(op, dt)(const T *x, const T *g, T *y, const f64_params_t *p, \
                                          size_t i, size_t r) {                                  \
         f32_v xi = RECT_LOAD(LOAD, x + i, r);                                                   \
         f32_v gi = g ? RECT_LOAD(LOAD, g + i, r) : f32_set1(1.0f);                              \

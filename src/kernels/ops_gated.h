@@ -282,7 +282,7 @@ VM32_INLINE f32_v gated32_times_sigmoid(f32_v w, f32_v w_lo, f32_v q, f32_v c, f
 /* ---- their gradients. grad_b = g act(t) is the unit above with g for v (the same bits as the
  * forward call). grad_a = g v act'(t) = 2^S (w + w_lo) (Y + Y_lo), w + w_lo = g v exactly and
  * act'(t) = 2^S (Y + Y_lo) from sigmoid's parts (ops_smooth_f32.h: sigmoid' and silu'), rounded
- * once: within 0.61 ULP. The domain is that of the forward units (|w| >= |grad_a| / 1.1: silu' <=
+ * once: about 0.61 ULP. The domain is that of the forward units (|w| >= |grad_a| / 1.1: silu' <=
  * 1.0998) and t >= -160, where e is clamped. ---- */
 #define gated32_slope_glu sm32_slope_sigmoid
 #define gated32_slope_swiglu sm32_slope_silu
