@@ -75,11 +75,12 @@ static inline f64_v f64_keep(f64_m m, f64_v x) { return _mm256_and_pd(m, x); }
 static inline f64_v f64_div(f64_v a, f64_v b) { return _mm256_div_pd(a, b); }
 static inline f64_v f64_abs(f64_v a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
 static inline f64_m f64_or(f64_m a, f64_m b) { return _mm256_or_pd(a, b); }
-/* 2^n for n a whole number in [-1022, 1023], from the bits of n + 0x1.8p52 (whose low mantissa
- * bits hold n): (those bits + 1023) << 52 is the exponent field. */
+/* 2^n for n a whole number in [-1022, 1023]: the low mantissa bits of n + (0x1.8p52 + 1023) hold
+ * n + 1023, the exponent field once shifted left by 52 (which drops the magic number's bits; the
+ * bias added as a double saves an integer add). */
 static inline f64_v f64_pow2i(f64_v n) {
-    __m256i bits = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(0x1.8p52)));
-    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52));
+    __m256i bits = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(0x1.8p52 + 1023.0)));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(bits, 52));
 }
 
 /* ---- float32 math support (vmath_f32.h) ---- */
@@ -100,10 +101,10 @@ static inline f32_v f32_bitselect(f32_v m, f32_v a, f32_v b) {
  * a quiet NaN: a quiet compare and a blend. */
 static inline f32_v f32_max(f32_v a, f32_v b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
 static inline f32_m f32_or(f32_m a, f32_m b) { return _mm256_or_ps(a, b); }
-/* 2^n for n a whole number in [-126, 127], from the bits of n + 0x1.8p23 */
+/* 2^n for n a whole number in [-126, 127]: as f64_pow2i, the bits of n + (0x1.8p23 + 127) << 23 */
 static inline f32_v f32_pow2i(f32_v n) {
-    __m256i bits = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f)));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(127)), 23));
+    __m256i bits = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f + 127.0f)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(bits, 23));
 }
 
 /* p 2^k for k in the low bits of k_biased = k + 0x1.8p23, when p 2^k is a normal number */
@@ -119,7 +120,8 @@ static inline f64_v f64_scale_exponent(f64_v p, f64_v k_biased) {
 }
 static inline int f32_any(f32_m m) { return _mm256_movemask_ps(m) != 0; }
 static inline f32_v f32_floor(f32_v a) { return _mm256_floor_ps(a); }
-/* table[j] with j the low 5 bits of each lane of k (a gather: vpermps reaches 8 entries only) */
+/* table[j] with j the low 5 bits of each lane of k: a gather. vpermps reaches 8 entries only; four
+ * of them and three blends measured slower (docs/cpu_paths.md) */
 static inline f32_v f32_lookup32(const float *table, f32_v k) {
     return _mm256_i32gather_ps(table, _mm256_and_si256(_mm256_castps_si256(k), _mm256_set1_epi32(31)), 4);
 }

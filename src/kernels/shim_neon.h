@@ -107,10 +107,11 @@ static inline f64_v f64_keep(f64_m m, f64_v x) {
 static inline f64_v f64_div(f64_v a, f64_v b) { return vdivq_f64(a, b); }
 static inline f64_v f64_abs(f64_v a) { return vabsq_f64(a); }
 static inline f64_m f64_or(f64_m a, f64_m b) { return vorrq_u64(a, b); }
-/* 2^n for n a whole number in [-1022, 1023], built as on AVX2 from the bits of n + 0x1.8p52 */
+/* 2^n for n a whole number in [-1022, 1023], built as on AVX2: the bits of n + (0x1.8p52 + 1023)
+ * shifted left by 52 */
 static inline f64_v f64_pow2i(f64_v n) {
-    int64x2_t bits = vreinterpretq_s64_f64(vaddq_f64(n, vdupq_n_f64(0x1.8p52)));
-    return vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(bits, vdupq_n_s64(1023)), 52));
+    int64x2_t bits = vreinterpretq_s64_f64(vaddq_f64(n, vdupq_n_f64(0x1.8p52 + 1023.0)));
+    return vreinterpretq_f64_s64(vshlq_n_s64(bits, 52));
 }
 
 /* ---- float32 math support (vmath_f32.h) ---- */
@@ -130,10 +131,11 @@ static inline f32_v f32_bitselect(f32_v m, f32_v a, f32_v b) { return vbslq_f32(
 /* a > b ? a : b (b when either is NaN), as x86's maxps: FMAX would return the NaN */
 static inline f32_v f32_max(f32_v a, f32_v b) { return vbslq_f32(f32_gt(a, b), a, b); }
 static inline f32_m f32_or(f32_m a, f32_m b) { return vorrq_u32(a, b); }
-/* 2^n for n a whole number in [-126, 127], built as on AVX2 from the bits of n + 0x1.8p23 */
+/* 2^n for n a whole number in [-126, 127], built as on AVX2: the bits of n + (0x1.8p23 + 127)
+ * shifted left by 23 */
 static inline f32_v f32_pow2i(f32_v n) {
-    int32x4_t bits = vreinterpretq_s32_f32(vaddq_f32(n, vdupq_n_f32(0x1.8p23f)));
-    return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(bits, vdupq_n_s32(127)), 23));
+    int32x4_t bits = vreinterpretq_s32_f32(vaddq_f32(n, vdupq_n_f32(0x1.8p23f + 127.0f)));
+    return vreinterpretq_f32_s32(vshlq_n_s32(bits, 23));
 }
 
 /* p 2^k for k in the low bits of k_biased = k + 0x1.8p23, when p 2^k is a normal number */

@@ -48,12 +48,12 @@ static inline f64_v f64_div(f64_v a, f64_v b) { return a / b; }
 static inline f64_v f64_abs(f64_v a) { return fabs(a); }
 static inline f64_m f64_or(f64_m a, f64_m b) { return a | b; }
 /* 2^n for n a whole number in [-1022, 1023], built as on the SIMD paths from the bits of
- * n + 0x1.8p52, so that every path rounds n the same way */
+ * n + (0x1.8p52 + 1023), so that every path rounds n the same way */
 static inline f64_v f64_pow2i(f64_v n) {
-    double biased = n + 0x1.8p52, result;
+    double biased = n + (0x1.8p52 + 1023.0), result;
     uint64_t bits;
     memcpy(&bits, &biased, 8);
-    bits = (bits + 1023u) << 52;
+    bits <<= 52;
     memcpy(&result, &bits, 8);
     return result;
 }
@@ -83,12 +83,12 @@ static inline f32_v f32_bitselect(f32_v m, f32_v a, f32_v b) {
 static inline f32_v f32_max(f32_v a, f32_v b) { return isgreater(a, b) ? a : b; }
 static inline f32_m f32_or(f32_m a, f32_m b) { return a | b; }
 /* 2^n for n a whole number in [-126, 127], built as on the SIMD paths from the bits of
- * n + 0x1.8p23 */
+ * n + (0x1.8p23 + 127) */
 static inline f32_v f32_pow2i(f32_v n) {
-    float biased = n + 0x1.8p23f, result;
+    float biased = n + (0x1.8p23f + 127.0f), result;
     uint32_t bits;
     memcpy(&bits, &biased, 4);
-    bits = (bits + 127u) << 23;
+    bits <<= 23;
     memcpy(&result, &bits, 4);
     return result;
 }
