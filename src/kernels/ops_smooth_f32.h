@@ -234,8 +234,7 @@ VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
  * s, no cancellation: d0 holds it). Above 9.5, z - 1 (tanh z is within 2^-27 of 1). Below 1/2,
  * s = z^3 (1/3 + w Q(w)), w = z^2, Q of degree 5 (within 2^-27.5), carried in two parts: w +
  * w_lo = z^2 exactly, h + h_lo = 1/3 + w Q (Fast2Sum), u + u_lo = w (h + h_lo), s = z (u + u_lo)
- * rounded once, formed at 2^30 times its size and scaled back (a subnormal result rounds a second
- * time there, instead of z u_lo underflowing). ---- */
+ * rounded once, formed at 2^30 times its size (z u_lo would underflow) and scaled back. ---- */
 
 /* rows c, d0 = c - tanh c rounded, g1..g5, by slot */
 static const float SM32_TANHSHRINK_TABLE[7][32] = {
@@ -280,8 +279,16 @@ VM32_INLINE V OPF(tanhshrink_native)(V x, const P *p) {
     V wq = v_mul(w, q), h = v_add(v_set1(SM32_THIRD), wq);
     V h_lo = v_add(v_add(v_sub(v_set1(SM32_THIRD), h), wq), v_set1(SM32_THIRD_LO));
     V u = v_mul(w, h), u_lo = v_add(f32_fma(w, h, v_sub(v_zero(), u)), f32_fma(w_lo, h, v_mul(w, h_lo)));
-    V zb = v_mul(z, v_set1(0x1p30f));
-    V small = v_mul(f32_fma(zb, u, v_mul(zb, u_lo)), v_set1(0x1p-30f));
+    V zb = v_mul(z, v_set1(0x1p30f)), small = v_mul(f32_fma(zb, u, v_mul(zb, u_lo)), v_set1(0x1p-30f));
+    /* a subnormal result (z < 2^-41.4) in units of 2^-149, rounded to a whole number n once:
+     * n = zs u rounded (the magic number's ULP is 1), then moved by one where the residual d =
+     * zs (u + u_lo) - n passes +-1/2 (z clamped at 2^-40 there: no overflow in the other lanes) */
+    const V magic = v_set1(0x1p23f); /* n + 2^23 for 0 <= n < 2^23 has an ULP of 1 */
+    V zs = v_mul(v_mul(f32_min_bits(z, v_set1(0x1p-40f)), v_set1(0x1p126f)), v_set1(0x1p23f));
+    V n = v_sub(f32_fma(zs, u, magic), magic);
+    V d = f32_fma(zs, u_lo, f32_fma(zs, u, v_sub(v_zero(), n)));
+    n = v_select(v_gt(d, v_set1(0.5f)), v_add(n, v_set1(1.0f)), v_select(v_lt(d, v_set1(-0.5f)), v_sub(n, v_set1(1.0f)), n));
+    small = v_select(v_lt(small, v_set1(0x1p-126f)), v_mul(n, v_set1(0x1p-149f)), small);
     M huge = v_gt(a, v_set1(SM32_TANH_CLAMP)); /* z - 1 on +0 elsewhere: a NaN raises nothing */
     V s = v_select(v_lt(z, v_set1(0.5f)), small,
                    v_select(huge, v_sub(v_keep(huge, a), v_set1(1.0f)), sm32_tanh_table(SM32_TANHSHRINK_TABLE, z)));
