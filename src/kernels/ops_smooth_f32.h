@@ -1,4 +1,4 @@
-/* elu, celu, selu, sigmoid, silu, tanh, gelu, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
+/* elu, celu, selu, sigmoid, silu, tanh, tanhshrink, gelu, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
  * for float32 and float16 data, written once over the shim with vmath_f32.h. elu and celu: e^x - 1
  * as hi + lo, the product with alpha summed once and rounded once (0.5 ULP plus about 2^-4,
  * checked over all 2^32 inputs by bench/accuracy.py). On AVX2 this is about 1.3 times as fast as the float64 route of
