@@ -289,7 +289,8 @@ VM32_INLINE V OPF(tanhshrink_native)(V x, const P *p) {
     V n = v_sub(f32_fma(zs, u, magic), magic);
     V d = f32_fma(zs, u_lo, f32_fma(zs, u, v_sub(v_zero(), n)));
     n = v_select(v_gt(d, v_set1(0.5f)), v_add(n, v_set1(1.0f)), v_select(v_lt(d, v_set1(-0.5f)), v_sub(n, v_set1(1.0f)), n));
-    small = v_select(v_lt(small, v_set1(0x1p-126f)), v_mul(n, v_set1(0x1p-149f)), small);
+    /* n 2^-149 in two exact steps: a subnormal constant would cost a microcode assist on AVX2 */
+    small = v_select(v_lt(small, v_set1(0x1p-126f)), v_mul(v_mul(n, v_set1(0x1p-75f)), v_set1(0x1p-74f)), small);
     M huge = v_gt(a, v_set1(SM32_TANH_CLAMP)); /* z - 1 on +0 elsewhere: a NaN raises nothing */
     V s = v_select(v_lt(z, v_set1(0.5f)), small,
                    v_select(huge, v_sub(v_keep(huge, a), v_set1(1.0f)), sm32_tanh_table(SM32_TANHSHRINK_TABLE, z)));
