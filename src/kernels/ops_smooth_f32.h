@@ -1,4 +1,4 @@
-/* elu, celu, selu, sigmoid, silu, tanh, gelu, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
+/* elu, celu, selu, sigmoid, silu, tanh, tanhshrink, gelu, hardsigmoid and hardswish computed natively in float32 (8 lanes on AVX2, 4 on NEON),
  * for float32 and float16 data, written once over the shim with vmath_f32.h. elu and celu: e^x - 1
  * as hi + lo, the product with alpha summed once and rounded once (0.5 ULP plus about 2^-4,
  * checked over all 2^32 inputs by bench/accuracy.py). On AVX2 this is about 1.3 times as fast as the float64 route of
@@ -234,8 +234,7 @@ VM32_INLINE V OPF(tanh_native)(V x, const P *p) {
  * s, no cancellation: d0 holds it). Above 9.5, z - 1 (tanh z is within 2^-27 of 1). Below 1/2,
  * s = z^3 (1/3 + w Q(w)), w = z^2, Q of degree 5 (within 2^-27.5), carried in two parts: w +
  * w_lo = z^2 exactly, h + h_lo = 1/3 + w Q (Fast2Sum), u + u_lo = w (h + h_lo), s = z (u + u_lo)
- * rounded once, formed at 2^30 times its size and scaled back (a subnormal result rounds a second
- * time there, instead of z u_lo underflowing). ---- */
+ * rounded once, formed at 2^30 times its size (z u_lo would underflow) and scaled back. ---- */
 
 /* rows c, d0 = c - tanh c rounded, g1..g5, by slot */
 static const float SM32_TANHSHRINK_TABLE[7][32] = {
@@ -273,15 +272,25 @@ static const float SM32_TANHSHRINK_TABLE[7][32] = {
 static const float SM32_TANHSHRINK_SMALL[6] = {0x1.32464p-10f, -0x1.cffd9ep-9f, 0x1.224eap-7f, -0x1.664ee8p-6f, 0x1.ba1ba2p-5f, -0x1.111112p-3f};
 
 VM32_INLINE V OPF(tanhshrink_native)(V x, const P *p) {
-    V a = v_abs(x), z = f32_min_bits(a, v_set1(SM32_TANH_CLAMP)), w = v_mul(z, z);
-    V w_lo = f32_fma(z, z, v_sub(v_zero(), w)), q = v_set1(SM32_TANHSHRINK_SMALL[0]);
+    /* zt: z clamped at 1/2 for the branch below 1/2, whose scaled products would overflow beyond */
+    V a = v_abs(x), z = f32_min_bits(a, v_set1(SM32_TANH_CLAMP)), zt = f32_min_bits(z, v_set1(0.5f)), w = v_mul(zt, zt);
+    V w_lo = f32_fma(zt, zt, v_sub(v_zero(), w)), q = v_set1(SM32_TANHSHRINK_SMALL[0]);
     int i;
     for (i = 1; i < 6; i++) q = f32_fma(q, w, v_set1(SM32_TANHSHRINK_SMALL[i]));
     V wq = v_mul(w, q), h = v_add(v_set1(SM32_THIRD), wq);
     V h_lo = v_add(v_add(v_sub(v_set1(SM32_THIRD), h), wq), v_set1(SM32_THIRD_LO));
     V u = v_mul(w, h), u_lo = v_add(f32_fma(w, h, v_sub(v_zero(), u)), f32_fma(w_lo, h, v_mul(w, h_lo)));
-    V zb = v_mul(z, v_set1(0x1p30f));
-    V small = v_mul(f32_fma(zb, u, v_mul(zb, u_lo)), v_set1(0x1p-30f));
+    V zb = v_mul(zt, v_set1(0x1p30f)), small = v_mul(f32_fma(zb, u, v_mul(zb, u_lo)), v_set1(0x1p-30f));
+    /* a subnormal result (z < 2^-41.4) in units of 2^-149, rounded to a whole number n once:
+     * n = zs u rounded (the magic number's ULP is 1), then moved by one where the residual d =
+     * zs (u + u_lo) - n passes +-1/2 (z clamped at 2^-40 there: no overflow in the other lanes) */
+    const V magic = v_set1(0x1p23f); /* n + 2^23 for 0 <= n < 2^23 has an ULP of 1 */
+    V zs = v_mul(v_mul(f32_min_bits(zt, v_set1(0x1p-40f)), v_set1(0x1p126f)), v_set1(0x1p23f));
+    V n = v_sub(f32_fma(zs, u, magic), magic);
+    V d = f32_fma(zs, u_lo, f32_fma(zs, u, v_sub(v_zero(), n)));
+    n = v_select(v_gt(d, v_set1(0.5f)), v_add(n, v_set1(1.0f)), v_select(v_lt(d, v_set1(-0.5f)), v_sub(n, v_set1(1.0f)), n));
+    /* n 2^-149 in two exact steps: a subnormal constant would cost a microcode assist on AVX2 */
+    small = v_select(v_lt(small, v_set1(0x1p-126f)), v_mul(v_mul(n, v_set1(0x1p-75f)), v_set1(0x1p-74f)), small);
     M huge = v_gt(a, v_set1(SM32_TANH_CLAMP)); /* z - 1 on +0 elsewhere: a NaN raises nothing */
     V s = v_select(v_lt(z, v_set1(0.5f)), small,
                    v_select(huge, v_sub(v_keep(huge, a), v_set1(1.0f)), sm32_tanh_table(SM32_TANHSHRINK_TABLE, z)));
