@@ -177,19 +177,18 @@ VW_INLINE V OPF(gelu_for_float32)(V x, const P *p) {
     return v_select(negative, xq, v_select(v_or(v_gt(x, v_set1(15.0)), v_eq(x, v_zero())), x, v_sub(z, xq)));
 }
 
-/* x - tanh(x), odd; with z = |x|: z^3 P(z^2) below 1, P(t) = (z - tanh z) / z^3 by a polynomial of
- * degree 9 (tools/fit_tanhshrink.py: 2^-32 relative; its constant term is 1/3, so that tiny
- * results are within 2^-52), no cancellation (z^2 is exact, and the cube of a float32 is a
- * normal float64: subnormal float32 results are rounded once); from 1 on, (z - 1) + 2e / (1 + e),
- * e = e^(-2z) (z clamped at 20), both terms positive. */
+/* tanhshrink's derivative tanh(x)^2 (the float32 forward is native, ops_smooth_f32.h): with z =
+ * |x|, tanh z = z - z^3 P(z^2) below 1, P(t) = (z - tanh z) / z^3 by a polynomial of degree 9
+ * (tools/fit_tanhshrink.py: 2^-32 relative; z^2 is exact); from 1 on, 1 - 2e / (1 + e), e =
+ * e^(-2z) (z clamped at 20). */
 static const double VW_TANHSHRINK_P[10] = { /* highest degree first */
     -0x1.498df58ec3eacp-16, 0x1.1f046f4587aecp-13, -0x1.07f0e3c72af3ap-11, 0x1.718dd3a651c82p-10,
     -0x1.d4dcd9c968a5bp-9, 0x1.2256b48ec7ecap-7, -0x1.664e2a7b9bb3fp-6, 0x1.ba1b9c6e65263p-5,
     -0x1.1111110efad02p-3, 0x1.5555555555555p-2
 };
 
-/* The pieces both directions use: z = |x|, zs = min(z, 1), t = zs^2, *q = P(t), *g = 2e / (1 + e)
- * (1 - tanh z for z >= 1) */
+/* The derivative's pieces: z = |x|, zs = min(z, 1), t = zs^2, *q = P(t), *g = 2e / (1 + e) (1 -
+ * tanh z for z >= 1) */
 VW_INLINE V vw_tanhshrink(V x, V *z, V *zs, V *q, V *g) {
     const V one = v_set1(1.0);
     V t, e;
@@ -200,15 +199,6 @@ VW_INLINE V vw_tanhshrink(V x, V *z, V *zs, V *q, V *g) {
     e = vw_exp(v_mul(v_set1(-2.0), v_select(v_gt(*z, v_set1(20.0)), v_set1(20.0), *z)));
     *g = v_div(v_add(e, e), v_add(one, e));
     return t;
-}
-
-VW_INLINE V OPF(tanhshrink_for_float32)(V x, const P *p) {
-    const V one = v_set1(1.0);
-    V z, zs, q, g, t = vw_tanhshrink(x, &z, &zs, &q, &g);
-    V big = v_add(v_sub(z, one), g);
-    V y = v_select(v_lt(z, one), v_mul(v_mul(zs, t), q), big);
-    (void)p;
-    return v_select(v_eq(x, v_zero()), x, v_select(v_lt(x, v_zero()), v_mul(v_set1(-1.0), y), y));
 }
 
 /* ---- derivatives (the kernels apply the incoming gradient, loops.h) ---- */

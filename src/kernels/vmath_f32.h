@@ -150,31 +150,6 @@ VM32_INLINE f32_v vm32_exp_parts2(f32_v t, f32_v t_lo, f32_v *E_lo, f32_v *s) {
     return vm32_exp_table(f32_add(r, f32_fma(k, f32_set1(-VM32_LN2_32_LO), t_lo)), kb, k, E_lo, s);
 }
 
-/* e^t - 1 = hi + lo for -19 <= t <= 0: as vm32_exp_parts, with m = expm1(r) as m + m_lo (r
- * exact, the rounding of m recovered by an FMA, r_lo's share r_lo (1 + m) added), E + E_lo =
- * T_j (1 + m + m_lo) (the table's lo part not multiplied by 1 + m: 2^-31.5 absolute), e =
- * 2^floor(k/32) (E + E_lo), e - 1 summed exactly (Fast2Sum: 1 >= e) and renormalized. Where k !=
- * 0, |e^t - 1| >= 0.0107, so the absolute errors above are at most 2^-25 relative there (tanh:
- * 0.60 ULP), and far smaller elsewhere. */
-VM32_INLINE f32_v vm32_expm1_table(f32_v t, f32_v *lo) {
-    const f32_v one = f32_set1(1.0f);
-    f32_v kb, k, r = vm32_reduce_ln2_32(t, &kb, &k);
-    f32_v r_lo = f32_mul(k, f32_set1(-VM32_LN2_32_LO)), q = vm32_expm1_q32(r);
-    f32_v r2 = f32_mul(r, r), m = f32_fma(r2, q, r);
-    f32_v m_lo = f32_add(f32_fma(r2, q, f32_sub(r, m)), f32_fma(r_lo, m, r_lo));
-    f32_v T = f32_lookup32(vm32_exp2_32_hi, kb);
-    f32_v E = f32_fma(T, m, T);
-    f32_v E_lo = f32_add(f32_fma(T, m, f32_sub(T, E)), f32_fma(T, m_lo, f32_lookup32(vm32_exp2_32_lo, kb)));
-    f32_v s = f32_mul(k, f32_set1(1.0f / 32.0f));
-    f32_v e = vm32_scalef(E, s), em = f32_sub(e, one);
-    f32_v em_lo = f32_add(f32_sub(e, f32_add(em, one)), vm32_scalef(E_lo, s));
-    /* renormalized (Fast2Sum again: |em_lo| <= |em| or em = 0): where e rounded near 1, em_lo
-     * can be half of em */
-    f32_v hi = f32_add(em, em_lo);
-    *lo = f32_sub(em_lo, f32_sub(hi, em));
-    return hi;
-}
-
 /* e^x for every float32 x (see the header comment for accuracy, flags and NaN).
  * e^x = (e^r 2^k1) 2^k2 with k1 + k2 = k, both halves within the normal exponents: the first
  * product is exact, the second rounds once, also into the subnormals. */
