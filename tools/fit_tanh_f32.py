@@ -186,6 +186,15 @@ def shrink_table():
         worst.append((float(err), float(lo), float(hi)))
     return rows, worst
 
+def print_table(rows):
+    """A C initializer of 32-entry rows, eight values a line."""
+    print("{")
+    for row in rows:
+        vals = [c_hex(v) for v in row]
+        print("    {" + ",\n     ".join(", ".join(vals[i:i + 8]) for i in range(0, 32, 8)) + "},")
+    print("};")
+
+
 if __name__ == "__main__":
     import math
     p, err = small()
@@ -195,11 +204,7 @@ if __name__ == "__main__":
     for e, lo, hi in worst:
         print(f"[{lo:.4f}, {hi:.4f}]: {e:.2e} ULP (2^{math.log2(e) if e else -99:.1f})")
     print(f"/* rows centre c, c0 = tanh(c), c1..c{Q_DEGREE + 1}, slot j = bits(z) >> 20 mod 32 */")
-    print("{")
-    for row in rows:
-        vals = [c_hex(v) for v in row]
-        print("    {" + ",\n     ".join(", ".join(vals[i:i + 8]) for i in range(0, 32, 8)) + "},")
-    print("};")
+    print_table(rows)
     q, err = shrink_small()
     print(f"/* tanhshrink: Q, highest degree first: {float(err):.2e} relative */")
     print(", ".join(c_hex(v) for v in reversed(q)))
@@ -207,8 +212,4 @@ if __name__ == "__main__":
     for e, lo, hi in sworst:
         print(f"tanhshrink [{lo:.4f}, {hi:.4f}]: {e:.2e} ULP")
     print("/* tanhshrink: rows c, d0, g1..g5 */")
-    print("{")
-    for row in srows:
-        vals = [c_hex(v) for v in row]
-        print("    {" + ",\n     ".join(", ".join(vals[i:i + 8]) for i in range(0, 32, 8)) + "},")
-    print("};")
+    print_table(srows)
