@@ -21,11 +21,8 @@ SOURCES = [base.TESTS / "c_driver" / "gated_driver.c"] + [
 
 
 def _compile(compiler, extra, output):
-    command = compiler + base.CFLAGS + extra + [str(s) for s in SOURCES] + ["-o", str(output), "-lm", "-pthread"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.fail(f"building the gated driver failed:\n{' '.join(command)}\n{result.stderr}")
-    return output
+    """The gated driver, from the kernels' objects that test_neon_qemu.py's drivers compiled."""
+    return base._compile(compiler, extra, output, SOURCES, ("-lm", "-pthread"))
 
 
 @pytest.fixture(scope="module")

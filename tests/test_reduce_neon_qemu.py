@@ -25,11 +25,8 @@ DTYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
 
 
 def _compile(compiler, extra, output):
-    command = compiler + base.CFLAGS + extra + [str(s) for s in SOURCES] + ["-o", str(output), "-lm"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.fail(f"building the reduce driver failed:\n{' '.join(command)}\n{result.stderr}")
-    return output
+    """The reductions' driver, from the kernels' objects that test_neon_qemu.py's drivers compiled."""
+    return base._compile(compiler, extra, output, SOURCES)
 
 
 @pytest.fixture(scope="module")
