@@ -12,10 +12,9 @@ float loop of `<name>_kernel` (its `VectorizedLoop2d` callback) and adds the len
 that loop calls (Sleef's, straight-line code) to the loop's own length, then divides by the loop's
 stores. Functions PyTorch computes elsewhere (tanh and gelu go through other loops, or MKL) are left
 out ("-"). Two counts per kernel: every instruction, and the vector arithmetic alone (instructions
-on vector registers other than plain register moves, loads and stores: what occupies the FP pipes,
-which is what bounds these loops on a machine like this one, where every 512-bit operation takes
-both 256-bit halves of a pipe). Counts are instructions, not cycles: read them beside the speeds
-of bench_smooth.py.
+on vector registers other than plain register moves, loads and stores: what occupies the vector
+ports, which is what bounds these loops where a core issues two 512-bit operations a cycle at
+most). Counts are instructions, not cycles: read them beside the speeds of bench_smooth.py.
 """
 from __future__ import annotations
 
